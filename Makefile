@@ -1,0 +1,34 @@
+# Levqor: `make run` starts the server on embedded defaults, `make test` runs every test.
+MVN ?= mvn -B -q
+JAR := target/levqor.jar
+SOURCES := $(shell find src/main migrations -type f 2>/dev/null) pom.xml
+GENERATED := src/main/java/com/levqor/db/jooq
+
+.PHONY: run test build jar codegen codegen-check bench clean
+
+run: $(JAR)
+	java -jar $(JAR) serve
+
+$(JAR): $(SOURCES)
+	$(MVN) -DskipTests package
+
+jar build: $(JAR)
+
+test: codegen-check
+	$(MVN) verify
+
+# Regenerates the jOOQ classes from migrations/ (never edit them by hand).
+codegen:
+	$(MVN) -f jooq-codegen/pom.xml compile exec:java
+
+# Fails when the committed jOOQ classes are stale against migrations/.
+codegen-check:
+	rm -rf target/codegen-check
+	$(MVN) -f jooq-codegen/pom.xml compile exec:java -Dcodegen.out=$(CURDIR)/target/codegen-check
+	@diff -r $(GENERATED) target/codegen-check/com/levqor/db/jooq > target/codegen-check.diff \
+	  || { echo "jOOQ classes are stale against migrations/: run 'make codegen' and commit (see target/codegen-check.diff)"; exit 1; }
+	@echo "jOOQ classes are up to date with migrations/"
+
+clean:
+	$(MVN) clean
+	rm -rf jooq-codegen/target

@@ -1,0 +1,111 @@
+package com.levqor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.levqor.accounts.AccountHandlers;
+import com.levqor.accounts.AccountService;
+import com.levqor.config.Settings;
+import com.levqor.db.Database;
+import com.levqor.db.PoolMetrics;
+import com.levqor.http.Api;
+import com.levqor.http.HttpServer;
+import com.levqor.http.Json;
+import com.levqor.http.JsonBody;
+import com.levqor.http.filters.Authentication;
+import com.levqor.ops.ErrorReporter;
+import com.levqor.ops.HealthService;
+import com.levqor.ops.LogSetup;
+import com.levqor.ops.Metrics;
+import com.levqor.ops.OpsHandlers;
+import java.time.Clock;
+import io.javalin.config.RoutesConfig;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root of one {@code levqor serve} process: builds every service with {@code new},
+ * passes dependencies through constructors, and shuts down in reverse order.
+ */
+public final class Levqor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Levqor.class);
+
+    private final Settings settings;
+    private final Metrics metrics;
+    private final ErrorReporter reporter;
+    private final Database database;
+    private final AccountService accounts;
+    private final HttpServer http;
+
+    private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
+        long start = System.nanoTime();
+        this.settings = settings;
+        LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes());
+        this.metrics = new Metrics();
+        this.reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
+        this.database = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
+        try {
+            int ran = database.migrate();
+            if (ran > 0) {
+                log.info("Applied {} database migration(s)", ran);
+            }
+            ObjectMapper mapper = Json.newMapper();
+            JsonBody json = new JsonBody(mapper);
+            this.accounts = new AccountService(database.dsl(), clock);
+            HealthService health = new HealthService(database, metrics, Version.get());
+            Authentication authentication = new Authentication(accounts, settings.ops().adminKey());
+            Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json));
+            this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, extraFilters, api);
+            http.start();
+        } catch (RuntimeException e) {
+            database.close();
+            reporter.close();
+            throw e;
+        }
+        log.info("Levqor {} started in {} ms (database: {})", Version.get(), (System.nanoTime() - start) / 1_000_000,
+                database.description());
+    }
+
+    /** Starts a whole server process: database, migrations, HTTP. */
+    public static Levqor start(Settings settings, Clock clock) {
+        return new Levqor(settings, clock, List.of());
+    }
+
+    /** As {@link #start(Settings, Clock)}, with extra filters or routes (tests add failing routes). */
+    public static Levqor start(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
+        return new Levqor(settings, clock, extraFilters);
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public AccountService accounts() {
+        return accounts;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** Stops in reverse order: HTTP (draining in-flight requests), then the pool and embedded Postgres. */
+    @Override
+    public void close() {
+        log.info("Levqor stopping");
+        try {
+            http.stop();
+        } finally {
+            database.close();
+            reporter.close();
+        }
+        log.info("Levqor stopped");
+    }
+}

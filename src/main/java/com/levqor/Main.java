@@ -1,0 +1,72 @@
+package com.levqor;
+
+import com.levqor.cli.AccountsCommand;
+import com.levqor.cli.EnvCommand;
+import com.levqor.cli.FlagsCommand;
+import com.levqor.cli.KeysCommand;
+import com.levqor.cli.MigrateCommand;
+import com.levqor.cli.ServeCommand;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code levqor}: one jar, one entry point; {@code serve} is the default command. */
+@Command(name = "levqor", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Levqor: a self-hosted job-orchestration API server.",
+        subcommands = {ServeCommand.class, MigrateCommand.class, AccountsCommand.class, KeysCommand.class,
+                FlagsCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    /** Exit status of an invalid configuration (before any port opens). */
+    public static final int EXIT_BAD_CONFIG = 2;
+
+    private final Map<String, String> env;
+
+    Main(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(System.getenv(), args));
+    }
+
+    /**
+     * Runs the command line against the given environment and returns its exit status
+     * (tests call this with an environment of their own).
+     */
+    public static int run(Map<String, String> env, String... args) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine cli = new CommandLine(new Main(env), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                K made = defaults.create(cls);
+                if (made instanceof EnvCommand c) {
+                    c.env = env;
+                }
+                return made;
+            }
+        });
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("levqor: " + ex.getMessage());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        ServeCommand serve = new ServeCommand();
+        serve.env = env;
+        int status = new CommandLine(serve).execute();
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"levqor " + Version.get()};
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package com.levqor.accounts;
+
+import static com.levqor.db.jooq.Tables.ACCOUNTS;
+import static com.levqor.db.jooq.Tables.API_KEYS;
+
+import com.levqor.db.Uuids;
+import com.levqor.db.jooq.tables.records.AccountsRecord;
+import com.levqor.db.jooq.tables.records.ApiKeysRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * Accounts and their API keys: creation, listing, key rotation and revocation, and resolving a
+ * presented key to its account. Resolutions are cached for {@link #CACHE_TTL} so the hot path
+ * costs no query; a revocation in this process takes effect at once, in other processes within
+ * the TTL.
+ */
+public final class AccountService {
+    /** How long a resolved key is trusted without asking the database again. */
+    public static final Duration CACHE_TTL = Duration.ofSeconds(10);
+    /** {@code last_used_at} is written at most this often per key, not on every request. */
+    public static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
+    private static final int MAX_PREFIX_ATTEMPTS = 5;
+
+    /** The answer to account creation: the key appears only here. */
+    public record Created(UUID accountId, String email, String plan, String apiKey, String prefix) {
+    }
+
+    /** A key added to an account: the key appears only here. */
+    public record NewKey(UUID accountId, String apiKey, String prefix) {
+    }
+
+    /** The outcome of a revocation. */
+    public record Revoked(String prefix, UUID accountId, Instant revokedAt) {
+    }
+
+    private record Cached(Caller caller, long expiresAtMillis) {
+    }
+
+    private final DSLContext db;
+    private final Clock clock;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastUsedWritten = new ConcurrentHashMap<>();
+
+    public AccountService(DSLContext db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    }
+
+    /**
+     * Creates an account with a first key.
+     *
+     * @throws AccountExistsException when the address (in any case) already has an account
+     */
+    public Created create(String email, Plan plan) {
+        UUID id = Uuids.v7(clock);
+        OffsetDateTime now = now();
+        try {
+            return db.transactionResult(tx -> {
+                DSLContext t = tx.dsl();
+                t.insertInto(ACCOUNTS)
+                        .set(ACCOUNTS.ID, id)
+                        .set(ACCOUNTS.EMAIL, email)
+                        .set(ACCOUNTS.PLAN, plan.wire())
+                        .set(ACCOUNTS.CREATED_AT, now)
+                        .set(ACCOUNTS.UPDATED_AT, now)
+                        .execute();
+                ApiKeySecret key = insertKey(t, id, now);
+                return new Created(id, email, plan.wire(), key.key(), key.prefix());
+            });
+        } catch (DataAccessException e) {
+            if (isUniqueViolation(e)) {
+                throw new AccountExistsException(email);
+            }
+            throw e;
+        }
+    }
+
+    private ApiKeySecret insertKey(DSLContext t, UUID accountId, OffsetDateTime now) {
+        for (int attempt = 1; ; attempt++) {
+            ApiKeySecret key = ApiKeySecret.generate();
+            int inserted = t.insertInto(API_KEYS)
+                    .set(API_KEYS.ID, Uuids.v7(clock))
+                    .set(API_KEYS.ACCOUNT_ID, accountId)
+                    .set(API_KEYS.PREFIX, key.prefix())
+                    .set(API_KEYS.KEY_HASH, key.hash())
+                    .set(API_KEYS.CREATED_AT, now)
+                    .onConflictDoNothing()
+                    .execute();
+            if (inserted == 1) {
+                return key;
+            }
+            if (attempt >= MAX_PREFIX_ATTEMPTS) {
+                throw new IllegalStateException("Could not find a free API key prefix after " + attempt + " tries");
+            }
+        }
+    }
+
+    private static boolean isUniqueViolation(DataAccessException e) {
+        return "23505".equals(e.sqlState());
+    }
+
+    /** Adds a key to an account (several may be active, for rotation); empty when there is no such account. */
+    public Optional<NewKey> addKey(UUID accountId) {
+        return db.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            if (t.fetchExists(ACCOUNTS, ACCOUNTS.ID.eq(accountId)) == false) {
+                return Optional.empty();
+            }
+            ApiKeySecret key = insertKey(t, accountId, now());
+            return Optional.of(new NewKey(accountId, key.key(), key.prefix()));
+        });
+    }
+
+    /** Revokes the key with that prefix (idempotent: a second revocation keeps the first time). */
+    public Optional<Revoked> revoke(String prefix) {
+        OffsetDateTime now = now();
+        db.update(API_KEYS).set(API_KEYS.REVOKED_AT, now)
+                .where(API_KEYS.PREFIX.eq(prefix)).and(API_KEYS.REVOKED_AT.isNull())
+                .execute();
+        ApiKeysRecord r = db.selectFrom(API_KEYS).where(API_KEYS.PREFIX.eq(prefix)).fetchOne();
+        if (r == null) {
+            return Optional.empty();
+        }
+        cache.entrySet().removeIf(e -> e.getValue().caller().keyPrefix().equals(prefix));
+        return Optional.of(new Revoked(prefix, r.getAccountId(), r.getRevokedAt().toInstant()));
+    }
+
+    /** Every account with its keys, oldest first, at most {@code limit}. */
+    public List<Account> list(int limit) {
+        org.jooq.Result<AccountsRecord> accounts = db.selectFrom(ACCOUNTS).orderBy(ACCOUNTS.CREATED_AT, ACCOUNTS.ID)
+                .limit(limit).fetch();
+        Map<UUID, List<Account.KeyInfo>> keys = new LinkedHashMap<>();
+        if (!accounts.isEmpty()) {
+            db.selectFrom(API_KEYS)
+                    .where(API_KEYS.ACCOUNT_ID.in(accounts.map(AccountsRecord::getId)))
+                    .orderBy(API_KEYS.CREATED_AT, API_KEYS.ID)
+                    .forEach(k -> keys.computeIfAbsent(k.getAccountId(), x -> new ArrayList<>())
+                            .add(new Account.KeyInfo(k.getPrefix(), instant(k.getCreatedAt()),
+                                    instant(k.getLastUsedAt()), instant(k.getRevokedAt()))));
+        }
+        List<Account> out = new ArrayList<>(accounts.size());
+        for (AccountsRecord a : accounts) {
+            out.add(new Account(a.getId(), a.getEmail(), a.getPlan(), instant(a.getCreatedAt()),
+                    instant(a.getUpdatedAt()), keys.getOrDefault(a.getId(), List.of())));
+        }
+        return out;
+    }
+
+    private static Instant instant(OffsetDateTime t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    /** Resolves a presented API key to its account; empty for unknown, malformed or revoked keys. */
+    public Optional<Caller> authenticate(String presented) {
+        if (!ApiKeySecret.looksLikeKey(presented)) {
+            return Optional.empty();
+        }
+        byte[] hash = ApiKeySecret.sha256(presented);
+        String cacheKey = HexFormat.of().formatHex(hash);
+        long nowMillis = clock.millis();
+        Cached cached = cache.get(cacheKey);
+        if (cached != null && cached.expiresAtMillis() > nowMillis) {
+            touch(cached.caller().keyPrefix(), nowMillis);
+            return Optional.of(cached.caller());
+        }
+        var row = db.select(API_KEYS.ACCOUNT_ID, API_KEYS.PREFIX, ACCOUNTS.PLAN)
+                .from(API_KEYS).join(ACCOUNTS).on(ACCOUNTS.ID.eq(API_KEYS.ACCOUNT_ID))
+                .where(API_KEYS.KEY_HASH.eq(hash)).and(API_KEYS.REVOKED_AT.isNull())
+                .fetchOne();
+        if (row == null) {
+            cache.remove(cacheKey);
+            return Optional.empty();
+        }
+        Caller caller = new Caller(row.value1(), Plan.fromWire(row.value3()).orElse(Plan.FREE), row.value2());
+        cache.put(cacheKey, new Cached(caller, nowMillis + CACHE_TTL.toMillis()));
+        touch(caller.keyPrefix(), nowMillis);
+        return Optional.of(caller);
+    }
+
+    private void touch(String prefix, long nowMillis) {
+        Long last = lastUsedWritten.get(prefix);
+        if (last != null && nowMillis - last < LAST_USED_RESOLUTION.toMillis()) {
+            return;
+        }
+        lastUsedWritten.put(prefix, nowMillis);
+        OffsetDateTime now = now();
+        db.update(API_KEYS).set(API_KEYS.LAST_USED_AT, now)
+                .where(API_KEYS.PREFIX.eq(prefix))
+                .and(API_KEYS.LAST_USED_AT.isNull().or(API_KEYS.LAST_USED_AT.lt(now)))
+                .and(API_KEYS.CREATED_AT.le(now))
+                .execute();
+    }
+
+    /** Forgets cached resolutions (tests, and after plan changes). */
+    public void clearCache() {
+        cache.clear();
+    }
+}

@@ -1,0 +1,40 @@
+package com.levqor.cli;
+
+import com.levqor.Main;
+import com.levqor.config.InvalidSettingsException;
+import com.levqor.config.Settings;
+import com.levqor.db.Database;
+import java.io.PrintWriter;
+
+/** What the commands share: reading the configuration and opening a migrated database. */
+final class Cli {
+    private Cli() {
+    }
+
+    /** The settings, or null after printing every problem (the caller exits with status 2). */
+    static Settings settings(java.util.Map<String, String> env, PrintWriter err) {
+        try {
+            return Settings.parse(env);
+        } catch (InvalidSettingsException e) {
+            err.println("levqor: " + e.getMessage());
+            err.flush();
+            return null;
+        }
+    }
+
+    /** Opens the configured database and brings its schema up to date. */
+    static Database openMigrated(Settings settings) {
+        Database db = Database.open(settings.database(), null);
+        try {
+            db.migrate();
+            return db;
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    static int badConfig() {
+        return Main.EXIT_BAD_CONFIG;
+    }
+}

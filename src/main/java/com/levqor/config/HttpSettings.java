@@ -1,0 +1,27 @@
+package com.levqor.config;
+
+/**
+ * The HTTP server.
+ *
+ * @param port         {@code PORT}: TCP port to listen on (default {@value #DEFAULT_PORT}; 0 picks a free one)
+ * @param host         {@code HOST}: address to bind (default {@value #DEFAULT_HOST}, every interface)
+ * @param maxThreads   {@code HTTP_MAX_THREADS}: Jetty worker threads (default {@value #DEFAULT_MAX_THREADS})
+ * @param maxBodyBytes {@code MAX_BODY_BYTES}: largest request body in bytes; above it 413 (default 512 KiB)
+ * @param shutdownGraceMillis {@code SHUTDOWN_GRACE_MS}: how long in-flight requests may finish on SIGTERM
+ */
+public record HttpSettings(int port, String host, int maxThreads, long maxBodyBytes, long shutdownGraceMillis) {
+    public static final int DEFAULT_PORT = 5000;
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_MAX_THREADS = 64;
+    public static final long DEFAULT_MAX_BODY_BYTES = 512L * 1024;
+    public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+    static HttpSettings parse(Env env) {
+        return new HttpSettings(
+                env.integer("PORT", DEFAULT_PORT, 0, 65_535),
+                env.string("HOST", DEFAULT_HOST),
+                env.integer("HTTP_MAX_THREADS", DEFAULT_MAX_THREADS, 8, 4_096),
+                env.longValue("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1_024, 1L << 30),
+                env.longValue("SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000));
+    }
+}

@@ -1,0 +1,102 @@
+package com.levqor.http;
+
+import com.levqor.ops.ErrorReporter;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one place where failures become HTTP answers. Every status, including Javalin's own
+ * 404/405/413 and a malformed body, is the JSON body
+ * {@code {"error":code,"message":sentence,"request_id":id}} (plus {@code details} when fields are
+ * named). An unhandled exception is a 500 with no stack trace, reported to errors.jsonl and Sentry.
+ */
+public final class ErrorMapping {
+    private static final String WRITTEN = "levqor.error_written";
+    private static final String REPORTED = "levqor.error_reported";
+
+    private final ErrorReporter reporter;
+    private final long maxBodyBytes;
+
+    public ErrorMapping(ErrorReporter reporter, long maxBodyBytes) {
+        this.reporter = reporter;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public void register(RoutesConfig routes) {
+        routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.code(), e.getMessage(),
+                e.details(), e.headers()));
+        routes.exception(HttpResponseException.class, (e, ctx) -> fromStatus(ctx, e.getStatus(), e.getMessage()));
+        routes.exception(Exception.class, (e, ctx) -> unhandled(ctx, e));
+        for (int status : new int[] {400, 404, 405, 413, 415, 429, 500, 503}) {
+            routes.error(status, ctx -> {
+                if (ctx.attribute(WRITTEN) == null) {
+                    fromStatus(ctx, status, null);
+                }
+            });
+        }
+    }
+
+    /** For Errors (OutOfMemoryError, StackOverflowError…) that bypass exception handlers. */
+    public void javaLangError(Context ctx, Throwable t) {
+        unhandled(ctx, t);
+    }
+
+    private void unhandled(Context ctx, Throwable e) {
+        String requestId = RequestIds.of(ctx);
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("request_id", requestId);
+        context.put("method", ctx.method().name());
+        context.put("route", Routes.template(ctx));
+        context.put("status", 500);
+        reporter.report("unhandled_exception", "Unhandled " + e.getClass().getSimpleName() + " on "
+                + ctx.method().name() + " " + Routes.template(ctx) + ": " + e.getMessage(), e, context);
+        ctx.attribute(REPORTED, Boolean.TRUE);
+        write(ctx, 500, "internal_error", "An unexpected error occurred. Quote request id " + requestId
+                + " when reporting it.", Map.of(), Map.of());
+    }
+
+    /** True when this request's failure has already been reported (no second errors.jsonl line). */
+    static boolean alreadyReported(Context ctx) {
+        return ctx.attribute(REPORTED) != null;
+    }
+
+    private void fromStatus(Context ctx, int status, String javalinMessage) {
+        String method = ctx.method().name();
+        switch (status) {
+            case 404 -> write(ctx, 404, "not_found", "No route matches " + method + " " + ctx.path() + ".",
+                    Map.of(), Map.of());
+            case 405 -> write(ctx, 405, "method_not_allowed", "Method " + method + " is not allowed on "
+                    + ctx.path() + ".", Map.of(), Map.of());
+            case 413 -> write(ctx, 413, "payload_too_large", "The request body is larger than the limit of "
+                    + maxBodyBytes + " bytes (MAX_BODY_BYTES).", Map.of(), Map.of());
+            case 400 -> write(ctx, 400, "bad_request", javalinMessage == null || javalinMessage.isBlank()
+                    ? "The request could not be understood." : javalinMessage, Map.of(), Map.of());
+            case 415 -> write(ctx, 415, "unsupported_media_type", "Send the body as application/json.",
+                    Map.of(), Map.of());
+            case 500 -> write(ctx, 500, "internal_error", "An unexpected error occurred. Quote request id "
+                    + RequestIds.of(ctx) + " when reporting it.", Map.of(), Map.of());
+            case 503 -> write(ctx, 503, "unavailable", "The service is unavailable; try again shortly.",
+                    Map.of(), Map.of());
+            default -> write(ctx, status, "http_" + status, javalinMessage == null || javalinMessage.isBlank()
+                    ? "The request failed with status " + status + "." : javalinMessage, Map.of(), Map.of());
+        }
+    }
+
+    /** Writes the JSON error body; the single writer of error answers. */
+    public static void write(Context ctx, int status, String code, String message, Map<String, String> details,
+                             Map<String, String> headers) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", code);
+        body.put("message", message);
+        body.put("request_id", RequestIds.of(ctx));
+        if (!details.isEmpty()) {
+            body.put("details", details);
+        }
+        headers.forEach(ctx::header);
+        ctx.attribute(WRITTEN, Boolean.TRUE);
+        ctx.status(status).json(body);
+    }
+}

@@ -1,0 +1,126 @@
+package com.levqor.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.levqor.config.HttpSettings;
+import com.levqor.http.filters.Authentication;
+import com.levqor.ops.ErrorReporter;
+import com.levqor.ops.LogSetup;
+import com.levqor.ops.Metrics;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Javalin 7 server on Jetty 12: thread pool, body cap, request ids, authentication, JSON errors,
+ * request metrics and access log, graceful stop. The route table itself is {@link Api}.
+ */
+public final class HttpServer {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private static final Logger access = LoggerFactory.getLogger(LogSetup.ACCESS_LOGGER);
+
+    private final Javalin app;
+    private final HttpSettings settings;
+
+    /**
+     * @param filters extra cross-cutting before/after filters (security headers, rate limits…),
+     *                registered after request ids and before authentication
+     */
+    public HttpServer(HttpSettings settings, ObjectMapper mapper, Metrics metrics, ErrorReporter reporter,
+                      Authentication authentication, List<Consumer<RoutesConfig>> filters, Api api) {
+        this.settings = settings;
+        ErrorMapping errors = new ErrorMapping(reporter, settings.maxBodyBytes());
+        this.app = Javalin.create(cfg -> configure(cfg, settings, mapper, metrics, reporter, errors, authentication,
+                filters, api));
+    }
+
+    private static void configure(JavalinConfig cfg, HttpSettings settings, ObjectMapper mapper, Metrics metrics,
+                                  ErrorReporter reporter, ErrorMapping errors, Authentication authentication,
+                                  List<Consumer<RoutesConfig>> filters, Api api) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.jsonMapper(new JavalinJackson(mapper, false));
+        cfg.http.maxRequestSize = settings.maxBodyBytes();
+        cfg.http.prefer405over404 = true;
+        cfg.http.generateEtags = false;
+        cfg.router.ignoreTrailingSlashes = true;
+        cfg.jetty.host = settings.host();
+        cfg.jetty.port = settings.port();
+        QueuedThreadPool pool = new QueuedThreadPool(settings.maxThreads(), Math.min(8, settings.maxThreads()), 60_000);
+        pool.setName("levqor-http");
+        cfg.jetty.threadPool = pool;
+        cfg.jetty.modifyHttpConfiguration(http -> {
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+        });
+        cfg.jetty.modifyServer(server -> {
+            // Graceful stop: close the connectors, let in-flight requests finish within the grace period.
+            server.setHandler(new GracefulHandler());
+            server.setStopTimeout(settings.shutdownGraceMillis());
+            server.setErrorHandler(new JsonJettyErrorHandler());
+        });
+        cfg.router.javaLangErrorHandler((res, error) -> log.error("Fatal error while serving a request", error));
+        cfg.requestLogger.http((ctx, ms) -> observe(ctx, ms, metrics, reporter));
+
+        RoutesConfig routes = cfg.routes;
+        errors.register(routes);
+        routes.before(ctx -> {
+            RequestIds.assign(ctx);
+            rejectDeclaredOversize(ctx, settings.maxBodyBytes());
+        });
+        filters.forEach(f -> f.accept(routes));
+        routes.beforeMatched(authentication::check);
+        api.register(routes);
+    }
+
+    /** Refuses a body whose declared length is over the cap before reading a byte of it. */
+    private static void rejectDeclaredOversize(Context ctx, long max) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) {
+            throw ApiException.tooLarge("The request body of " + declared + " bytes is larger than the limit of "
+                    + max + " bytes (MAX_BODY_BYTES).");
+        }
+    }
+
+    private static void observe(Context ctx, float ms, Metrics metrics, ErrorReporter reporter) {
+        String route = Routes.template(ctx);
+        int status = ctx.statusCode();
+        metrics.observeRequest(ctx.method().name(), route, status, ms / 1000.0);
+        if (status >= 500 && !ErrorMapping.alreadyReported(ctx)) {
+            Map<String, Object> context = new LinkedHashMap<>();
+            context.put("request_id", RequestIds.of(ctx));
+            context.put("method", ctx.method().name());
+            context.put("route", route);
+            context.put("status", status);
+            reporter.report("http_" + status, ctx.method().name() + " " + route + " answered " + status, null, context);
+        }
+        if (access.isInfoEnabled()) {
+            access.info("{} {} {} {}ms rid={}", ctx.method().name(), ctx.path(), status,
+                    String.format("%.2f", ms), RequestIds.of(ctx));
+        }
+    }
+
+    public HttpServer start() {
+        app.start();
+        log.info("Levqor listening on http://{}:{}", settings.host(), app.port());
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_GRACE_MS), then stops. */
+    public void stop() {
+        app.stop();
+    }
+}

@@ -1,0 +1,80 @@
+package com.levqor.ops;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.config.EscapingScheme;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The process's Prometheus registry and the metrics every part shares. Capabilities register their
+ * own metrics on {@link #registry()}; names follow the design: {@code error_rate_total} (the
+ * runbook's name) and everything else prefixed {@code levqor_}, in base units.
+ */
+public final class Metrics {
+    /** Request-duration buckets in seconds: from half a millisecond to ten seconds. */
+    private static final double[] LATENCY_BUCKETS = {
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final Histogram requestDuration;
+    private final Counter errors;
+    private final Gauge dbUp;
+
+    public Metrics() {
+        requestDuration = Histogram.builder()
+                .name("levqor_http_request_duration_seconds")
+                .help("HTTP request duration in seconds, by route template, method and status")
+                .labelNames("method", "route", "status")
+                .classicUpperBounds(LATENCY_BUCKETS)
+                .register(registry);
+        errors = Counter.builder()
+                .name("error_rate_total")
+                .help("Errors by type: http_5xx, unhandled_exception, and the types other parts report")
+                .labelNames("type")
+                .register(registry);
+        dbUp = Gauge.builder()
+                .name("levqor_db_up")
+                .help("1 when the last database check answered, 0 when it did not")
+                .register(registry);
+        JvmMetrics.builder().register(registry);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public void observeRequest(String method, String route, int status, double seconds) {
+        requestDuration.labelValues(method, route, Integer.toString(status)).observe(seconds);
+    }
+
+    /** Counts one error of the given type in {@code error_rate_total}. */
+    public void countError(String type) {
+        errors.labelValues(type).inc();
+    }
+
+    public void setDbUp(boolean up) {
+        dbUp.set(up ? 1 : 0);
+    }
+
+    public String contentType() {
+        return writer.getContentType();
+    }
+
+    /** The whole registry in the Prometheus text format. */
+    public byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+        try {
+            writer.write(out, registry.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,26 @@
+package com.levqor.ops;
+
+/**
+ * One dependency shown under {@code services} in {@code GET /ops/uptime}. A critical one that is
+ * down makes the whole service {@code down} (503); any other one not operational makes it
+ * {@code degraded} (200).
+ */
+public interface ServiceCheck {
+    /** State words as the runbook shows them. */
+    enum State {
+        OPERATIONAL, DEGRADED, DOWN;
+
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The key under {@code services}: {@code database}, {@code redis}, {@code queue}… */
+    String name();
+
+    /** True when this dependency being down means the service is down. */
+    boolean critical();
+
+    /** Checks now; must return within about a second even when the dependency hangs. */
+    State check();
+}
