@@ -101,7 +101,7 @@ public final class HttpServer {
             context.put("method", ctx.method().name());
             context.put("route", route);
             context.put("status", status);
-            reporter.report("http_" + status, ctx.method().name() + " " + route + " answered " + status, null, context);
+            reporter.report("http_5xx", ctx.method().name() + " " + route + " answered " + status, null, context);
         }
         if (access.isInfoEnabled()) {
             access.info("{} {} {} {}ms rid={}", ctx.method().name(), ctx.path(), status,

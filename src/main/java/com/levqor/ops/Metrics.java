@@ -39,6 +39,10 @@ public final class Metrics {
                 .help("Errors by type: http_5xx, unhandled_exception, and the types other parts report")
                 .labelNames("type")
                 .register(registry);
+        // Shown at zero from the start, so a dashboard sees the series before the first error.
+        for (String type : new String[] {"unhandled_exception", "http_5xx"}) {
+            errors.labelValues(type);
+        }
         dbUp = Gauge.builder()
                 .name("levqor_db_up")
                 .help("1 when the last database check answered, 0 when it did not")
