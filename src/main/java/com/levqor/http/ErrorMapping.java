@@ -29,14 +29,36 @@ public final class ErrorMapping {
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.code(), e.getMessage(),
                 e.details(), e.headers()));
         routes.exception(HttpResponseException.class, (e, ctx) -> fromStatus(ctx, e.getStatus(), e.getMessage()));
+        routes.exception(org.jooq.exception.DataAccessException.class, (e, ctx) -> {
+            if (isConnectionFailure(e)) {
+                write(ctx, 503, "database_unavailable", "The database is not answering; try again shortly.",
+                        Map.of(), Map.of("Retry-After", "5"));
+            } else {
+                unhandled(ctx, e);
+            }
+        });
         routes.exception(Exception.class, (e, ctx) -> unhandled(ctx, e));
         for (int status : new int[] {400, 404, 405, 413, 415, 429, 500, 503}) {
             routes.error(status, ctx -> {
-                if (ctx.attribute(WRITTEN) == null) {
+                // Only fill in answers that have no body yet: a handler's own 503 (uptime down) stays.
+                if (ctx.attribute(WRITTEN) == null && (ctx.result() == null || ctx.result().isEmpty())) {
                     fromStatus(ctx, status, null);
                 }
             });
         }
+    }
+
+    /** True when the database could not be reached (pool timeout, refused or broken connection). */
+    static boolean isConnectionFailure(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.sql.SQLTransientConnectionException) {
+                return true;
+            }
+            if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** For Errors (OutOfMemoryError, StackOverflowError…) that bypass exception handlers. */
