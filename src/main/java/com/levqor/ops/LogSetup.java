@@ -51,7 +51,8 @@ public final class LogSetup {
         pattern.setContext(context);
         pattern.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{36} - %msg%n");
         pattern.start();
-        RollingFileAppender<ILoggingEvent> app = rolling(context, appName, dir + "/app.log", maxBytes, pattern);
+        RollingFileAppender<ILoggingEvent> app = rolling(context, appName, dir + "/app.log", maxBytes, pattern,
+                1_000);
         root.addAppender(app);
         context.getLogger(ACCESS_LOGGER).addAppender(app);
 
@@ -62,11 +63,12 @@ public final class LogSetup {
         errors.setLevel(Level.INFO);
         errors.setAdditive(false);
         errors.detachAndStopAllAppenders();
-        errors.addAppender(rolling(context, "errors-file:" + dir, dir + "/errors.jsonl", maxBytes, json));
+        errors.addAppender(rolling(context, "errors-file:" + dir, dir + "/errors.jsonl", maxBytes, json, 0));
     }
 
     private static RollingFileAppender<ILoggingEvent> rolling(LoggerContext context, String name, String file,
-                                                              long maxBytes, Encoder<ILoggingEvent> encoder) {
+                                                              long maxBytes, Encoder<ILoggingEvent> encoder,
+                                                              long checkEveryMillis) {
         RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
         appender.setContext(context);
         appender.setName(name);
@@ -82,6 +84,8 @@ public final class LogSetup {
         SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
         trigger.setContext(context);
         trigger.setMaxFileSize(new FileSize(maxBytes));
+        // Errors are rare: check the size on every one. The busy app.log checks at most once a second.
+        trigger.setCheckIncrement(ch.qos.logback.core.util.Duration.buildByMilliseconds(checkEveryMillis));
         trigger.start();
         appender.setRollingPolicy(policy);
         appender.setTriggeringPolicy(trigger);
