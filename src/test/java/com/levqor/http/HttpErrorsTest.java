@@ -130,6 +130,21 @@ class HttpErrorsTest {
     }
 
     @Test
+    void errorsJettyAnswersItselfAreJsonToo() throws Exception {
+        // Headers far over Jetty's limit never reach Javalin: Jetty answers 431 itself.
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.app().port())) {
+            String request = "GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 * 1024)
+                    + "\r\nConnection: close\r\n\r\n";
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 431");
+            assertThat(answer).contains("Content-Type: application/json").contains("\"error\":\"http_431\"")
+                    .contains("\"request_id\":").doesNotContain("<html");
+        }
+    }
+
+    @Test
     void saneIncomingRequestIdIsKeptInsaneOneReplaced() {
         Response kept = server.get("/api/v1/status", "X-Request-Id", "trace-abc.123");
         assertThat(kept.header("X-Request-Id")).isEqualTo("trace-abc.123");
