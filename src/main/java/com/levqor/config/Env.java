@@ -81,22 +81,7 @@ public final class Env {
     }
 
     public int integer(String name, int defaultValue, int min, int max) {
-        Optional<String> v = raw(name);
-        remember(name, v.orElse(Integer.toString(defaultValue)), v.isPresent(), false);
-        if (v.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            int parsed = Integer.parseInt(v.get().replace("_", ""));
-            if (parsed < min || parsed > max) {
-                problem(name, v.get(), "a whole number from " + min + " to " + max);
-                return defaultValue;
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            problem(name, v.get(), "a whole number from " + min + " to " + max);
-            return defaultValue;
-        }
+        return (int) longValue(name, defaultValue, min, max);
     }
 
     public long longValue(String name, long defaultValue, long min, long max) {
