@@ -138,6 +138,7 @@ public final class Intake implements AutoCloseable {
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         IntakeResult[] results = new IntakeResult[batch.size()];
         List<JobRef> due = new ArrayList<>();
+        boolean delivers = dispatcher.delivers();
         db.transaction(tx -> {
             DSLContext x = tx.dsl();
             // 1. Idempotency keys already used by the account, and repeats inside this batch.
@@ -153,44 +154,65 @@ public final class Intake implements AutoCloseable {
                 x.selectFrom(JOBS).where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(keys)).fetch()
                         .forEach(r -> existing.put(r.getAccountId() + "/" + r.getIdempotencyKey(), r));
             }
-            // 2. Budgets: lock today's usage rows of the accounts in this batch (in id order: no deadlocks).
-            Set<UUID> accounts = new java.util.TreeSet<>();
-            batch.forEach(p -> accounts.add(p.job().accountId()));
-            var ensure = x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS);
-            for (UUID a : accounts) {
-                ensure = ensure.values(a, today, 0L);
-            }
-            ensure.onConflictDoNothing().execute();
-            Map<UUID, Long> used = new HashMap<>();
-            x.select(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.UNITS).from(USAGE_DAILY)
-                    .where(USAGE_DAILY.ACCOUNT_ID.in(accounts)).and(USAGE_DAILY.DAY.eq(today))
-                    .orderBy(USAGE_DAILY.ACCOUNT_ID).forUpdate()
-                    .forEach(r -> used.put(r.value1(), r.value2()));
-            // 3. Decide each request in arrival order.
-            List<JobsRecord> rows = new ArrayList<>();
-            List<Integer> rowIndex = new ArrayList<>();
-            Map<UUID, Long> charge = new HashMap<>();
+            // 2. Which requests would create a job, and what each account would spend.
+            Map<UUID, Long> wanted = new java.util.TreeMap<>();
             for (int i = 0; i < batch.size(); i++) {
                 NewJob j = batch.get(i).job();
                 String key = j.idempotencyKey() == null ? null : j.accountId() + "/" + j.idempotencyKey();
                 if (key != null && existing.containsKey(key)) {
                     JobsRecord r = existing.get(key);
                     results[i] = new IntakeResult.Existing(r.getId(), r.getState());
-                    continue;
-                }
-                if (key != null && firstInBatch.containsKey(key)) {
+                } else if (key != null && firstInBatch.containsKey(key)) {
                     results[i] = null; // answered with the first one's job after the insert
+                } else {
+                    if (key != null) {
+                        firstInBatch.put(key, i);
+                    }
+                    wanted.merge(j.accountId(), (long) j.cost(), Long::sum);
+                }
+            }
+            // 3. Budgets. Fast path: one conditional upsert per account when the whole batch fits; otherwise
+            //    lock the account's row and decide request by request, in arrival order.
+            Map<UUID, Long> remaining = new HashMap<>();
+            for (Map.Entry<UUID, Long> w : wanted.entrySet()) {
+                UUID account = w.getKey();
+                long budget = settings.budgetFor(planOf(batch, account));
+                boolean fits = false;
+                if (w.getValue() <= budget) {
+                    fits = !x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
+                            .values(account, today, w.getValue())
+                            .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
+                            .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
+                            .where(USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)).le(budget))
+                            .returning(USAGE_DAILY.UNITS).fetch().isEmpty();
+                }
+                if (!fits) {
+                    x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
+                            .values(account, today, 0L).onConflictDoNothing().execute();
+                    Long used = x.select(USAGE_DAILY.UNITS).from(USAGE_DAILY)
+                            .where(USAGE_DAILY.ACCOUNT_ID.eq(account)).and(USAGE_DAILY.DAY.eq(today))
+                            .forUpdate().fetchOne(USAGE_DAILY.UNITS);
+                    remaining.put(account, budget - (used == null ? 0 : used));
+                }
+            }
+            List<JobsRecord> rows = new ArrayList<>();
+            List<Integer> rowIndex = new ArrayList<>();
+            Map<UUID, Long> slowCharge = new HashMap<>();
+            for (int i = 0; i < batch.size(); i++) {
+                NewJob j = batch.get(i).job();
+                if (results[i] != null || (j.idempotencyKey() != null
+                        && firstInBatch.getOrDefault(j.accountId() + "/" + j.idempotencyKey(), -1) != i)) {
                     continue;
                 }
-                long budget = settings.budgetFor(j.plan());
-                long spent = used.getOrDefault(j.accountId(), 0L) + charge.getOrDefault(j.accountId(), 0L);
-                if (spent + j.cost() > budget) {
-                    results[i] = new IntakeResult.OverBudget(spent, budget, j.cost());
-                    continue;
-                }
-                charge.merge(j.accountId(), (long) j.cost(), Long::sum);
-                if (key != null) {
-                    firstInBatch.put(key, i);
+                Long left = remaining.get(j.accountId());
+                if (left != null) {
+                    if (j.cost() > left) {
+                        long budget = settings.budgetFor(j.plan());
+                        results[i] = new IntakeResult.OverBudget(budget - left, budget, j.cost());
+                        continue;
+                    }
+                    remaining.put(j.accountId(), left - j.cost());
+                    slowCharge.merge(j.accountId(), (long) j.cost(), Long::sum);
                 }
                 boolean isDue = !j.runAt().isAfter(now);
                 JobsRecord r = new JobsRecord()
@@ -205,7 +227,7 @@ public final class Intake implements AutoCloseable {
                         .setMaxAttempts(j.maxAttempts())
                         .setTimeoutSeconds(j.timeoutSeconds())
                         .setRunAt(isDue ? t : OffsetDateTime.ofInstant(j.runAt(), ZoneOffset.UTC))
-                        .setDispatchedAt(isDue ? t : null)
+                        .setDispatchedAt(isDue && delivers ? t : null)
                         .setIdempotencyKey(j.idempotencyKey())
                         .setCallbackUrl(j.callbackUrl())
                         .setCost(j.cost())
@@ -214,6 +236,10 @@ public final class Intake implements AutoCloseable {
                         .setCallbackAttempts(0);
                 rows.add(r);
                 rowIndex.add(i);
+            }
+            for (Map.Entry<UUID, Long> c : slowCharge.entrySet()) {
+                x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(c.getValue()))
+                        .where(USAGE_DAILY.ACCOUNT_ID.eq(c.getKey())).and(USAGE_DAILY.DAY.eq(today)).execute();
             }
             // 4. One multi-row insert; a key taken meanwhile by another process is not inserted.
             Set<UUID> inserted = new LinkedHashSet<>();
@@ -224,25 +250,26 @@ public final class Intake implements AutoCloseable {
                 }
                 inserted.addAll(insert.onConflictDoNothing().returning(JOBS.ID).fetch(JOBS.ID));
             }
-            Map<UUID, Long> actual = new HashMap<>();
+            Map<UUID, Long> refund = new HashMap<>();
             for (int k = 0; k < rows.size(); k++) {
                 JobsRecord r = rows.get(k);
                 int i = rowIndex.get(k);
                 if (inserted.contains(r.getId())) {
                     results[i] = new IntakeResult.Created(r.getId());
-                    actual.merge(r.getAccountId(), (long) r.getCost(), Long::sum);
                     if (r.getDispatchedAt() != null) {
                         due.add(new JobRef(r.getId(), Priority.ofLevel(r.getPriority())));
                     }
                 } else {
+                    // Another process took this idempotency key meanwhile: answer with its job, charge nothing.
+                    refund.merge(r.getAccountId(), (long) r.getCost(), Long::sum);
                     JobsRecord other = x.selectFrom(JOBS).where(JOBS.ACCOUNT_ID.eq(r.getAccountId()))
                             .and(JOBS.IDEMPOTENCY_KEY.eq(r.getIdempotencyKey())).fetchOne();
                     results[i] = other == null ? new IntakeResult.Rejected("The job could not be stored; retry.")
                             : new IntakeResult.Existing(other.getId(), other.getState());
                 }
             }
-            for (Map.Entry<UUID, Long> c : actual.entrySet()) {
-                x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(c.getValue()))
+            for (Map.Entry<UUID, Long> c : refund.entrySet()) {
+                x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.minus(c.getValue()))
                         .where(USAGE_DAILY.ACCOUNT_ID.eq(c.getKey())).and(USAGE_DAILY.DAY.eq(today)).execute();
             }
         });
@@ -263,6 +290,15 @@ public final class Intake implements AutoCloseable {
         if (!due.isEmpty()) {
             dispatcher.dispatch(due);
         }
+    }
+
+    private static com.levqor.accounts.Plan planOf(List<Pending> batch, UUID account) {
+        for (Pending p : batch) {
+            if (p.job().accountId().equals(account)) {
+                return p.job().plan();
+            }
+        }
+        return com.levqor.accounts.Plan.FREE;
     }
 
     private static int firstIndex(List<Pending> batch, int i) {

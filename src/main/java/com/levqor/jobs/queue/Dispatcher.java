@@ -170,6 +170,14 @@ public final class Dispatcher implements AutoCloseable {
         return async;
     }
 
+    /**
+     * True when {@link #dispatch} hands jobs to workers right now (async, or sync with workers in this
+     * process); otherwise intake leaves them undelivered for the sweepers of processes with workers.
+     */
+    public boolean delivers() {
+        return async || localWorkers;
+    }
+
     public String mode() {
         return async ? "async" : "sync";
     }
