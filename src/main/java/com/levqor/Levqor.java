@@ -11,6 +11,9 @@ import com.levqor.http.HttpServer;
 import com.levqor.http.Json;
 import com.levqor.http.JsonBody;
 import com.levqor.http.filters.Authentication;
+import com.levqor.jobs.JobHandlers;
+import com.levqor.jobs.Jobs;
+import com.levqor.jobs.QueueOpsHandlers;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.LogSetup;
@@ -35,6 +38,7 @@ public final class Levqor implements AutoCloseable {
     private final ErrorReporter reporter;
     private final Database database;
     private final AccountService accounts;
+    private final Jobs jobs;
     private final HttpServer http;
 
     private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
@@ -54,9 +58,18 @@ public final class Levqor implements AutoCloseable {
             this.accounts = new AccountService(database.dsl(), clock);
             HealthService health = new HealthService(database, metrics, Version.get());
             Authentication authentication = new Authentication(accounts, settings.ops().adminKey());
-            Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json));
-            this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, extraFilters, api);
-            http.start();
+            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true).start();
+            try {
+                Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
+                        new JobHandlers(startedJobs, json, mapper), new QueueOpsHandlers(startedJobs, json));
+                this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, extraFilters,
+                        api);
+                http.start();
+            } catch (RuntimeException e) {
+                startedJobs.close();
+                throw e;
+            }
+            this.jobs = startedJobs;
         } catch (RuntimeException e) {
             database.close();
             reporter.close();
@@ -96,12 +109,20 @@ public final class Levqor implements AutoCloseable {
         return metrics;
     }
 
-    /** Stops in reverse order: HTTP (draining in-flight requests), then the pool and embedded Postgres. */
+    public Jobs jobs() {
+        return jobs;
+    }
+
+    /** Stops in reverse order: HTTP (draining in-flight requests), jobs, then the pool and embedded Postgres. */
     @Override
     public void close() {
         log.info("Levqor stopping");
         try {
-            http.stop();
+            try {
+                http.stop();
+            } finally {
+                jobs.close();
+            }
         } finally {
             database.close();
             reporter.close();

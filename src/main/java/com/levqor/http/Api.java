@@ -1,6 +1,8 @@
 package com.levqor.http;
 
 import com.levqor.accounts.AccountHandlers;
+import com.levqor.jobs.JobHandlers;
+import com.levqor.jobs.QueueOpsHandlers;
 import com.levqor.ops.OpsHandlers;
 import io.javalin.config.RoutesConfig;
 
@@ -11,10 +13,14 @@ import io.javalin.config.RoutesConfig;
 public final class Api {
     private final OpsHandlers ops;
     private final AccountHandlers accounts;
+    private final JobHandlers jobs;
+    private final QueueOpsHandlers queue;
 
-    public Api(OpsHandlers ops, AccountHandlers accounts) {
+    public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue) {
         this.ops = ops;
         this.accounts = accounts;
+        this.jobs = jobs;
+        this.queue = queue;
     }
 
     void register(RoutesConfig r) {
@@ -31,5 +37,17 @@ public final class Api {
         r.get("/ops/accounts", accounts::list, Access.ADMIN);
         r.post("/ops/accounts/{id}/keys", accounts::addKey, Access.ADMIN);
         r.delete("/ops/keys/{prefix}", accounts::revoke, Access.ADMIN);
+
+        // Jobs: API clients see only their own jobs; queue health is public, the DLQ is the operator's.
+        r.post("/api/v1/intake", jobs::intake, Access.API_KEY);
+        r.get("/api/v1/status/{job_id}", jobs::status, Access.API_KEY);
+        r.get("/api/v1/jobs", jobs::list, Access.API_KEY);
+        r.post("/api/v1/jobs/{id}/cancel", jobs::cancel, Access.API_KEY);
+        r.get("/api/v1/workflows", jobs::workflows, Access.API_KEY);
+        r.get("/api/v1/usage", jobs::usage, Access.API_KEY);
+        r.get("/ops/queue_health", queue::queueHealth, Access.PUBLIC);
+        r.get("/ops/dlq", queue::list, Access.ADMIN);
+        r.post("/ops/dlq/retry", queue::retry, Access.ADMIN);
+        r.delete("/ops/dlq/{id}", queue::discard, Access.ADMIN);
     }
 }

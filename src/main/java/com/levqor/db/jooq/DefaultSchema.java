@@ -6,6 +6,8 @@ package com.levqor.db.jooq;
 
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.Jobs;
+import com.levqor.db.jooq.tables.UsageDaily;
 
 import java.util.Arrays;
 import java.util.List;
@@ -39,6 +41,16 @@ public class DefaultSchema extends SchemaImpl {
     public final ApiKeys API_KEYS = ApiKeys.API_KEYS;
 
     /**
+     * The table <code>jobs</code>.
+     */
+    public final Jobs JOBS = Jobs.JOBS;
+
+    /**
+     * The table <code>usage_daily</code>.
+     */
+    public final UsageDaily USAGE_DAILY = UsageDaily.USAGE_DAILY;
+
+    /**
      * No further instances allowed
      */
     private DefaultSchema() {
@@ -55,7 +67,9 @@ public class DefaultSchema extends SchemaImpl {
     public final List<Table<?>> getTables() {
         return Arrays.asList(
             Accounts.ACCOUNTS,
-            ApiKeys.API_KEYS
+            ApiKeys.API_KEYS,
+            Jobs.JOBS,
+            UsageDaily.USAGE_DAILY
         );
     }
 }

@@ -6,8 +6,12 @@ package com.levqor.db.jooq;
 
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.Jobs;
+import com.levqor.db.jooq.tables.UsageDaily;
 import com.levqor.db.jooq.tables.records.AccountsRecord;
 import com.levqor.db.jooq.tables.records.ApiKeysRecord;
+import com.levqor.db.jooq.tables.records.JobsRecord;
+import com.levqor.db.jooq.tables.records.UsageDailyRecord;
 
 import org.jooq.ForeignKey;
 import org.jooq.TableField;
@@ -31,10 +35,14 @@ public class Keys {
     public static final UniqueKey<ApiKeysRecord> API_KEYS_HASH_UNIQUE = Internal.createUniqueKey(ApiKeys.API_KEYS, DSL.name("api_keys_hash_unique"), new TableField[] { ApiKeys.API_KEYS.KEY_HASH }, true);
     public static final UniqueKey<ApiKeysRecord> API_KEYS_PKEY = Internal.createUniqueKey(ApiKeys.API_KEYS, DSL.name("api_keys_pkey"), new TableField[] { ApiKeys.API_KEYS.ID }, true);
     public static final UniqueKey<ApiKeysRecord> API_KEYS_PREFIX_UNIQUE = Internal.createUniqueKey(ApiKeys.API_KEYS, DSL.name("api_keys_prefix_unique"), new TableField[] { ApiKeys.API_KEYS.PREFIX }, true);
+    public static final UniqueKey<JobsRecord> JOBS_PKEY = Internal.createUniqueKey(Jobs.JOBS, DSL.name("jobs_pkey"), new TableField[] { Jobs.JOBS.ID }, true);
+    public static final UniqueKey<UsageDailyRecord> USAGE_DAILY_PKEY = Internal.createUniqueKey(UsageDaily.USAGE_DAILY, DSL.name("usage_daily_pkey"), new TableField[] { UsageDaily.USAGE_DAILY.ACCOUNT_ID, UsageDaily.USAGE_DAILY.DAY }, true);
 
     // -------------------------------------------------------------------------
     // FOREIGN KEY definitions
     // -------------------------------------------------------------------------
 
     public static final ForeignKey<ApiKeysRecord, AccountsRecord> API_KEYS__API_KEYS_ACCOUNT_ID_FKEY = Internal.createForeignKey(ApiKeys.API_KEYS, DSL.name("api_keys_account_id_fkey"), new TableField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, Keys.ACCOUNTS_PKEY, new TableField[] { Accounts.ACCOUNTS.ID }, true);
+    public static final ForeignKey<JobsRecord, AccountsRecord> JOBS__JOBS_ACCOUNT_ID_FKEY = Internal.createForeignKey(Jobs.JOBS, DSL.name("jobs_account_id_fkey"), new TableField[] { Jobs.JOBS.ACCOUNT_ID }, Keys.ACCOUNTS_PKEY, new TableField[] { Accounts.ACCOUNTS.ID }, true);
+    public static final ForeignKey<UsageDailyRecord, AccountsRecord> USAGE_DAILY__USAGE_DAILY_ACCOUNT_ID_FKEY = Internal.createForeignKey(UsageDaily.USAGE_DAILY, DSL.name("usage_daily_account_id_fkey"), new TableField[] { UsageDaily.USAGE_DAILY.ACCOUNT_ID }, Keys.ACCOUNTS_PKEY, new TableField[] { Accounts.ACCOUNTS.ID }, true);
 }

@@ -6,6 +6,8 @@ package com.levqor.db.jooq;
 
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.Jobs;
+import com.levqor.db.jooq.tables.UsageDaily;
 
 
 /**
@@ -23,4 +25,14 @@ public class Tables {
      * The table <code>api_keys</code>.
      */
     public static final ApiKeys API_KEYS = ApiKeys.API_KEYS;
+
+    /**
+     * The table <code>jobs</code>.
+     */
+    public static final Jobs JOBS = Jobs.JOBS;
+
+    /**
+     * The table <code>usage_daily</code>.
+     */
+    public static final UsageDaily USAGE_DAILY = UsageDaily.USAGE_DAILY;
 }

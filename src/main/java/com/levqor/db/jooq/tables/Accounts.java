@@ -7,6 +7,8 @@ package com.levqor.db.jooq.tables;
 import com.levqor.db.jooq.DefaultSchema;
 import com.levqor.db.jooq.Keys;
 import com.levqor.db.jooq.tables.ApiKeys.ApiKeysPath;
+import com.levqor.db.jooq.tables.Jobs.JobsPath;
+import com.levqor.db.jooq.tables.UsageDaily.UsageDailyPath;
 import com.levqor.db.jooq.tables.records.AccountsRecord;
 
 import java.time.OffsetDateTime;
@@ -167,6 +169,30 @@ public class Accounts extends TableImpl<AccountsRecord> {
             _apiKeys = new ApiKeysPath(this, null, Keys.API_KEYS__API_KEYS_ACCOUNT_ID_FKEY.getInverseKey());
 
         return _apiKeys;
+    }
+
+    private transient JobsPath _jobs;
+
+    /**
+     * Get the implicit to-many join path to the <code>jobs</code> table
+     */
+    public JobsPath jobs() {
+        if (_jobs == null)
+            _jobs = new JobsPath(this, null, Keys.JOBS__JOBS_ACCOUNT_ID_FKEY.getInverseKey());
+
+        return _jobs;
+    }
+
+    private transient UsageDailyPath _usageDaily;
+
+    /**
+     * Get the implicit to-many join path to the <code>usage_daily</code> table
+     */
+    public UsageDailyPath usageDaily() {
+        if (_usageDaily == null)
+            _usageDaily = new UsageDailyPath(this, null, Keys.USAGE_DAILY__USAGE_DAILY_ACCOUNT_ID_FKEY.getInverseKey());
+
+        return _usageDaily;
     }
 
     @Override

@@ -1,0 +1,124 @@
+package com.levqor.config;
+
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Jobs and their queue: Redis, workers, leases, retries, budgets, payload cap, egress allow-list.
+ *
+ * @param redisUrl            {@code REDIS_URL}: redis://[:password@]host:port[/db]; unset, the queue runs in sync mode
+ * @param workerConcurrency   {@code WORKER_CONCURRENCY}: job threads of this process (default {@value #DEFAULT_WORKER_CONCURRENCY}; 0: no workers here)
+ * @param workerPrefetch      {@code WORKER_PREFETCH}: jobs this process claims ahead of free threads (default {@value #DEFAULT_WORKER_PREFETCH})
+ * @param maxPayloadBytes     {@code MAX_PAYLOAD_BYTES}: largest job payload in bytes of JSON; above it 413 (default 200 KiB)
+ * @param budgetFreeUnits     {@code BUDGET_FREE_UNITS_PER_DAY}: free plan's daily job budget in units (default {@value #DEFAULT_BUDGET_FREE})
+ * @param budgetProUnits      {@code BUDGET_PRO_UNITS_PER_DAY}: pro plan's daily job budget in units (default {@value #DEFAULT_BUDGET_PRO})
+ * @param httpAllowedHosts    {@code HTTP_REQUEST_ALLOWED_HOSTS}: comma-separated host names or IPs that http.request and
+ *                            callbacks may reach even though they are private or loopback (default none)
+ * @param leaseSeconds        {@code JOB_LEASE_SECONDS}: a claim's lease; renewed while the job runs (default {@value #DEFAULT_LEASE_SECONDS})
+ * @param sweepIntervalMillis {@code SWEEPER_INTERVAL_MS}: how often the sweeper looks for expired leases, due retries and
+ *                            undelivered jobs (default {@value #DEFAULT_SWEEP_INTERVAL_MS})
+ * @param redispatchAfterMillis {@code REDISPATCH_AFTER_MS}: a queued, due job not claimed this long after its dispatch is
+ *                            dispatched again (default {@value #DEFAULT_REDISPATCH_AFTER_MS})
+ * @param retryBaseMillis     {@code RETRY_BASE_DELAY_MS}: first retry delay before jitter; doubles each attempt (default {@value #DEFAULT_RETRY_BASE_MS})
+ * @param retryMaxMillis      {@code RETRY_MAX_DELAY_MS}: longest retry delay (default {@value #DEFAULT_RETRY_MAX_MS})
+ * @param defaultMaxAttempts  {@code DEFAULT_MAX_ATTEMPTS}: attempts of a job that names none (default {@value #DEFAULT_MAX_ATTEMPTS_VALUE})
+ * @param defaultTimeoutSeconds {@code DEFAULT_TIMEOUT_SECONDS}: run time limit of a job that names none (default {@value #DEFAULT_TIMEOUT_SECONDS_VALUE})
+ * @param shutdownGraceMillis {@code WORKER_SHUTDOWN_GRACE_MS}: how long running jobs may finish at shutdown before they are
+ *                            released for another worker (default {@value #DEFAULT_SHUTDOWN_GRACE_MS})
+ * @param redisCheckMillis    {@code REDIS_CHECK_INTERVAL_MS}: how often Redis is pinged to switch modes (default {@value #DEFAULT_REDIS_CHECK_MS})
+ * @param callbackSecret      {@code CALLBACK_SIGNING_SECRET}: Standard Webhooks secret ({@code whsec_<base64>}) that signs
+ *                            callbacks; unset, a random one per process (logged as a warning)
+ * @param callbackMaxAttempts {@code CALLBACK_MAX_ATTEMPTS}: deliveries tried per callback (default {@value #DEFAULT_CALLBACK_MAX_ATTEMPTS})
+ */
+public record QueueSettings(
+        Optional<URI> redisUrl,
+        int workerConcurrency,
+        int workerPrefetch,
+        long maxPayloadBytes,
+        long budgetFreeUnits,
+        long budgetProUnits,
+        List<String> httpAllowedHosts,
+        int leaseSeconds,
+        long sweepIntervalMillis,
+        long redispatchAfterMillis,
+        long retryBaseMillis,
+        long retryMaxMillis,
+        int defaultMaxAttempts,
+        int defaultTimeoutSeconds,
+        long shutdownGraceMillis,
+        long redisCheckMillis,
+        Optional<String> callbackSecret,
+        int callbackMaxAttempts) {
+
+    public static final int DEFAULT_WORKER_CONCURRENCY = 16;
+    public static final int DEFAULT_WORKER_PREFETCH = 512;
+    public static final long DEFAULT_MAX_PAYLOAD_BYTES = 200L * 1024;
+    public static final long DEFAULT_BUDGET_FREE = 1_000;
+    public static final long DEFAULT_BUDGET_PRO = 100_000;
+    public static final int DEFAULT_LEASE_SECONDS = 30;
+    public static final long DEFAULT_SWEEP_INTERVAL_MS = 1_000;
+    public static final long DEFAULT_REDISPATCH_AFTER_MS = 10_000;
+    public static final long DEFAULT_RETRY_BASE_MS = 1_000;
+    public static final long DEFAULT_RETRY_MAX_MS = 600_000;
+    public static final int DEFAULT_MAX_ATTEMPTS_VALUE = 3;
+    public static final int DEFAULT_TIMEOUT_SECONDS_VALUE = 60;
+    public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+    public static final long DEFAULT_REDIS_CHECK_MS = 250;
+    public static final int DEFAULT_CALLBACK_MAX_ATTEMPTS = 8;
+
+    static QueueSettings parse(Env env) {
+        Optional<URI> redis = redisUrl(env);
+        Optional<String> allowed = env.optional("HTTP_REQUEST_ALLOWED_HOSTS");
+        List<String> hosts = allowed.map(a -> Arrays.stream(a.split(","))
+                .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList()).orElse(List.of());
+        Optional<String> secret = env.secret("CALLBACK_SIGNING_SECRET");
+        if (secret.isPresent() && !secret.get().matches("(whsec_)?[A-Za-z0-9+/]{16,}={0,2}")) {
+            env.problem("CALLBACK_SIGNING_SECRET", "****", "whsec_ followed by at least 16 base64 characters");
+        }
+        return new QueueSettings(
+                redis,
+                env.integer("WORKER_CONCURRENCY", DEFAULT_WORKER_CONCURRENCY, 0, 1_024),
+                env.integer("WORKER_PREFETCH", DEFAULT_WORKER_PREFETCH, 1, 100_000),
+                env.longValue("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES, 2, 64L * 1024 * 1024),
+                env.longValue("BUDGET_FREE_UNITS_PER_DAY", DEFAULT_BUDGET_FREE, 0, Long.MAX_VALUE / 4),
+                env.longValue("BUDGET_PRO_UNITS_PER_DAY", DEFAULT_BUDGET_PRO, 0, Long.MAX_VALUE / 4),
+                hosts,
+                env.integer("JOB_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 1, 3_600),
+                env.longValue("SWEEPER_INTERVAL_MS", DEFAULT_SWEEP_INTERVAL_MS, 10, 600_000),
+                env.longValue("REDISPATCH_AFTER_MS", DEFAULT_REDISPATCH_AFTER_MS, 100, 3_600_000),
+                env.longValue("RETRY_BASE_DELAY_MS", DEFAULT_RETRY_BASE_MS, 1, 3_600_000),
+                env.longValue("RETRY_MAX_DELAY_MS", DEFAULT_RETRY_MAX_MS, 1, 86_400_000),
+                env.integer("DEFAULT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS_VALUE, 1, 100),
+                env.integer("DEFAULT_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS_VALUE, 1, 86_400),
+                env.longValue("WORKER_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
+                env.longValue("REDIS_CHECK_INTERVAL_MS", DEFAULT_REDIS_CHECK_MS, 20, 60_000),
+                secret,
+                env.integer("CALLBACK_MAX_ATTEMPTS", DEFAULT_CALLBACK_MAX_ATTEMPTS, 1, 50));
+    }
+
+    private static Optional<URI> redisUrl(Env env) {
+        Optional<String> v = env.secret("REDIS_URL");
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(v.get());
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("redis") || scheme.equals("rediss")) || uri.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            return Optional.of(uri);
+        } catch (Exception e) {
+            env.problem("REDIS_URL", "****", "redis://[:password@]host:port[/db] or rediss://…");
+            return Optional.empty();
+        }
+    }
+
+    /** The daily budget in units of a plan. */
+    public long budgetFor(com.levqor.accounts.Plan plan) {
+        return plan == com.levqor.accounts.Plan.PRO ? budgetProUnits : budgetFreeUnits;
+    }
+}

@@ -1,0 +1,185 @@
+package com.levqor.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.levqor.config.QueueSettings;
+import com.levqor.config.Settings;
+import com.levqor.db.Database;
+import com.levqor.jobs.callbacks.CallbackSender;
+import com.levqor.jobs.callbacks.WebhookSigner;
+import com.levqor.jobs.queue.Dispatcher;
+import com.levqor.jobs.queue.LocalQueue;
+import com.levqor.jobs.queue.RedisQueue;
+import com.levqor.jobs.queue.Sweeper;
+import com.levqor.jobs.workflows.Egress;
+import com.levqor.jobs.workflows.Workflows;
+import com.levqor.ops.ErrorReporter;
+import com.levqor.ops.HealthService;
+import com.levqor.ops.Metrics;
+import com.levqor.ops.ServiceCheck;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jobs capability of one process, wired: store, workflows, dispatcher (Redis or in-process),
+ * intake (serve only), workers, sweeper and callback sender. {@code levqor serve} and
+ * {@code levqor worker} both build one; it stops in reverse order.
+ */
+public final class Jobs implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Jobs.class);
+
+    private final QueueSettings settings;
+    private final JobStore store;
+    private final Workflows workflows;
+    private final JobMetrics metrics;
+    private final Dispatcher dispatcher;
+    private final Optional<RedisQueue> redis;
+    private final Intake intake;
+    private final Worker worker;
+    private final Sweeper sweeper;
+    private final CallbackSender callbacks;
+    private final Clock clock;
+
+    /**
+     * @param withIntake true for {@code serve} (HTTP intake), false for {@code worker}
+     * @param health     where to register the {@code redis} and {@code queue} checks, or null
+     */
+    public Jobs(Settings all, Database database, Clock clock, ObjectMapper mapper, Metrics registry,
+                ErrorReporter reporter, HealthService health, boolean withIntake) {
+        this.settings = all.queue();
+        this.clock = clock;
+        this.store = new JobStore(database.dsl());
+        this.workflows = Workflows.discover();
+        this.metrics = new JobMetrics(registry.registry());
+        String owner = Worker.newOwner();
+        boolean localWorkers = settings.workerConcurrency() > 0;
+        this.redis = settings.redisUrl().map(u -> new RedisQueue(u, owner, 16));
+        this.dispatcher = new Dispatcher(redis, all.flags().newQueue(), new LocalQueue(), localWorkers, metrics,
+                settings.redisCheckMillis());
+        Egress egress = new Egress(settings.httpAllowedHosts());
+        String secret = settings.callbackSecret().orElseGet(() -> {
+            log.warn("CALLBACK_SIGNING_SECRET is not set: callbacks are signed with a random secret of this process, "
+                    + "which receivers cannot verify; set it to a whsec_… secret");
+            return WebhookSigner.randomSecret();
+        });
+        RetryPolicy retries = new RetryPolicy(settings.retryBaseMillis(), settings.retryMaxMillis());
+        this.callbacks = new CallbackSender(store, egress, new WebhookSigner(secret), mapper, clock,
+                settings.callbackMaxAttempts(), retries);
+        this.sweeper = new Sweeper(store, dispatcher, metrics, reporter, clock, settings.sweepIntervalMillis(),
+                Duration.ofMillis(settings.redispatchAfterMillis()), callbacks::wake);
+        this.worker = localWorkers ? new Worker(owner, store, dispatcher, settings, clock, metrics,
+                new JobExecutor(workflows, mapper, egress, retries, clock, metrics), reporter, callbacks::wake) : null;
+        this.intake = withIntake ? new Intake(database.dsl(), clock, settings, dispatcher, metrics) : null;
+        if (health != null) {
+            registerChecks(health);
+        }
+    }
+
+    private void registerChecks(HealthService health) {
+        if (dispatcher.redisConfigured()) {
+            health.register(new ServiceCheck() {
+                @Override
+                public String name() {
+                    return "redis";
+                }
+
+                @Override
+                public boolean critical() {
+                    return false;
+                }
+
+                @Override
+                public State check() {
+                    return dispatcher.redisUp() ? State.OPERATIONAL : State.DOWN;
+                }
+            });
+        }
+        health.register(new ServiceCheck() {
+            @Override
+            public String name() {
+                return "queue";
+            }
+
+            @Override
+            public boolean critical() {
+                return false;
+            }
+
+            @Override
+            public State check() {
+                // Sync by choice is fine; sync because Redis failed is the fallback: degraded.
+                return dispatcher.asyncWanted() && !dispatcher.async() ? State.DEGRADED : State.OPERATIONAL;
+            }
+        });
+    }
+
+    /** Starts the dispatcher's Redis checks, workers, sweeper and callbacks. */
+    public Jobs start() {
+        dispatcher.start();
+        if (worker != null) {
+            worker.start();
+        }
+        sweeper.start();
+        callbacks.start();
+        return this;
+    }
+
+    public JobStore store() {
+        return store;
+    }
+
+    public Workflows workflows() {
+        return workflows;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public Intake intake() {
+        if (intake == null) {
+            throw new IllegalStateException("this process has no intake (levqor worker)");
+        }
+        return intake;
+    }
+
+    public Sweeper sweeper() {
+        return sweeper;
+    }
+
+    public QueueSettings settings() {
+        return settings;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public JobMetrics metrics() {
+        return metrics;
+    }
+
+    /** Tells this process's worker that a job was cancelled (stops it now if it runs here). */
+    public void cancelled(java.util.UUID id) {
+        if (worker != null) {
+            worker.cancelled(id);
+        }
+    }
+
+    /** Stops intake, then workers (graceful), sweeper, callbacks, Redis. */
+    @Override
+    public void close() {
+        if (intake != null) {
+            intake.close();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        sweeper.close();
+        callbacks.close();
+        dispatcher.close();
+        redis.ifPresent(RedisQueue::close);
+    }
+}

@@ -1,0 +1,128 @@
+package com.levqor.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.levqor.db.Uuids;
+import com.levqor.http.ApiException;
+import com.levqor.http.Fields;
+import com.levqor.http.JsonBody;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** Operations of the queue: {@code /ops/queue_health} (public) and the DLQ (admin). */
+public final class QueueOpsHandlers {
+    public static final int DEFAULT_DLQ_LIMIT = 50;
+    public static final int MAX_DLQ_LIST = 1_000;
+    public static final int DEFAULT_RETRY_LIMIT = 1_000;
+    public static final int MAX_RETRY_LIMIT = 100_000;
+
+    private final Jobs jobs;
+    private final JsonBody json;
+
+    public QueueOpsHandlers(Jobs jobs, JsonBody json) {
+        this.jobs = jobs;
+        this.json = json;
+    }
+
+    /** {@code GET /ops/queue_health}. */
+    public void queueHealth(Context ctx) {
+        JobStore.Counts c = jobs.store().counts(jobs.clock().instant());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("mode", jobs.dispatcher().mode());
+        body.put("queue_available", jobs.dispatcher().redisUp());
+        body.put("depth", c.depth());
+        body.put("running", c.running());
+        body.put("retry", c.retry());
+        body.put("dlq", c.dlq());
+        body.put("delayed", c.delayed());
+        body.put("redis", !jobs.dispatcher().redisConfigured() ? "not_configured"
+                : jobs.dispatcher().redisUp() ? "up" : "down");
+        ctx.json(body);
+    }
+
+    /** {@code GET /ops/dlq?limit=&workflow=}: dead jobs, oldest death first, with attempts and last error. */
+    public void list(Context ctx) {
+        int limit = intParam(ctx, "limit", DEFAULT_DLQ_LIMIT, MAX_DLQ_LIST);
+        String workflow = ctx.queryParam("workflow");
+        if (workflow != null && workflow.isEmpty()) {
+            workflow = null;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("jobs", jobs.store().deadJobs(workflow, limit));
+        body.put("count", jobs.store().deadCount(workflow));
+        ctx.json(body);
+    }
+
+    /** {@code POST /ops/dlq/retry} with optional {@code {"limit":…,"workflow":…,"ids":[…]}}. */
+    public void retry(Context ctx) {
+        ObjectNode body = json.object(ctx, true);
+        Fields f = new Fields(body).onlyKnown(Set.of("limit", "workflow", "ids"));
+        int limit = f.optionalInt("limit", 1, MAX_RETRY_LIMIT).orElse(DEFAULT_RETRY_LIMIT);
+        String workflow = f.optionalString("workflow").orElse(null);
+        List<UUID> ids = new ArrayList<>();
+        JsonNode idsNode = body.get("ids");
+        if (idsNode != null && !idsNode.isNull()) {
+            if (!idsNode.isArray()) {
+                f.problem("ids", "must be an array of job ids");
+            } else {
+                for (JsonNode n : idsNode) {
+                    UUID id = n.isTextual() ? Uuids.parseOrNull(n.textValue()) : null;
+                    if (id == null) {
+                        f.problem("ids", "must be an array of job ids (UUIDs); '" + n.asText() + "' is not one");
+                        break;
+                    }
+                    ids.add(id);
+                }
+            }
+        }
+        f.validate();
+        ctx.json(retry(jobs, ids, workflow, limit));
+    }
+
+    /** Re-queues dead jobs and dispatches them; the answer of both the endpoint and the CLI. */
+    public static Map<String, Object> retry(Jobs jobs, List<UUID> ids, String workflow, int limit) {
+        List<JobRef> refs = jobs.store().retryDead(ids, workflow, limit, jobs.clock().instant());
+        jobs.dispatcher().dispatch(refs);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("retried", refs.size());
+        out.put("remaining", jobs.store().deadCount(null));
+        return out;
+    }
+
+    /** {@code DELETE /ops/dlq/{id}}: discards one dead job (it becomes cancelled). */
+    public void discard(Context ctx) {
+        String raw = ctx.pathParam("id");
+        UUID id = Uuids.parseOrNull(raw);
+        if (id == null || !jobs.store().discardDead(id, jobs.clock().instant())) {
+            throw ApiException.notFound("dead_job_not_found", "No dead job with id '" + raw + "' in the DLQ.");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("job_id", id);
+        out.put("status", JobState.CANCELLED.wire());
+        out.put("discarded", true);
+        out.put("remaining", jobs.store().deadCount(null));
+        ctx.json(out);
+    }
+
+    private static int intParam(Context ctx, String name, int def, int max) {
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.isEmpty()) {
+            return def;
+        }
+        try {
+            int v = Integer.parseInt(raw);
+            if (v >= 1 && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw ApiException.invalid("Query parameter '" + name + "' must be a whole number from 1 to " + max + ".",
+                Map.of(name, "must be a whole number from 1 to " + max));
+    }
+}

@@ -1,0 +1,309 @@
+package com.levqor.jobs;
+
+import com.levqor.config.QueueSettings;
+import com.levqor.jobs.queue.Dispatcher;
+import com.levqor.jobs.queue.JobSource;
+import com.levqor.jobs.queue.RedisQueue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workers of one process: feeders take job ids (from Redis in async mode, from the in-process
+ * queue in sync mode), claim them in Postgres in batches, and hand the won claims to a pool of
+ * {@code WORKER_CONCURRENCY} threads. A lease keeper renews the leases of held jobs, interrupts runs
+ * past their timeout, and stops jobs whose lease was lost or that were cancelled. Shutdown lets
+ * running jobs finish within {@code WORKER_SHUTDOWN_GRACE_MS}, then releases them for another worker.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    /** Most ids taken and claimed in one round trip. */
+    static final int CLAIM_BATCH = 256;
+    private static final long TIMEOUT_CHECK_MS = 50;
+
+    private final String owner;
+    private final JobStore store;
+    private final Dispatcher dispatcher;
+    private final QueueSettings settings;
+    private final Clock clock;
+    private final JobMetrics metrics;
+    private final JobExecutor executor;
+    private final Completer completer;
+    private final Semaphore slots;
+    private final ThreadPoolExecutor pool;
+    private final Map<UUID, RunningJob> held = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final Duration lease;
+    private volatile boolean stopping;
+    private volatile boolean releaseUnstarted;
+
+    Worker(String owner, JobStore store, Dispatcher dispatcher, QueueSettings settings, Clock clock, JobMetrics metrics,
+           JobExecutor executor, com.levqor.ops.ErrorReporter reporter, Runnable callbackWake) {
+        this.owner = owner;
+        this.store = store;
+        this.dispatcher = dispatcher;
+        this.settings = settings;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.executor = executor;
+        this.lease = Duration.ofSeconds(settings.leaseSeconds());
+        int threadsWanted = Math.max(1, settings.workerConcurrency());
+        this.slots = new Semaphore(Math.max(threadsWanted, settings.workerPrefetch()));
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threadsWanted, threadsWanted, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "levqor-job-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.completer = new Completer(store, metrics, reporter, dispatcher, callbackWake, r -> {
+            held.remove(r.job.id());
+            slots.release();
+        });
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    void start() {
+        completer.start();
+        threads.add(thread("levqor-feed-local", () -> feed(dispatcher.local(), false)));
+        dispatcher.redis().ifPresent(r -> threads.add(thread("levqor-feed-redis", () -> feed(r, true))));
+        threads.add(thread("levqor-lease-keeper", this::keepLeases));
+        log.info("Workers started: {} thread(s), prefetch {}, lease {} s, owner {}", pool.getCorePoolSize(),
+                slots.availablePermits(), settings.leaseSeconds(), owner);
+    }
+
+    private static Thread thread(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private void feed(JobSource source, boolean redis) {
+        boolean wasAsync = false;
+        while (!stopping) {
+            int n = 0;
+            try {
+                if (redis) {
+                    boolean async = dispatcher.async();
+                    if (!async) {
+                        wasAsync = false;
+                        Thread.sleep(50);
+                        continue;
+                    }
+                    if (!wasAsync) {
+                        // Back in async mode: what this worker's processing list held is recovered from Postgres.
+                        ((RedisQueue) source).resetProcessing();
+                        ((RedisQueue) source).heartbeat();
+                        wasAsync = true;
+                    }
+                }
+                if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                n = 1;
+                int more = Math.min(slots.availablePermits(), CLAIM_BATCH - 1);
+                if (more > 0 && slots.tryAcquire(more)) {
+                    n += more;
+                }
+                List<JobRef> refs = source.take(n, redis ? 500 : 200);
+                if (refs.isEmpty()) {
+                    slots.release(n);
+                    n = 0;
+                    continue;
+                }
+                slots.release(n - refs.size());
+                n = refs.size();
+                claimAndRun(source, refs);
+                n = 0;
+            } catch (InterruptedException e) {
+                if (n > 0) {
+                    slots.release(n);
+                }
+                if (stopping) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                if (n > 0) {
+                    slots.release(n);
+                }
+                if (redis) {
+                    wasAsync = false;
+                    dispatcher.redisFailed(e);
+                } else {
+                    log.warn("Feeding jobs from the {} queue failed: {}", source.name(), e.toString());
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void claimAndRun(JobSource source, List<JobRef> refs) {
+        List<UUID> ids = refs.stream().map(JobRef::id).toList();
+        List<ClaimedJob> claimed;
+        try {
+            claimed = store.claim(ids, owner, clock.instant(), lease);
+        } catch (RuntimeException e) {
+            // The ids stay queued in Postgres; the sweeper dispatches them again.
+            slots.release(refs.size());
+            log.warn("Claiming {} job(s) failed: {}", refs.size(), e.getMessage());
+            return;
+        }
+        Set<UUID> won = claimed.stream().map(ClaimedJob::id).collect(Collectors.toSet());
+        List<UUID> lost = ids.stream().filter(id -> !won.contains(id)).toList();
+        if (!lost.isEmpty()) {
+            slots.release(lost.size());
+            try {
+                source.done(lost);
+            } catch (RuntimeException e) {
+                dispatcher.redisFailed(e);
+            }
+        }
+        for (ClaimedJob job : claimed) {
+            metrics.waited(job.workflow(), Duration.between(job.runAt(), job.startedAt()).toNanos() / 1e9);
+            RunningJob r = new RunningJob(job, source);
+            held.put(job.id(), r);
+            pool.execute(() -> completer.submit(r, executor.run(r, releaseUnstarted)));
+        }
+    }
+
+    private void keepLeases() {
+        long renewEveryNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(200, lease.toMillis() / 3));
+        long nextRenew = System.nanoTime() + renewEveryNanos;
+        while (!stopping || !held.isEmpty()) {
+            try {
+                Thread.sleep(TIMEOUT_CHECK_MS);
+            } catch (InterruptedException e) {
+                if (!stopping) {
+                    return;
+                }
+            }
+            long now = System.nanoTime();
+            for (RunningJob r : held.values()) {
+                if (r.running() && now - r.deadlineNanos() > 0) {
+                    r.interrupt(RunningJob.Stop.TIMEOUT);
+                }
+            }
+            if (now - nextRenew > 0) {
+                nextRenew = now + renewEveryNanos;
+                renew();
+            }
+        }
+    }
+
+    private void renew() {
+        List<UUID> ids = new ArrayList<>(held.keySet());
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            Set<UUID> still = store.renewLeases(owner, ids, clock.instant(), lease);
+            for (UUID id : ids) {
+                if (!still.contains(id)) {
+                    RunningJob r = held.get(id);
+                    if (r != null) {
+                        r.interrupt(RunningJob.Stop.LEASE_LOST);
+                    }
+                }
+            }
+            if (dispatcher.async()) {
+                dispatcher.redis().ifPresent(q -> {
+                    try {
+                        q.heartbeat();
+                    } catch (RuntimeException e) {
+                        dispatcher.redisFailed(e);
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            log.warn("Renewing {} lease(s) failed: {}", ids.size(), e.getMessage());
+        }
+    }
+
+    /** A job of this process was cancelled: stop it now rather than at the next renewal. */
+    public void cancelled(UUID id) {
+        RunningJob r = held.get(id);
+        if (r != null) {
+            r.interrupt(RunningJob.Stop.CANCELLED);
+        }
+    }
+
+    /** Jobs this process holds (claimed, running or waiting for a thread). */
+    public int held() {
+        return held.size();
+    }
+
+    /**
+     * Stops feeding, releases claimed jobs that have not started, lets running ones finish within
+     * the grace period, then interrupts and releases the rest.
+     */
+    @Override
+    public void close() {
+        stopping = true;
+        releaseUnstarted = true;
+        for (Thread t : threads) {
+            if (!t.getName().equals("levqor-lease-keeper")) {
+                t.interrupt();
+            }
+        }
+        for (RunningJob r : held.values()) {
+            if (!r.started()) {
+                r.interrupt(RunningJob.Stop.SHUTDOWN);
+            }
+        }
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(settings.shutdownGraceMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("{} job(s) still running after {} ms: releasing them for another worker", held.size(),
+                        settings.shutdownGraceMillis());
+                held.values().forEach(r -> r.interrupt(RunningJob.Stop.SHUTDOWN));
+                pool.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        completer.close(10_000);
+        for (Thread t : threads) {
+            t.interrupt();
+            try {
+                t.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        log.info("Workers stopped ({} job(s) left held)", held.size());
+    }
+
+    static String newOwner() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "host";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-"
+                + Long.toString(Instant.now().toEpochMilli() % 1_000_000L, 36) + Integer.toString(
+                        java.util.concurrent.ThreadLocalRandom.current().nextInt(46656), 36);
+    }
+}

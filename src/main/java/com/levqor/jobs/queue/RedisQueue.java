@@ -1,0 +1,231 @@
+package com.levqor.jobs.queue;
+
+import com.levqor.jobs.JobRef;
+import com.levqor.jobs.Priority;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * The async queue, RQ style: job ids in one Redis list per priority; a worker moves a batch of them
+ * atomically (high, then normal, then low) into its own processing list and removes them once the
+ * outcome is recorded. An idle worker blocks on a wake-up list that every push also feeds. Only ids
+ * travel here: Postgres holds the jobs, so losing Redis loses no job (the sweeper dispatches again).
+ * Commands stay within Redis 6.2.
+ */
+public final class RedisQueue implements JobSource, AutoCloseable {
+    public static final String PREFIX = "levqor:";
+    static final String WAKE = PREFIX + "wake";
+    static final String PROCESSING = PREFIX + "processing:";
+    static final String WORKER = PREFIX + "worker:";
+    /** How long a worker's heartbeat lives; its processing list is requeued after it expires. */
+    static final int HEARTBEAT_SECONDS = 30;
+    private static final int MAX_WAKE_TOKENS = 64;
+
+    /** Moves up to ARGV[1] ids from KEYS[1..3] (high, normal, low) into KEYS[4], returning them. */
+    private static final String TAKE = """
+            local want = tonumber(ARGV[1])
+            local out = {}
+            for i = 1, 3 do
+              local need = want - #out
+              if need <= 0 then break end
+              local items = redis.call('LRANGE', KEYS[i], 0, need - 1)
+              if #items > 0 then
+                redis.call('LTRIM', KEYS[i], #items, -1)
+                redis.call('RPUSH', KEYS[4], unpack(items))
+                for _, v in ipairs(items) do out[#out + 1] = KEYS[i]:sub(-1) .. v end
+              end
+            end
+            return out
+            """;
+    /** Puts a dead worker's processing list back on the normal queue and deletes it. */
+    private static final String REQUEUE = """
+            local items = redis.call('LRANGE', KEYS[1], 0, -1)
+            for i = 1, #items, 1000 do
+              redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items)))
+            end
+            redis.call('DEL', KEYS[1])
+            return #items
+            """;
+
+    private final RedisClient client;
+    private final String workerId;
+    private final String processing;
+    private final List<String> takeKeys;
+
+    public RedisQueue(URI url, String workerId, int poolSize) {
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(poolSize);
+        pool.setMaxIdle(poolSize);
+        pool.setMinIdle(1);
+        pool.setTestOnBorrow(false);
+        pool.setMaxWait(java.time.Duration.ofSeconds(2));
+        this.client = RedisClient.builder()
+                .hostAndPort(url.getHost(), url.getPort() == -1 ? 6379 : url.getPort())
+                .clientConfig(uriConfig(url))
+                .poolConfig(pool)
+                .build();
+        this.workerId = workerId;
+        this.processing = PROCESSING + workerId;
+        this.takeKeys = List.of(lane(Priority.HIGH), lane(Priority.NORMAL), lane(Priority.LOW), processing);
+    }
+
+    private static DefaultJedisClientConfig uriConfig(URI url) {
+        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(500).socketTimeoutMillis(1_000).blockingSocketTimeoutMillis(3_000)
+                .clientName("levqor");
+        String info = url.getUserInfo();
+        if (info != null && !info.isEmpty()) {
+            String[] parts = info.split(":", 2);
+            if (parts.length == 2) {
+                if (!parts[0].isEmpty()) {
+                    b.user(parts[0]);
+                }
+                b.password(parts[1]);
+            } else {
+                b.password(parts[0]);
+            }
+        }
+        String path = url.getPath();
+        if (path != null && path.length() > 1) {
+            try {
+                b.database(Integer.parseInt(path.substring(1)));
+            } catch (NumberFormatException ignored) {
+                // not a database number: the default database
+            }
+        }
+        if ("rediss".equalsIgnoreCase(url.getScheme())) {
+            b.ssl(true);
+        }
+        return b.build();
+    }
+
+    static String lane(Priority p) {
+        return PREFIX + "queue:" + p.wire();
+    }
+
+    /** Answers PING (throws when Redis does not answer). */
+    public void ping() {
+        client.ping();
+    }
+
+    /** Pushes ids onto their priority lists and wakes idle workers, in one round trip. */
+    public void push(Collection<JobRef> refs) {
+        List<String> high = new ArrayList<>();
+        List<String> normal = new ArrayList<>();
+        List<String> low = new ArrayList<>();
+        for (JobRef r : refs) {
+            (r.priority() == Priority.HIGH ? high : r.priority() == Priority.LOW ? low : normal).add(r.id().toString());
+        }
+        try (Pipeline p = client.pipelined()) {
+            if (!high.isEmpty()) {
+                p.rpush(lane(Priority.HIGH), high.toArray(String[]::new));
+            }
+            if (!normal.isEmpty()) {
+                p.rpush(lane(Priority.NORMAL), normal.toArray(String[]::new));
+            }
+            if (!low.isEmpty()) {
+                p.rpush(lane(Priority.LOW), low.toArray(String[]::new));
+            }
+            int tokens = Math.min(refs.size(), MAX_WAKE_TOKENS);
+            String[] wake = new String[tokens];
+            java.util.Arrays.fill(wake, "1");
+            p.rpush(WAKE, wake);
+            p.ltrim(WAKE, 0, MAX_WAKE_TOKENS - 1);
+            p.sync();
+        }
+    }
+
+    @Override
+    public List<JobRef> take(int max, long waitMillis) {
+        List<JobRef> got = takeNow(max);
+        if (!got.isEmpty() || waitMillis <= 0) {
+            return got;
+        }
+        client.blpop(waitMillis / 1000.0, WAKE);
+        return takeNow(max);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<JobRef> takeNow(int max) {
+        List<Object> raw = (List<Object>) client.eval(TAKE, takeKeys, List.of(Integer.toString(max)));
+        List<JobRef> out = new ArrayList<>(raw.size());
+        for (Object o : raw) {
+            String s = o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : o.toString();
+            char lane = s.charAt(0);
+            Priority p = lane == 'h' ? Priority.HIGH : lane == 'w' ? Priority.LOW : Priority.NORMAL;
+            try {
+                out.add(new JobRef(UUID.fromString(s.substring(1)), p));
+            } catch (IllegalArgumentException e) {
+                client.lrem(processing, 1, s.substring(1)); // not an id of ours: drop it
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void done(Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (Pipeline p = client.pipelined()) {
+            for (UUID id : ids) {
+                p.lrem(processing, 1, id.toString());
+            }
+            p.sync();
+        }
+    }
+
+    /** Marks this worker alive; its processing list is kept while the heartbeat lives. */
+    public void heartbeat() {
+        client.set(WORKER + workerId, "1", SetParams.setParams().ex(HEARTBEAT_SECONDS));
+    }
+
+    /** Requeues the processing lists of workers whose heartbeat expired (crashed); returns the ids moved. */
+    public long requeueAbandoned() {
+        long moved = 0;
+        String cursor = ScanParams.SCAN_POINTER_START;
+        ScanParams params = new ScanParams().match(PROCESSING + "*").count(100);
+        do {
+            ScanResult<String> page = client.scan(cursor, params);
+            for (String key : page.getResult()) {
+                String owner = key.substring(PROCESSING.length());
+                if (!owner.equals(workerId) && !client.exists(WORKER + owner)) {
+                    moved += (Long) client.eval(REQUEUE, List.of(key, lane(Priority.NORMAL)), List.of());
+                }
+            }
+            cursor = page.getCursor();
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        return moved;
+    }
+
+    /** Forgets this worker's processing list (after Redis came back: what it held is recovered from Postgres). */
+    public void resetProcessing() {
+        client.del(processing);
+    }
+
+    /** Ids waiting in the three lists. */
+    public long waiting() {
+        return client.llen(lane(Priority.HIGH)) + client.llen(lane(Priority.NORMAL)) + client.llen(lane(Priority.LOW));
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
