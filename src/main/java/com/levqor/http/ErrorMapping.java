@@ -54,7 +54,9 @@ public final class ErrorMapping {
             if (c instanceof java.sql.SQLTransientConnectionException) {
                 return true;
             }
-            if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+            // 08: connection exceptions; 57P: the server shutting down or not accepting connections yet.
+            if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
                 return true;
             }
         }
