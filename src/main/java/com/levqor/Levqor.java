@@ -11,6 +11,7 @@ import com.levqor.http.HttpServer;
 import com.levqor.http.Json;
 import com.levqor.http.JsonBody;
 import com.levqor.http.filters.Authentication;
+import com.levqor.http.filters.EdgeGuards;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.LogSetup;
@@ -18,6 +19,7 @@ import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
 import java.time.Clock;
 import io.javalin.config.RoutesConfig;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -35,6 +37,7 @@ public final class Levqor implements AutoCloseable {
     private final ErrorReporter reporter;
     private final Database database;
     private final AccountService accounts;
+    private final EdgeGuards edge;
     private final HttpServer http;
 
     private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
@@ -44,6 +47,7 @@ public final class Levqor implements AutoCloseable {
         this.metrics = new Metrics();
         this.reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
         this.database = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
+        EdgeGuards edgeGuards = null;
         try {
             int ran = database.migrate();
             if (ran > 0) {
@@ -54,10 +58,20 @@ public final class Levqor implements AutoCloseable {
             this.accounts = new AccountService(database.dsl(), clock);
             HealthService health = new HealthService(database, metrics, Version.get());
             Authentication authentication = new Authentication(accounts, settings.ops().adminKey());
-            Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json));
-            this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, extraFilters, api);
+            edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, authentication, accounts, health,
+                    mapper);
+            this.edge = edgeGuards;
+            Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
+                    edge.flags(), edge.abuse(), edge.webhooks());
+            List<Consumer<RoutesConfig>> filters = new ArrayList<>(edge.beforeAuthentication());
+            filters.addAll(extraFilters);
+            this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, filters,
+                    edge.afterAuthentication(), edge.jetty(), api);
             http.start();
         } catch (RuntimeException e) {
+            if (edgeGuards != null) {
+                edgeGuards.close();
+            }
             database.close();
             reporter.close();
             throw e;
@@ -103,6 +117,7 @@ public final class Levqor implements AutoCloseable {
         try {
             http.stop();
         } finally {
+            edge.close();
             database.close();
             reporter.close();
         }

@@ -11,6 +11,7 @@ import java.util.Map;
  * @param database which Postgres to use and the pool size
  * @param flags    the runbook's five feature flags
  * @param ops      admin key, logs, error reporting
+ * @param edge     edge guards: rate limits, trusted proxies, CORS, abuse guards, webhook secrets
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
 public record Settings(
@@ -18,6 +19,7 @@ public record Settings(
         DatabaseSettings database,
         Flags flags,
         OpsSettings ops,
+        EdgeSettings edge,
         List<Env.Entry> entries) {
 
     /** Parses the given environment; throws with every problem found when anything is invalid. */
@@ -27,10 +29,11 @@ public record Settings(
         DatabaseSettings database = DatabaseSettings.parse(env);
         Flags flags = Flags.parse(env);
         OpsSettings ops = OpsSettings.parse(env);
+        EdgeSettings edge = EdgeSettings.parse(env);
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, env.entries());
+        return new Settings(http, database, flags, ops, edge, env.entries());
     }
 
     /** The settings of this process's real environment. */

@@ -1,7 +1,10 @@
 package com.levqor.http;
 
+import com.levqor.abuse.AbuseHandlers;
 import com.levqor.accounts.AccountHandlers;
+import com.levqor.ops.FlagsHandler;
 import com.levqor.ops.OpsHandlers;
+import com.levqor.webhooks.WebhookHandlers;
 import io.javalin.config.RoutesConfig;
 
 /**
@@ -11,10 +14,17 @@ import io.javalin.config.RoutesConfig;
 public final class Api {
     private final OpsHandlers ops;
     private final AccountHandlers accounts;
+    private final FlagsHandler flags;
+    private final AbuseHandlers abuse;
+    private final WebhookHandlers webhooks;
 
-    public Api(OpsHandlers ops, AccountHandlers accounts) {
+    public Api(OpsHandlers ops, AccountHandlers accounts, FlagsHandler flags, AbuseHandlers abuse,
+               WebhookHandlers webhooks) {
         this.ops = ops;
         this.accounts = accounts;
+        this.flags = flags;
+        this.abuse = abuse;
+        this.webhooks = webhooks;
     }
 
     void register(RoutesConfig r) {
@@ -31,5 +41,13 @@ public final class Api {
         r.get("/ops/accounts", accounts::list, Access.ADMIN);
         r.post("/ops/accounts/{id}/keys", accounts::addKey, Access.ADMIN);
         r.delete("/ops/keys/{prefix}", accounts::revoke, Access.ADMIN);
+
+        // Edge guards: signed webhooks (public: the signature is their credential), flags, abuse audit, webhook log.
+        r.post("/webhooks/stripe", webhooks::stripe, Access.PUBLIC);
+        r.post("/webhooks/slack", webhooks::slack, Access.PUBLIC);
+        r.get("/ops/flags", flags::flags, Access.ADMIN);
+        r.get("/ops/abuse/blocks", abuse::list, Access.ADMIN);
+        r.delete("/ops/abuse/blocks/{id}", abuse::lift, Access.ADMIN);
+        r.get("/ops/webhooks", webhooks::list, Access.ADMIN);
     }
 }

@@ -4,8 +4,10 @@
 package com.levqor.db.jooq;
 
 
+import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.WebhookEvents;
 
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +31,11 @@ public class DefaultSchema extends SchemaImpl {
     public static final DefaultSchema DEFAULT_SCHEMA = new DefaultSchema();
 
     /**
+     * The table <code>abuse_blocks</code>.
+     */
+    public final AbuseBlocks ABUSE_BLOCKS = AbuseBlocks.ABUSE_BLOCKS;
+
+    /**
      * The table <code>accounts</code>.
      */
     public final Accounts ACCOUNTS = Accounts.ACCOUNTS;
@@ -37,6 +44,11 @@ public class DefaultSchema extends SchemaImpl {
      * The table <code>api_keys</code>.
      */
     public final ApiKeys API_KEYS = ApiKeys.API_KEYS;
+
+    /**
+     * The table <code>webhook_events</code>.
+     */
+    public final WebhookEvents WEBHOOK_EVENTS = WebhookEvents.WEBHOOK_EVENTS;
 
     /**
      * No further instances allowed
@@ -54,8 +66,10 @@ public class DefaultSchema extends SchemaImpl {
     @Override
     public final List<Table<?>> getTables() {
         return Arrays.asList(
+            AbuseBlocks.ABUSE_BLOCKS,
             Accounts.ACCOUNTS,
-            ApiKeys.API_KEYS
+            ApiKeys.API_KEYS,
+            WebhookEvents.WEBHOOK_EVENTS
         );
     }
 }

@@ -4,7 +4,9 @@
 package com.levqor.db.jooq;
 
 
+import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.WebhookEvents;
 
 import org.jooq.Index;
 import org.jooq.OrderField;
@@ -22,5 +24,8 @@ public class Indexes {
     // INDEX definitions
     // -------------------------------------------------------------------------
 
+    public static final Index ABUSE_BLOCKS_IP_UNTIL = Internal.createIndex(DSL.name("abuse_blocks_ip_until"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.IP, AbuseBlocks.ABUSE_BLOCKS.UNTIL_AT.desc() }, false);
+    public static final Index ABUSE_BLOCKS_SINCE = Internal.createIndex(DSL.name("abuse_blocks_since"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.SINCE_AT.desc() }, false);
     public static final Index API_KEYS_ACCOUNT = Internal.createIndex(DSL.name("api_keys_account"), ApiKeys.API_KEYS, new OrderField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, false);
+    public static final Index WEBHOOK_EVENTS_RECEIVED = Internal.createIndex(DSL.name("webhook_events_received"), WebhookEvents.WEBHOOK_EVENTS, new OrderField[] { WebhookEvents.WEBHOOK_EVENTS.RECEIVED_AT.desc() }, false);
 }

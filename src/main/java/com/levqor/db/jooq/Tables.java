@@ -4,8 +4,10 @@
 package com.levqor.db.jooq;
 
 
+import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.WebhookEvents;
 
 
 /**
@@ -13,6 +15,11 @@ import com.levqor.db.jooq.tables.ApiKeys;
  */
 @SuppressWarnings({ "all", "unchecked", "rawtypes" })
 public class Tables {
+
+    /**
+     * The table <code>abuse_blocks</code>.
+     */
+    public static final AbuseBlocks ABUSE_BLOCKS = AbuseBlocks.ABUSE_BLOCKS;
 
     /**
      * The table <code>accounts</code>.
@@ -23,4 +30,9 @@ public class Tables {
      * The table <code>api_keys</code>.
      */
     public static final ApiKeys API_KEYS = ApiKeys.API_KEYS;
+
+    /**
+     * The table <code>webhook_events</code>.
+     */
+    public static final WebhookEvents WEBHOOK_EVENTS = WebhookEvents.WEBHOOK_EVENTS;
 }
