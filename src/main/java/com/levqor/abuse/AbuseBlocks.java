@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +86,7 @@ public final class AbuseBlocks {
      * of this IP within {@link #ESCALATION_WINDOW}.
      */
     public Block place(String ip, String reason, int hits) {
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS); // what Postgres keeps
         Block block = db.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             int earlier = t.fetchCount(ABUSE_BLOCKS, ABUSE_BLOCKS.IP.eq(ip)

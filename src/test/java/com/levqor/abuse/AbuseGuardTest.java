@@ -48,13 +48,16 @@ class AbuseGuardTest {
             assertThat(block.get("level").asInt()).isEqualTo(1);
             assertThat(block.get("active").asBoolean()).isTrue();
             assertThat(Instant.parse(block.get("until").asText())).isEqualTo(until);
-            assertThat(s.get("/metrics").body()).contains("levqor_abuse_blocks_total{reason=\"failed_auth\"} 1.0");
+            // Even the metrics scrape is refused to a blocked IP.
+            assertThat(s.get("/metrics").status()).isEqualTo(403);
 
             Response lifted = s.delete("/ops/abuse/blocks/" + block.get("id").asText(), admin());
             assertThat(lifted.status()).isEqualTo(200);
             assertThat(lifted.json().get("active").asBoolean()).isFalse();
             assertThat(lifted.json().get("lifted_at").asText()).endsWith("Z");
             assertThat(s.get("/api/v1/status").status()).isEqualTo(200);
+            assertThat(s.get("/metrics").body()).contains("levqor_abuse_blocks_total{reason=\"failed_auth\"} 1.0")
+                    .contains("levqor_abuse_rejections_total 2.0");
             assertThat(s.get("/ops/abuse/blocks?active=true", admin()).json().get("count").asInt()).isZero();
             assertThat(s.get("/ops/abuse/blocks", admin()).json().get("count").asInt()).isEqualTo(1);
 

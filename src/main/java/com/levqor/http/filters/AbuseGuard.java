@@ -6,6 +6,7 @@ import com.levqor.config.Cidr;
 import com.levqor.config.EdgeSettings;
 import com.levqor.http.ApiException;
 import com.levqor.http.AuthFailures;
+import com.levqor.http.ErrorMapping;
 import com.levqor.ops.EdgeMetrics;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +66,21 @@ public final class AbuseGuard implements AuthFailures {
 
     public void register(RoutesConfig routes) {
         routes.before(this::rejectBlocked);
+        // Jetty refuses a body that trickles in below MIN_REQUEST_DATA_RATE (408) or is broken (400)
+        // while a handler reads it: answer that status in JSON instead of a 500.
+        routes.exception(BadMessageException.class, (e, ctx) -> {
+            int status = e.getCode() >= 400 && e.getCode() < 500 ? e.getCode() : 400;
+            log.warn("Refused the body of {} {} from {}: {}", ctx.method().name(), ctx.path(), clientIp.of(ctx),
+                    e.getReason());
+            ctx.header("Connection", "close");
+            if (status == 408) {
+                ErrorMapping.write(ctx, 408, "request_timeout", "The request body arrived too slowly (below "
+                        + "MIN_REQUEST_DATA_RATE bytes per second); send it at once.", Map.of(), Map.of());
+            } else {
+                ErrorMapping.write(ctx, status, "bad_request", "The request body could not be read: "
+                        + e.getReason() + ".", Map.of(), Map.of());
+            }
+        });
     }
 
     private void rejectBlocked(Context ctx) {
