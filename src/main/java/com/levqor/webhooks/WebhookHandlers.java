@@ -171,6 +171,10 @@ public final class WebhookHandlers {
         }
         try {
             JsonNode n = mapper.readTree(body);
+            if (new String(body, StandardCharsets.UTF_8).contains("\\u0000")) {
+                // Postgres jsonb cannot store NUL characters: refuse the event rather than fail on it.
+                throw ApiException.badRequest("invalid_event", "The " + what + " contains a NUL character (\\u0000).");
+            }
             if (n == null || !n.isObject()) {
                 throw ApiException.badRequest("invalid_event", "The " + what + " must be a JSON object.");
             }

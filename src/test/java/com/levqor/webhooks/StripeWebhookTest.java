@@ -188,6 +188,9 @@ class StripeWebhookTest {
         Response r2 = send(on, noId, stripe(SECRET, now(), noId));
         assertThat(r2.status()).isEqualTo(400);
         assertThat(r2.json().get("details").has("id")).isTrue();
+        String nul = event(newId(), "invoice.paid", "{\"note\":\"a\\u0000b\"}");
+        Response r3 = send(on, nul, stripe(SECRET, now(), nul));
+        assertThat(r3.status()).as(r3.body()).isEqualTo(400);
         String array = "[1,2]";
         assertThat(send(on, array, stripe(SECRET, now(), array)).status()).isEqualTo(400);
     }

@@ -87,9 +87,14 @@ public final class EdgeGuards implements AutoCloseable {
         return List.of(rateLimiting::registerAfterAuthentication);
     }
 
-    /** Jetty settings: the minimum request data rate that cuts slow clients off (ABUSE_GUARDS_ENABLED). */
+    /**
+     * Jetty settings: security headers on Jetty's own error answers, and the minimum request data
+     * rate that cuts slow clients off (ABUSE_GUARDS_ENABLED).
+     */
     public Consumer<JavalinConfig> jetty() {
         return cfg -> {
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(
+                    securityHeaders.wrapJettyErrors(server.getErrorHandler())));
             if (minRequestDataRate > 0) {
                 cfg.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(minRequestDataRate));
             }

@@ -5,6 +5,8 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
 import java.util.Locale;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.server.Request;
 
 /**
  * {@code SECURITY_HEADERS_ENABLED}: OWASP's header set for APIs on every answer, errors included
@@ -63,6 +65,28 @@ public final class SecurityHeaders {
         if (enabled) {
             apply(ctx);
         }
+    }
+
+    /**
+     * Wraps Jetty's own error handler (malformed request lines, bad URIs, oversized headers: answered
+     * before Javalin sees the request) so those answers carry the headers too.
+     */
+    public Request.Handler wrapJettyErrors(Request.Handler inner) {
+        if (!enabled || inner == null) {
+            return inner;
+        }
+        return (request, response, callback) -> {
+            HttpFields.Mutable h = response.getHeaders();
+            h.put("Strict-Transport-Security", HSTS);
+            h.put("X-Content-Type-Options", "nosniff");
+            h.put("X-Frame-Options", "DENY");
+            h.put("Content-Security-Policy", API_CSP);
+            h.put("Referrer-Policy", "no-referrer");
+            h.put("Cross-Origin-Opener-Policy", "same-origin");
+            h.put("Cross-Origin-Resource-Policy", "same-origin");
+            h.put("Cache-Control", "no-store");
+            return inner.handle(request, response, callback);
+        };
     }
 
     private static void apply(Context ctx) {

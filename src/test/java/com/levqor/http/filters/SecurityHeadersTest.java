@@ -3,9 +3,11 @@ package com.levqor.http.filters;
 import static com.levqor.testing.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.levqor.http.Access;
 import com.levqor.testing.Response;
 import com.levqor.testing.TestServer;
 import java.net.http.HttpRequest;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +19,8 @@ class SecurityHeadersTest {
 
     @BeforeAll
     static void start() {
-        on = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", "https://app.example.com"));
+        on = TestServer.start(Map.of("CORS_ALLOWED_ORIGINS", "https://app.example.com"),
+                List.of(r -> r.get("/test-page", ctx -> ctx.html("<p>status</p>"), Access.PUBLIC)));
         off = TestServer.start(Map.of("SECURITY_HEADERS_ENABLED", "false",
                 "CORS_ALLOWED_ORIGINS", "https://app.example.com"));
     }
@@ -58,6 +61,27 @@ class SecurityHeadersTest {
         assertThat(tooLarge.status()).isEqualTo(413);
         assertThat(tooLarge.json().get("error").asText()).isEqualTo("payload_too_large");
         assertOwaspHeaders(tooLarge);
+    }
+
+    @Test
+    void requestsJettyRefusesItselfCarryTheHeadersToo() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", on.uri("/").getPort())) {
+            socket.getOutputStream().write(("GET /api/v1/status HTTP/1.1\r\nHost: localhost\r\nX-Big: "
+                    + "a".repeat(64 * 1024) + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 431");
+            assertThat(answer).contains("X-Content-Type-Options: nosniff").contains("\"error\":\"http_431\"");
+        }
+    }
+
+    @Test
+    void htmlPagesGetASelfPolicy() {
+        Response page = on.get("/test-page");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.header("Content-Security-Policy")).startsWith("default-src 'self'")
+                .contains("frame-ancestors 'none'");
+        assertThat(page.header("X-Frame-Options")).isEqualTo("DENY");
     }
 
     @Test
