@@ -86,6 +86,24 @@ class RateLimitingTest {
     }
 
     @Test
+    void runbookCheckShows429sPastTheDefaultPerIpLimitAndNoneWithTheFlagOff() {
+        Map<String, String> defaults = new java.util.HashMap<>();
+        defaults.put("RATELIMIT_IP_PER_MINUTE", null); // back to the documented default
+        try (TestServer s = TestServer.start(defaults)) {
+            List<Integer> codes = statuses(s, 100, "/api/v1/status");
+            long ok = codes.stream().filter(c -> c == 200).count();
+            // 60 per minute, refilled evenly: a loop of 100 may see one or two refilled tokens.
+            assertThat(ok).isBetween(60L, 63L);
+            assertThat(codes).containsOnly(200, 429);
+            assertThat(codes.subList(0, 60)).containsOnly(200);
+        }
+        defaults.put("RATELIMIT_ENABLED", "false");
+        try (TestServer s = TestServer.start(defaults)) {
+            assertThat(statuses(s, 100, "/api/v1/status")).containsOnly(200);
+        }
+    }
+
+    @Test
     void withTheFlagOffNothingIsLimited() {
         assertThat(statuses(off, 30, "/api/v1/status")).containsOnly(200);
         assertThat(off.get("/api/v1/status").header("RateLimit-Policy")).isNull();
