@@ -38,7 +38,7 @@ public final class AbuseBlocks {
     private final int escalateAfterBlocks;
     private final Duration escalatedBlockFor;
     private volatile Map<String, Instant> active = Map.of();
-    private volatile long loadedAtMillis = Long.MIN_VALUE;
+    private volatile long loadedAtMillis; // 0: never loaded
 
     public AbuseBlocks(DSLContext db, Clock clock, Duration blockFor, int escalateAfterBlocks,
                        Duration escalatedBlockFor) {
@@ -133,7 +133,7 @@ public final class AbuseBlocks {
             return Optional.empty();
         }
         synchronized (this) {
-            loadedAtMillis = Long.MIN_VALUE; // reload: another block may still hold this IP
+            loadedAtMillis = 0; // reload: another block may still hold this IP
             Map<String, Instant> copy = new HashMap<>(active);
             copy.remove(r.getIp());
             active = Map.copyOf(copy);

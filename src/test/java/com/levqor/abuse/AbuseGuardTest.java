@@ -85,6 +85,37 @@ class AbuseGuardTest {
     }
 
     @Test
+    void aBlockPlacedByOneInstanceIsHonouredByAnotherOnTheSameDatabase() {
+        try (TestServer a = TestServer.start(Map.of("ABUSE_FAILED_AUTH_LIMIT", "2"));
+             TestServer b = TestServer.start(Map.of("ABUSE_FAILED_AUTH_LIMIT", "2", "DATABASE_URL", a.jdbcUrl()))) {
+            assertThat(b.get("/api/v1/status").status()).isEqualTo(200);
+            failAuth(a, 2);
+            assertThat(a.get("/api/v1/status").status()).isEqualTo(403);
+            // b reads the blocks table at most AbuseBlocks.CACHE_TTL late.
+            assertThat(eventually(() -> b.get("/api/v1/status").status(), 403)).isEqualTo(403);
+            String id = b.get("/ops/abuse/blocks", admin()).json().get("blocks").get(0).get("id").asText();
+            assertThat(b.delete("/ops/abuse/blocks/" + id, admin()).status()).isEqualTo(200);
+            assertThat(b.get("/api/v1/status").status()).isEqualTo(200);
+            assertThat(eventually(() -> a.get("/api/v1/status").status(), 200)).isEqualTo(200);
+        }
+    }
+
+    private static int eventually(java.util.function.IntSupplier probe, int wanted) {
+        long deadline = System.currentTimeMillis() + 10_000;
+        int last = probe.getAsInt();
+        while (last != wanted && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            last = probe.getAsInt();
+        }
+        return last;
+    }
+
+    @Test
     void withTheFlagOffFailuresNeverBlock() {
         try (TestServer s = TestServer.start(Map.of("ABUSE_GUARDS_ENABLED", "false", "ABUSE_FAILED_AUTH_LIMIT", "2"))) {
             failAuth(s, 6);
