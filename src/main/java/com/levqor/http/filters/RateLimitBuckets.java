@@ -33,6 +33,8 @@ public final class RateLimitBuckets implements AutoCloseable {
     public static final Duration REDIS_RETRY_INTERVAL = Duration.ofSeconds(1);
     /** Longest wait for Redis in a request: a hung Redis must not hang the API. */
     public static final int REDIS_TIMEOUT_MILLIS = 500;
+    /** Redis connections at most (the default HTTP_MAX_THREADS). */
+    public static final int REDIS_POOL_SIZE = 64;
     /** Local buckets kept at most; past it they are dropped (each starts full again). */
     private static final int MAX_LOCAL_BUCKETS = 100_000;
     private static final String KEY_PREFIX = "levqor:ratelimit:";
@@ -69,7 +71,8 @@ public final class RateLimitBuckets implements AutoCloseable {
                 cfg.database(JedisURIHelper.getDBIndex(uri));
             }
             GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-            pool.setMaxTotal(16);
+            // As many connections as HTTP threads could want at once: waiting for one must not look like an outage.
+            pool.setMaxTotal(REDIS_POOL_SIZE);
             pool.setMaxWait(Duration.ofMillis(REDIS_TIMEOUT_MILLIS));
             this.redis = RedisClient.builder()
                     .hostAndPort(JedisURIHelper.getHostAndPort(uri))

@@ -3,14 +3,29 @@ package com.levqor.http.filters;
 import static com.levqor.testing.TestServer.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.levqor.testing.TestPostgres;
 import com.levqor.testing.TestRedis;
 import com.levqor.testing.TestServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
-/** Two server instances against one real redis-server share one limit; without Redis each keeps its own. */
+/**
+ * Server instances against one real redis-server share one limit (two in this JVM, and a separate
+ * {@code levqor serve} process with one in this JVM); without Redis each keeps its own; while Redis
+ * is down each falls back to local buckets.
+ */
 class SharedRateLimitTest {
 
     private static List<Integer> statuses(TestServer s, int n) {
@@ -33,6 +48,66 @@ class SharedRateLimitTest {
             assertThat(a.get("/api/v1/status").status()).isEqualTo(429);
             assertThat(b.get("/api/v1/status").status()).isEqualTo(429);
             assertThat(b.get("/api/v1/status").header("X-RateLimit-Remaining")).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void aServerProcessAndAnInProcessServerShareOneLimitThroughRedis() throws Exception {
+        try (TestRedis redis = TestRedis.start();
+             TestServer inProcess = TestServer.start(Map.of("REDIS_URL", redis.url(), "RATELIMIT_IP_PER_MINUTE", "4"))) {
+            int port;
+            try (ServerSocket probe = new ServerSocket(0)) {
+                port = probe.getLocalPort();
+            }
+            Path logDir = Files.createDirectories(
+                    Path.of("target", "tmp", "process-" + port));
+            ProcessBuilder pb = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                    "-cp", System.getProperty("java.class.path"), "com.levqor.Main", "serve")
+                    .redirectErrorStream(true)
+                    .redirectOutput(logDir.resolve("out.log").toFile());
+            Map<String, String> env = pb.environment();
+            env.putAll(TestServer.baseEnv(TestPostgres.newDatabase(), logDir));
+            env.put("PORT", Integer.toString(port));
+            env.put("REDIS_URL", redis.url());
+            env.put("RATELIMIT_IP_PER_MINUTE", "4");
+            Process process = pb.start();
+            try {
+                HttpClient client = HttpClient.newHttpClient();
+                URI status = URI.create("http://127.0.0.1:" + port + "/api/v1/status");
+                URI uptime = URI.create("http://127.0.0.1:" + port + "/ops/uptime");
+                long deadline = System.currentTimeMillis() + 60_000;
+                boolean up = false;
+                while (!up && System.currentTimeMillis() < deadline && process.isAlive()) {
+                    try {
+                        up = client.send(HttpRequest.newBuilder(uptime).build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    } catch (IOException notYet) {
+                        sleep(200);
+                    }
+                }
+                assertThat(up).as("the second server process answers").isTrue();
+                IntSupplier viaProcess = () -> {
+                    try {
+                        return client.send(HttpRequest.newBuilder(status).build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                assertThat(viaProcess.getAsInt()).isEqualTo(200);
+                assertThat(viaProcess.getAsInt()).isEqualTo(200);
+                assertThat(statuses(inProcess, 2)).containsOnly(200);
+                // Four taken across the two processes: both now refuse.
+                assertThat(viaProcess.getAsInt()).isEqualTo(429);
+                assertThat(inProcess.get("/api/v1/status").status()).isEqualTo(429);
+            } finally {
+                process.destroy();
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
         }
     }
 
