@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.levqor.testing.Response;
+import com.levqor.testing.TestRedis;
 import com.levqor.testing.TestServer;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,6 +98,31 @@ class AbuseGuardTest {
             assertThat(b.delete("/ops/abuse/blocks/" + id, admin()).status()).isEqualTo(200);
             assertThat(b.get("/api/v1/status").status()).isEqualTo(200);
             assertThat(eventually(() -> a.get("/api/v1/status").status(), 200)).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void failuresAreCountedAcrossInstancesThroughRedis() {
+        try (TestRedis redis = TestRedis.start();
+             TestServer a = TestServer.start(Map.of("ABUSE_FAILED_AUTH_LIMIT", "4", "REDIS_URL", redis.url()));
+             TestServer b = TestServer.start(Map.of("ABUSE_FAILED_AUTH_LIMIT", "4", "REDIS_URL", redis.url(),
+                     "DATABASE_URL", a.jdbcUrl()))) {
+            failAuth(a, 2);
+            failAuth(b, 1);
+            assertThat(a.get("/api/v1/status").status()).isEqualTo(200);
+            failAuth(b, 1);
+            // Four failures in all, split over two instances: blocked on both.
+            assertThat(b.get("/api/v1/status").status()).isEqualTo(403);
+            assertThat(eventually(() -> a.get("/api/v1/status").status(), 403)).isEqualTo(403);
+            assertThat(a.get("/ops/abuse/blocks", admin()).json().get("blocks").get(0).get("hits").asInt())
+                    .isEqualTo(4);
+            // Redis gone: failures are still counted, per instance, and still block.
+            String id = a.get("/ops/abuse/blocks", admin()).json().get("blocks").get(0).get("id").asText();
+            a.delete("/ops/abuse/blocks/" + id, admin());
+            redis.kill();
+            assertThat(eventually(() -> b.get("/api/v1/status").status(), 200)).isEqualTo(200);
+            failAuth(b, 4);
+            assertThat(b.get("/api/v1/status").status()).isEqualTo(403);
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
+import redis.clients.jedis.RedisClient;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -32,11 +33,15 @@ import org.slf4j.LoggerFactory;
  * Postgres, see {@link AbuseBlocks}). A blocked IP is answered 403 {@code ip_blocked} with
  * {@code details.blocked_until} and {@code Retry-After} on every route, except a request that
  * presents the right admin key (the operator is never locked out of lifting a block). Loopback is
- * not exempt; {@code ABUSE_EXEMPT_CIDRS} exempts ranges. Failures are counted per instance; the
- * blocks they cause are shared.
+ * not exempt; {@code ABUSE_EXEMPT_CIDRS} exempts ranges. Failures are counted in Redis when
+ * {@code REDIS_URL} is set (per instance while it is down or unset); the blocks are shared through
+ * Postgres.
  */
 public final class AbuseGuard implements AuthFailures {
     private static final Logger log = LoggerFactory.getLogger(AbuseGuard.class);
+    private static final String KEY_PREFIX = "levqor:abuse:failed_auth:";
+    /** How long failures are counted in this process after Redis failed, before Redis is tried again. */
+    private static final Duration REDIS_RETRY_INTERVAL = Duration.ofSeconds(5);
     /** Counters kept at most; past it the oldest-looking ones are dropped. */
     private static final int MAX_TRACKED_IPS = 100_000;
 
@@ -50,10 +55,14 @@ public final class AbuseGuard implements AuthFailures {
     private final List<Cidr> exempt;
     private final Optional<byte[]> adminKeyDigest;
     private final Map<String, Deque<Long>> failures = new ConcurrentHashMap<>();
+    private final RedisClient redis;
+    private volatile long redisRetryAtMillis;
 
+    /** @param redis where failures are counted for every instance; empty counts them in this process */
     public AbuseGuard(boolean enabled, EdgeSettings settings, Optional<String> adminKey, AbuseBlocks blocks,
-                      ClientIp clientIp, EdgeMetrics metrics, Clock clock) {
+                      ClientIp clientIp, EdgeMetrics metrics, Clock clock, Optional<EdgeRedis> redis) {
         this.enabled = enabled;
+        this.redis = redis.map(EdgeRedis::client).orElse(null);
         this.blocks = blocks;
         this.clientIp = clientIp;
         this.metrics = metrics;
@@ -114,24 +123,11 @@ public final class AbuseGuard implements AuthFailures {
         if (isExempt(ip)) {
             return;
         }
-        long now = clock.millis();
-        long oldest = now - window.toMillis();
-        int count;
-        if (failures.size() > MAX_TRACKED_IPS) {
-            failures.clear();
+        int count = count(ip, clock.millis());
+        if (count < limit) {
+            return;
         }
-        Deque<Long> times = failures.computeIfAbsent(ip, k -> new ArrayDeque<>());
-        synchronized (times) {
-            while (!times.isEmpty() && times.peekFirst() <= oldest) {
-                times.pollFirst();
-            }
-            times.addLast(now);
-            count = times.size();
-            if (count < limit) {
-                return;
-            }
-            times.clear();
-        }
+        reset(ip);
         Block b;
         try {
             b = blocks.place(ip, AbuseBlocks.REASON_FAILED_AUTH, count);
@@ -145,9 +141,50 @@ public final class AbuseGuard implements AuthFailures {
                 ip, b.until(), count, kind, window.toSeconds(), b.level(), b.id());
     }
 
-    /** Forgets the failures counted for an IP (when its block is lifted). */
-    public void forget(String ip) {
+    /**
+     * Counts one failure of the IP and returns its failures within the window. In Redis (shared by
+     * every instance) it is a window opened by the first failure; in this process, while Redis is
+     * absent or down, a sliding window.
+     */
+    private int count(String ip, long now) {
+        if (redis != null && now >= redisRetryAtMillis) {
+            String key = KEY_PREFIX + ip;
+            try {
+                long n = redis.incr(key);
+                if (n == 1 || redis.ttl(key) < 0) {
+                    redis.expire(key, window.toSeconds());
+                }
+                return (int) Math.min(Integer.MAX_VALUE, n);
+            } catch (RuntimeException e) {
+                log.warn("Redis does not answer ({}): failed authentications are counted per instance for {} s",
+                        e.getMessage(), REDIS_RETRY_INTERVAL.toSeconds());
+                redisRetryAtMillis = now + REDIS_RETRY_INTERVAL.toMillis();
+            }
+        }
+        long oldest = now - window.toMillis();
+        if (failures.size() > MAX_TRACKED_IPS) {
+            failures.clear();
+        }
+        Deque<Long> times = failures.computeIfAbsent(ip, k -> new ArrayDeque<>());
+        synchronized (times) {
+            while (!times.isEmpty() && times.peekFirst() <= oldest) {
+                times.pollFirst();
+            }
+            times.addLast(now);
+            return times.size();
+        }
+    }
+
+    /** Forgets the failures counted for an IP (when it is blocked, and when its block is lifted). */
+    public void reset(String ip) {
         failures.remove(ip);
+        if (redis != null) {
+            try {
+                redis.del(KEY_PREFIX + ip);
+            } catch (RuntimeException e) {
+                // the counter expires with its window anyway
+            }
+        }
     }
 
     private boolean isExempt(String ip) {

@@ -37,6 +37,7 @@ public final class EdgeGuards implements AutoCloseable {
     private final AbuseGuard abuseGuard;
     private final RateLimiting rateLimiting;
     private final RateLimitBuckets buckets;
+    private final Optional<EdgeRedis> redis;
     private final AbuseHandlers abuseHandlers;
     private final WebhookHandlers webhookHandlers;
     private final FlagsHandler flagsHandler;
@@ -49,15 +50,16 @@ public final class EdgeGuards implements AutoCloseable {
         EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
         ClientIp clientIp = new ClientIp(edge.trustedProxies());
         this.securityHeaders = new SecurityHeaders(flags.securityHeaders(), edge.corsAllowedOrigins());
+        this.redis = flags.rateLimit() || flags.abuseGuards() ? EdgeRedis.connect(edge.rateLimitRedisUrl())
+                : Optional.empty();
         AbuseBlocks blocks = new AbuseBlocks(db, clock, Duration.ofSeconds(edge.blockSeconds()),
                 edge.escalateAfterBlocks(), Duration.ofSeconds(edge.escalatedBlockSeconds()));
         this.abuseGuard = new AbuseGuard(flags.abuseGuards(), edge, settings.ops().adminKey(), blocks, clientIp,
-                edgeMetrics, clock);
+                edgeMetrics, clock, redis);
         authentication.onFailure(abuseGuard);
-        this.buckets = new RateLimitBuckets(flags.rateLimit() ? edge.rateLimitRedisUrl() : Optional.empty(),
-                edgeMetrics);
+        this.buckets = new RateLimitBuckets(flags.rateLimit() ? redis : Optional.empty(), edgeMetrics);
         this.rateLimiting = new RateLimiting(flags.rateLimit(), edge, buckets, clientIp, edgeMetrics, clock);
-        this.abuseHandlers = new AbuseHandlers(blocks, clock, abuseGuard::forget);
+        this.abuseHandlers = new AbuseHandlers(blocks, clock, abuseGuard::reset);
         this.webhookHandlers = new WebhookHandlers(flags.webhookVerifyAll(), edge, new WebhookEvents(db, clock),
                 new StripeEvents(clock), new SlackStatus(statusFacts(health)), edgeMetrics, mapper, clock,
                 accounts::clearCache);
@@ -115,6 +117,6 @@ public final class EdgeGuards implements AutoCloseable {
 
     @Override
     public void close() {
-        buckets.close();
+        redis.ifPresent(EdgeRedis::close);
     }
 }

@@ -7,19 +7,13 @@ import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.jedis.Bucket4jJedis;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * Token buckets of bucket4j, one per key (a client IP or an API key) with a per-minute limit. With
@@ -27,14 +21,10 @@ import redis.clients.jedis.util.JedisURIHelper;
  * answer, each instance keeps local buckets (the limit still holds per instance: nothing fails
  * open) and Redis is tried again after {@link #REDIS_RETRY_INTERVAL}.
  */
-public final class RateLimitBuckets implements AutoCloseable {
+public final class RateLimitBuckets {
     private static final Logger log = LoggerFactory.getLogger(RateLimitBuckets.class);
     /** How long local buckets stand in after Redis failed, before Redis is tried again. */
     public static final Duration REDIS_RETRY_INTERVAL = Duration.ofSeconds(1);
-    /** Longest wait for Redis in a request: a hung Redis must not hang the API. */
-    public static final int REDIS_TIMEOUT_MILLIS = 500;
-    /** Redis connections at most (the default HTTP_MAX_THREADS). */
-    public static final int REDIS_POOL_SIZE = 64;
     /** Local buckets kept at most; past it they are dropped (each starts full again). */
     private static final int MAX_LOCAL_BUCKETS = 100_000;
     private static final String KEY_PREFIX = "levqor:ratelimit:";
@@ -43,49 +33,22 @@ public final class RateLimitBuckets implements AutoCloseable {
     public record Outcome(boolean allowed, long limit, long remaining, long resetSeconds, long retryAfterSeconds) {
     }
 
-    private final RedisClient redis;
     private final ProxyManager<byte[]> proxy;
     private final EdgeMetrics metrics;
     private final Map<String, Bucket> local = new ConcurrentHashMap<>();
     private volatile long redisRetryAtNanos;
     private volatile boolean redisDown;
 
-    public RateLimitBuckets(Optional<URI> redisUrl, EdgeMetrics metrics) {
+    /** @param redis the shared Redis, or empty to keep every bucket in this process */
+    public RateLimitBuckets(Optional<EdgeRedis> redis, EdgeMetrics metrics) {
         this.metrics = metrics;
-        if (redisUrl.isPresent()) {
-            URI uri = redisUrl.get();
-            DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
-                    .connectionTimeoutMillis(REDIS_TIMEOUT_MILLIS)
-                    .socketTimeoutMillis(REDIS_TIMEOUT_MILLIS)
-                    .clientName("levqor-ratelimit")
-                    .ssl(JedisURIHelper.isRedisSSLScheme(uri));
-            String user = JedisURIHelper.getUser(uri);
-            String password = JedisURIHelper.getPassword(uri);
-            if (user != null) {
-                cfg.user(user);
-            }
-            if (password != null) {
-                cfg.password(password);
-            }
-            if (JedisURIHelper.hasDbIndex(uri)) {
-                cfg.database(JedisURIHelper.getDBIndex(uri));
-            }
-            GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-            // As many connections as HTTP threads could want at once: waiting for one must not look like an outage.
-            pool.setMaxTotal(REDIS_POOL_SIZE);
-            pool.setMaxWait(Duration.ofMillis(REDIS_TIMEOUT_MILLIS));
-            this.redis = RedisClient.builder()
-                    .hostAndPort(JedisURIHelper.getHostAndPort(uri))
-                    .clientConfig(cfg.build())
-                    .poolConfig(pool)
-                    .build();
-            this.proxy = Bucket4jJedis.casBasedBuilder(redis)
+        if (redis.isPresent()) {
+            this.proxy = Bucket4jJedis.casBasedBuilder(redis.get().client())
                     .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
                             Duration.ofSeconds(10)))
                     .build();
             metrics.setRateLimitRedisUp(true);
         } else {
-            this.redis = null;
             this.proxy = null;
             metrics.setRateLimitRedisUp(false);
         }
@@ -161,10 +124,4 @@ public final class RateLimitBuckets implements AutoCloseable {
         return (nanos + 999_999_999L) / 1_000_000_000L;
     }
 
-    @Override
-    public void close() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 }
