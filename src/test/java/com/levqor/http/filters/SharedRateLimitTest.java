@@ -112,6 +112,20 @@ class SharedRateLimitTest {
     }
 
     @Test
+    void aServerStartsAndLimitsLocallyWhenRedisIsDownFromTheStart() throws Exception {
+        int deadPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            deadPort = probe.getLocalPort();
+        }
+        try (TestServer s = TestServer.start(Map.of("REDIS_URL", "redis://127.0.0.1:" + deadPort,
+                "RATELIMIT_IP_PER_MINUTE", "3"))) {
+            assertThat(statuses(s, 3)).containsOnly(200);
+            assertThat(s.get("/api/v1/status").status()).isEqualTo(429);
+            assertThat(s.get("/ops/flags", admin()).json().get("rate_limit_store").asText()).isEqualTo("local");
+        }
+    }
+
+    @Test
     void withoutRedisEachInstanceKeepsItsOwnBuckets() {
         try (TestServer a = TestServer.start(Map.of("RATELIMIT_IP_PER_MINUTE", "3"));
              TestServer b = TestServer.start(Map.of("RATELIMIT_IP_PER_MINUTE", "3"))) {
