@@ -112,6 +112,10 @@ public final class WebhookHandlers {
 
     private void slashCommand(Context ctx, byte[] body, boolean verified) {
         Map<String, String> form = parseForm(new String(body, StandardCharsets.UTF_8));
+        if ("1".equals(form.get("ssl_check"))) {
+            ctx.status(200); // Slack checking the certificate of a slash command URL: nothing to store
+            return;
+        }
         String command = form.getOrDefault("command", "");
         String text = form.getOrDefault("text", "").trim().toLowerCase(Locale.ROOT);
         if (command.isEmpty()) {

@@ -83,6 +83,7 @@ class SlackWebhookTest {
             }
         }
         assertThat(stored).isEqualTo(1);
+        assertThat(signed(on, "application/x-www-form-urlencoded", "ssl_check=1&token=x").status()).isEqualTo(200);
         String help = body.replace("text=status", "text=frobnicate");
         assertThat(signed(on, "application/x-www-form-urlencoded", help).json().get("text").asText())
                 .contains("/levqor status");
