@@ -3,7 +3,6 @@ package com.levqor.webhooks;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.config.EdgeSettings;
 import com.levqor.http.ApiException;
 import com.levqor.ops.EdgeMetrics;
