@@ -14,6 +14,7 @@ import com.levqor.http.filters.Authentication;
 import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.Jobs;
 import com.levqor.jobs.QueueOpsHandlers;
+import com.levqor.http.filters.EdgeGuards;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.LogSetup;
@@ -21,6 +22,7 @@ import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
 import java.time.Clock;
 import io.javalin.config.RoutesConfig;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -39,6 +41,7 @@ public final class Levqor implements AutoCloseable {
     private final Database database;
     private final AccountService accounts;
     private final Jobs jobs;
+    private final EdgeGuards edge;
     private final HttpServer http;
 
     private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
@@ -48,6 +51,7 @@ public final class Levqor implements AutoCloseable {
         this.metrics = new Metrics();
         this.reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
         this.database = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
+        EdgeGuards edgeGuards = null;
         try {
             int ran = database.migrate();
             if (ran > 0) {
@@ -60,17 +64,26 @@ public final class Levqor implements AutoCloseable {
             Authentication authentication = new Authentication(accounts, settings.ops().adminKey());
             Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true).start();
             try {
+                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, authentication, accounts, health,
+                        mapper, startedJobs::queueHealth);
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
-                        new JobHandlers(startedJobs, json, mapper), new QueueOpsHandlers(startedJobs, json));
-                this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, extraFilters,
-                        api);
+                        new JobHandlers(startedJobs, json, mapper), new QueueOpsHandlers(startedJobs, json),
+                        edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks());
+                List<Consumer<RoutesConfig>> filters = new ArrayList<>(edgeGuards.beforeAuthentication());
+                filters.addAll(extraFilters);
+                this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, filters,
+                        edgeGuards.afterAuthentication(), edgeGuards.jetty(), api);
                 http.start();
             } catch (RuntimeException e) {
                 startedJobs.close();
                 throw e;
             }
             this.jobs = startedJobs;
+            this.edge = edgeGuards;
         } catch (RuntimeException e) {
+            if (edgeGuards != null) {
+                edgeGuards.close();
+            }
             database.close();
             reporter.close();
             throw e;
@@ -124,6 +137,7 @@ public final class Levqor implements AutoCloseable {
                 jobs.close();
             }
         } finally {
+            edge.close();
             database.close();
             reporter.close();
         }

@@ -28,6 +28,11 @@ public final class FlagsCommand extends EnvCommand implements Callable<Integer> 
             out.printf("  %-26s %s%n", f.getKey(), f.getValue());
         }
         out.println();
+        out.println("Edge limits (rate limits per minute, abuse thresholds in seconds; see the runbook):");
+        for (Map.Entry<String, Object> l : settings.edge().limitsByName().entrySet()) {
+            out.printf("  %-34s %s%n", l.getKey(), l.getValue());
+        }
+        out.println();
         out.println("Configuration (value, and whether it came from the environment or is the default):");
         for (Env.Entry e : settings.entries()) {
             if (settings.flags().byName().containsKey(e.name())) {

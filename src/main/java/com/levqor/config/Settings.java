@@ -12,6 +12,7 @@ import java.util.Map;
  * @param flags    the runbook's five feature flags
  * @param ops      admin key, logs, error reporting
  * @param queue    jobs and their queue: Redis, workers, retries, budgets
+ * @param edge     edge guards: rate limits, trusted proxies, CORS, abuse guards, webhook secrets
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
 public record Settings(
@@ -20,6 +21,7 @@ public record Settings(
         Flags flags,
         OpsSettings ops,
         QueueSettings queue,
+        EdgeSettings edge,
         List<Env.Entry> entries) {
 
     /** Parses the given environment; throws with every problem found when anything is invalid. */
@@ -30,10 +32,11 @@ public record Settings(
         Flags flags = Flags.parse(env);
         OpsSettings ops = OpsSettings.parse(env);
         QueueSettings queue = QueueSettings.parse(env);
+        EdgeSettings edge = EdgeSettings.parse(env);
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, env.entries());
+        return new Settings(http, database, flags, ops, queue, edge, env.entries());
     }
 
     /** The settings of this process's real environment. */

@@ -1,9 +1,12 @@
 package com.levqor.http;
 
+import com.levqor.abuse.AbuseHandlers;
 import com.levqor.accounts.AccountHandlers;
 import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.QueueOpsHandlers;
+import com.levqor.ops.FlagsHandler;
 import com.levqor.ops.OpsHandlers;
+import com.levqor.webhooks.WebhookHandlers;
 import io.javalin.config.RoutesConfig;
 
 /**
@@ -15,12 +18,19 @@ public final class Api {
     private final AccountHandlers accounts;
     private final JobHandlers jobs;
     private final QueueOpsHandlers queue;
+    private final FlagsHandler flags;
+    private final AbuseHandlers abuse;
+    private final WebhookHandlers webhooks;
 
-    public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue) {
+    public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue,
+               FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks) {
         this.ops = ops;
         this.accounts = accounts;
         this.jobs = jobs;
         this.queue = queue;
+        this.flags = flags;
+        this.abuse = abuse;
+        this.webhooks = webhooks;
     }
 
     void register(RoutesConfig r) {
@@ -49,5 +59,13 @@ public final class Api {
         r.get("/ops/dlq", queue::list, Access.ADMIN);
         r.post("/ops/dlq/retry", queue::retry, Access.ADMIN);
         r.delete("/ops/dlq/{id}", queue::discard, Access.ADMIN);
+
+        // Edge guards: signed webhooks (public: the signature is their credential), flags, abuse audit, webhook log.
+        r.post("/webhooks/stripe", webhooks::stripe, Access.PUBLIC);
+        r.post("/webhooks/slack", webhooks::slack, Access.PUBLIC);
+        r.get("/ops/flags", flags::flags, Access.ADMIN);
+        r.get("/ops/abuse/blocks", abuse::list, Access.ADMIN);
+        r.delete("/ops/abuse/blocks/{id}", abuse::lift, Access.ADMIN);
+        r.get("/ops/webhooks", webhooks::list, Access.ADMIN);
     }
 }

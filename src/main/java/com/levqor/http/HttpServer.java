@@ -37,15 +37,30 @@ public final class HttpServer {
      */
     public HttpServer(HttpSettings settings, ObjectMapper mapper, Metrics metrics, ErrorReporter reporter,
                       Authentication authentication, List<Consumer<RoutesConfig>> filters, Api api) {
+        this(settings, mapper, metrics, reporter, authentication, filters, List.of(), cfg -> { }, api);
+    }
+
+    /**
+     * @param afterAuthentication filters that need the authenticated caller (per-key rate limits),
+     *                            registered right after authentication
+     * @param customize           further server configuration (Jetty's minimum data rate…)
+     */
+    public HttpServer(HttpSettings settings, ObjectMapper mapper, Metrics metrics, ErrorReporter reporter,
+                      Authentication authentication, List<Consumer<RoutesConfig>> filters,
+                      List<Consumer<RoutesConfig>> afterAuthentication, Consumer<JavalinConfig> customize, Api api) {
         this.settings = settings;
         ErrorMapping errors = new ErrorMapping(reporter, settings.maxBodyBytes());
-        this.app = Javalin.create(cfg -> configure(cfg, settings, mapper, metrics, reporter, errors, authentication,
-                filters, api));
+        this.app = Javalin.create(cfg -> {
+            configure(cfg, settings, mapper, metrics, reporter, errors, authentication, filters, afterAuthentication,
+                    api);
+            customize.accept(cfg);
+        });
     }
 
     private static void configure(JavalinConfig cfg, HttpSettings settings, ObjectMapper mapper, Metrics metrics,
                                   ErrorReporter reporter, ErrorMapping errors, Authentication authentication,
-                                  List<Consumer<RoutesConfig>> filters, Api api) {
+                                  List<Consumer<RoutesConfig>> filters, List<Consumer<RoutesConfig>> afterAuthentication,
+                                  Api api) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.jsonMapper(new JavalinJackson(mapper, false));
@@ -79,6 +94,7 @@ public final class HttpServer {
         });
         filters.forEach(f -> f.accept(routes));
         routes.beforeMatched(authentication::check);
+        afterAuthentication.forEach(f -> f.accept(routes));
         api.register(routes);
     }
 

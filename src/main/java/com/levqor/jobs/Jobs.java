@@ -126,6 +126,25 @@ public final class Jobs implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The answer of {@code GET /ops/queue_health} (also shown by Slack's {@code /levqor status}):
+     * mode, whether Redis answers, depth (queued and due), running, retry (waiting for a retry),
+     * dlq (dead), delayed, and Redis' state.
+     */
+    public java.util.Map<String, Object> queueHealth() {
+        JobStore.Counts c = store.counts(clock.instant());
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("mode", dispatcher.mode());
+        body.put("queue_available", dispatcher.redisUp());
+        body.put("depth", c.depth());
+        body.put("running", c.running());
+        body.put("retry", c.retry());
+        body.put("dlq", c.dlq());
+        body.put("delayed", c.delayed());
+        body.put("redis", !dispatcher.redisConfigured() ? "not_configured" : dispatcher.redisUp() ? "up" : "down");
+        return body;
+    }
+
     public JobStore store() {
         return store;
     }

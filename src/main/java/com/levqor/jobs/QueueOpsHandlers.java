@@ -31,18 +31,7 @@ public final class QueueOpsHandlers {
 
     /** {@code GET /ops/queue_health}. */
     public void queueHealth(Context ctx) {
-        JobStore.Counts c = jobs.store().counts(jobs.clock().instant());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("mode", jobs.dispatcher().mode());
-        body.put("queue_available", jobs.dispatcher().redisUp());
-        body.put("depth", c.depth());
-        body.put("running", c.running());
-        body.put("retry", c.retry());
-        body.put("dlq", c.dlq());
-        body.put("delayed", c.delayed());
-        body.put("redis", !jobs.dispatcher().redisConfigured() ? "not_configured"
-                : jobs.dispatcher().redisUp() ? "up" : "down");
-        ctx.json(body);
+        ctx.json(jobs.queueHealth());
     }
 
     /** {@code GET /ops/dlq?limit=&workflow=}: dead jobs, oldest death first, with attempts and last error. */

@@ -97,6 +97,12 @@ public final class TestRedis implements AutoCloseable {
         }
     }
 
+    /** Starts redis-server again on the same port after {@link #kill()} (empty, as after a crash without persistence). */
+    public void restart() {
+        kill();
+        startProcess();
+    }
+
     /** SIGKILL: Redis vanishes without a goodbye. */
     public synchronized void kill() {
         if (process != null) {

@@ -48,6 +48,11 @@ public final class TestServer implements AutoCloseable {
         env.put("ADMIN_KEY", ADMIN_KEY);
         env.put("LOG_DIR", logDir.toString());
         env.put("SHUTDOWN_GRACE_MS", "2000");
+        // Edge guards: generous limits so tests not about them never meet them (their own tests set real ones).
+        env.put("RATELIMIT_IP_PER_MINUTE", "1000000");
+        env.put("RATELIMIT_FREE_PER_MINUTE", "1000000");
+        env.put("RATELIMIT_PRO_PER_MINUTE", "1000000");
+        env.put("ABUSE_FAILED_AUTH_LIMIT", "1000000");
         return env;
     }
 

@@ -4,10 +4,12 @@
 package com.levqor.db.jooq;
 
 
+import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.UsageDaily;
+import com.levqor.db.jooq.tables.WebhookEvents;
 
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +33,11 @@ public class DefaultSchema extends SchemaImpl {
     public static final DefaultSchema DEFAULT_SCHEMA = new DefaultSchema();
 
     /**
+     * The table <code>abuse_blocks</code>.
+     */
+    public final AbuseBlocks ABUSE_BLOCKS = AbuseBlocks.ABUSE_BLOCKS;
+
+    /**
      * The table <code>accounts</code>.
      */
     public final Accounts ACCOUNTS = Accounts.ACCOUNTS;
@@ -51,6 +58,11 @@ public class DefaultSchema extends SchemaImpl {
     public final UsageDaily USAGE_DAILY = UsageDaily.USAGE_DAILY;
 
     /**
+     * The table <code>webhook_events</code>.
+     */
+    public final WebhookEvents WEBHOOK_EVENTS = WebhookEvents.WEBHOOK_EVENTS;
+
+    /**
      * No further instances allowed
      */
     private DefaultSchema() {
@@ -66,10 +78,12 @@ public class DefaultSchema extends SchemaImpl {
     @Override
     public final List<Table<?>> getTables() {
         return Arrays.asList(
+            AbuseBlocks.ABUSE_BLOCKS,
             Accounts.ACCOUNTS,
             ApiKeys.API_KEYS,
             Jobs.JOBS,
-            UsageDaily.USAGE_DAILY
+            UsageDaily.USAGE_DAILY,
+            WebhookEvents.WEBHOOK_EVENTS
         );
     }
 }

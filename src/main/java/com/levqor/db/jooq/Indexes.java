@@ -4,8 +4,10 @@
 package com.levqor.db.jooq;
 
 
+import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Jobs;
+import com.levqor.db.jooq.tables.WebhookEvents;
 
 import org.jooq.Index;
 import org.jooq.OrderField;
@@ -23,6 +25,8 @@ public class Indexes {
     // INDEX definitions
     // -------------------------------------------------------------------------
 
+    public static final Index ABUSE_BLOCKS_IP_UNTIL = Internal.createIndex(DSL.name("abuse_blocks_ip_until"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.IP, AbuseBlocks.ABUSE_BLOCKS.UNTIL_AT.desc() }, false);
+    public static final Index ABUSE_BLOCKS_SINCE = Internal.createIndex(DSL.name("abuse_blocks_since"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.SINCE_AT.desc() }, false);
     public static final Index API_KEYS_ACCOUNT = Internal.createIndex(DSL.name("api_keys_account"), ApiKeys.API_KEYS, new OrderField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, false);
     public static final Index JOBS_ACCOUNT_ID = Internal.createIndex(DSL.name("jobs_account_id"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.ID.desc() }, false);
     public static final Index JOBS_ACCOUNT_STATE_ID = Internal.createIndex(DSL.name("jobs_account_state_id"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.STATE, Jobs.JOBS.ID.desc() }, false);
@@ -32,4 +36,5 @@ public class Indexes {
     public static final Index JOBS_IDEMPOTENCY = Internal.createIndex(DSL.name("jobs_idempotency"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.IDEMPOTENCY_KEY }, true);
     public static final Index JOBS_QUEUED_RUN_AT = Internal.createIndex(DSL.name("jobs_queued_run_at"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.RUN_AT }, false);
     public static final Index JOBS_RUNNING_LEASE = Internal.createIndex(DSL.name("jobs_running_lease"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.LEASE_EXPIRES_AT }, false);
+    public static final Index WEBHOOK_EVENTS_RECEIVED = Internal.createIndex(DSL.name("webhook_events_received"), WebhookEvents.WEBHOOK_EVENTS, new OrderField[] { WebhookEvents.WEBHOOK_EVENTS.RECEIVED_AT.desc() }, false);
 }

@@ -4,14 +4,18 @@
 package com.levqor.db.jooq;
 
 
+import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.UsageDaily;
+import com.levqor.db.jooq.tables.WebhookEvents;
+import com.levqor.db.jooq.tables.records.AbuseBlocksRecord;
 import com.levqor.db.jooq.tables.records.AccountsRecord;
 import com.levqor.db.jooq.tables.records.ApiKeysRecord;
 import com.levqor.db.jooq.tables.records.JobsRecord;
 import com.levqor.db.jooq.tables.records.UsageDailyRecord;
+import com.levqor.db.jooq.tables.records.WebhookEventsRecord;
 
 import org.jooq.ForeignKey;
 import org.jooq.TableField;
@@ -31,12 +35,15 @@ public class Keys {
     // UNIQUE and PRIMARY KEY definitions
     // -------------------------------------------------------------------------
 
+    public static final UniqueKey<AbuseBlocksRecord> ABUSE_BLOCKS_PKEY = Internal.createUniqueKey(AbuseBlocks.ABUSE_BLOCKS, DSL.name("abuse_blocks_pkey"), new TableField[] { AbuseBlocks.ABUSE_BLOCKS.ID }, true);
     public static final UniqueKey<AccountsRecord> ACCOUNTS_PKEY = Internal.createUniqueKey(Accounts.ACCOUNTS, DSL.name("accounts_pkey"), new TableField[] { Accounts.ACCOUNTS.ID }, true);
     public static final UniqueKey<ApiKeysRecord> API_KEYS_HASH_UNIQUE = Internal.createUniqueKey(ApiKeys.API_KEYS, DSL.name("api_keys_hash_unique"), new TableField[] { ApiKeys.API_KEYS.KEY_HASH }, true);
     public static final UniqueKey<ApiKeysRecord> API_KEYS_PKEY = Internal.createUniqueKey(ApiKeys.API_KEYS, DSL.name("api_keys_pkey"), new TableField[] { ApiKeys.API_KEYS.ID }, true);
     public static final UniqueKey<ApiKeysRecord> API_KEYS_PREFIX_UNIQUE = Internal.createUniqueKey(ApiKeys.API_KEYS, DSL.name("api_keys_prefix_unique"), new TableField[] { ApiKeys.API_KEYS.PREFIX }, true);
     public static final UniqueKey<JobsRecord> JOBS_PKEY = Internal.createUniqueKey(Jobs.JOBS, DSL.name("jobs_pkey"), new TableField[] { Jobs.JOBS.ID }, true);
     public static final UniqueKey<UsageDailyRecord> USAGE_DAILY_PKEY = Internal.createUniqueKey(UsageDaily.USAGE_DAILY, DSL.name("usage_daily_pkey"), new TableField[] { UsageDaily.USAGE_DAILY.ACCOUNT_ID, UsageDaily.USAGE_DAILY.DAY }, true);
+    public static final UniqueKey<WebhookEventsRecord> WEBHOOK_EVENTS_ONCE = Internal.createUniqueKey(WebhookEvents.WEBHOOK_EVENTS, DSL.name("webhook_events_once"), new TableField[] { WebhookEvents.WEBHOOK_EVENTS.PROVIDER, WebhookEvents.WEBHOOK_EVENTS.PROVIDER_EVENT_ID }, true);
+    public static final UniqueKey<WebhookEventsRecord> WEBHOOK_EVENTS_PKEY = Internal.createUniqueKey(WebhookEvents.WEBHOOK_EVENTS, DSL.name("webhook_events_pkey"), new TableField[] { WebhookEvents.WEBHOOK_EVENTS.ID }, true);
 
     // -------------------------------------------------------------------------
     // FOREIGN KEY definitions

@@ -4,10 +4,12 @@
 package com.levqor.db.jooq;
 
 
+import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.UsageDaily;
+import com.levqor.db.jooq.tables.WebhookEvents;
 
 
 /**
@@ -15,6 +17,11 @@ import com.levqor.db.jooq.tables.UsageDaily;
  */
 @SuppressWarnings({ "all", "unchecked", "rawtypes" })
 public class Tables {
+
+    /**
+     * The table <code>abuse_blocks</code>.
+     */
+    public static final AbuseBlocks ABUSE_BLOCKS = AbuseBlocks.ABUSE_BLOCKS;
 
     /**
      * The table <code>accounts</code>.
@@ -35,4 +42,9 @@ public class Tables {
      * The table <code>usage_daily</code>.
      */
     public static final UsageDaily USAGE_DAILY = UsageDaily.USAGE_DAILY;
+
+    /**
+     * The table <code>webhook_events</code>.
+     */
+    public static final WebhookEvents WEBHOOK_EVENTS = WebhookEvents.WEBHOOK_EVENTS;
 }
