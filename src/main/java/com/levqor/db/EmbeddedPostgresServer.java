@@ -47,6 +47,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setRegisterShutdownHook(false)
                 .setPGStartupWait(STARTUP_WAIT)
                 .setServerConfig("listen_addresses", "127.0.0.1")
+                // zonky's defaults are for throw-away test databases (fsync and synchronous_commit off);
+                // this one keeps real data, and a 202 must mean the row survives a crash.
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on")
                 .setServerConfig("max_connections", "200");
         if (port > 0) {
             builder.setPort(port);

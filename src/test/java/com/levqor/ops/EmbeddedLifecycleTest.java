@@ -59,6 +59,10 @@ class EmbeddedLifecycleTest {
     void rowsSurviveARestartAndUptimeReportsTheDatabaseDown() throws Exception {
         Path data = Files.createTempDirectory(Path.of("target", "tmp"), "embedded-");
         try (Levqor first = Levqor.start(Settings.parse(env(data)), Clock.systemUTC())) {
+            // The embedded database keeps real data: durable commits, not the test library's defaults.
+            first.database().dsl().fetch("select name, setting from pg_settings where name in "
+                    + "('fsync', 'synchronous_commit', 'full_page_writes')").forEach(r ->
+                    assertThat(r.get(1, String.class)).as(r.get(0, String.class)).isEqualTo("on"));
             Response created = call("POST", first.port(), "/ops/accounts", "{\"email\":\"persist@example.com\"}");
             assertThat(created.status()).isEqualTo(201);
         }
