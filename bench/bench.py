@@ -11,6 +11,8 @@ Knobs (environment):
   COLD_RUNS        cold starts per variant, median reported (default 3)
   WRK_DURATION     seconds per measured wrk run (default 10); WRK_WARMUP warm-up seconds (default 5)
   WRK_THREADS      wrk -t (default 2); WRK_CONNS connection counts (default "32 64")
+  WRK_REPEATS      measured runs per target and connection count, Levqor and peer interleaved;
+                   medians reported (default 3)
   PEER_WORKERS     gunicorn -w for the Flask peer (default 4)
   RQ_JOBS          jobs for RQ SimpleWorker (default 5000); RQ_FORK_JOBS for the forking Worker
                    (default 1000, 0 skips it)
@@ -54,6 +56,7 @@ WRK_DURATION = int(os.environ.get("WRK_DURATION", "10"))
 WRK_WARMUP = int(os.environ.get("WRK_WARMUP", "5"))
 WRK_THREADS = int(os.environ.get("WRK_THREADS", "2"))
 WRK_CONNS = [int(c) for c in os.environ.get("WRK_CONNS", "32 64").split()]
+WRK_REPEATS = int(os.environ.get("WRK_REPEATS", "3"))
 PEER_WORKERS = int(os.environ.get("PEER_WORKERS", "4"))
 RQ_JOBS = int(os.environ.get("RQ_JOBS", "5000"))
 RQ_FORK_JOBS = int(os.environ.get("RQ_FORK_JOBS", "1000"))
@@ -639,10 +642,20 @@ def section_coldstart(tmp, pg, redis):
     R.data["coldstart"] = res
 
 
-def load_run(name, url, pids_fn, conns, script=None, env=None):
+def agg(runs):
+    """Median req/s, p50 and p99 over repeated runs; summed counts; peak RSS."""
+    med = lambda k: statistics.median([r[k] for r in runs if r[k] is not None] or [0]) or None
+    return {"rps": med("rps"), "p50": med("p50"), "p99": med("p99"),
+            "rps_runs": [r["rps"] for r in runs], "p99_runs": [r["p99"] for r in runs],
+            "requests": sum(r["requests"] for r in runs), "non2xx": sum(r["non2xx"] for r in runs),
+            "rss_peak_kib": max(r["rss_peak_kib"] for r in runs), "cmd": runs[0]["cmd"],
+            "errors": "; ".join(r["errors"] for r in runs if r["errors"])}
+
+
+def load_run(name, url, pids_fn, conns, script=None, env=None, rep=0):
     sampler = RssSampler(pids_fn)
     sampler.start()
-    r = wrk(url, conns, WRK_DURATION, script=script, env=env, tag=f"wrk-{name}-c{conns}")
+    r = wrk(url, conns, WRK_DURATION, script=script, env=env, tag=f"wrk-{name}-c{conns}-{rep}")
     r["rss_peak_kib"] = sampler.finish()
     log(f"  {name} c{conns}: {fmt(r['rps'])} req/s, p50 {fmt(r['p50'], 2)} ms, p99 {fmt(r['p99'], 2)} ms, "
         f"non-2xx {r['non2xx']}, rss peak {r['rss_peak_kib'] // 1024} MiB {r['errors']}")
@@ -664,8 +677,11 @@ def section_uptime(lvq, peer):
     res = {"idle_rss_kib": {"levqor": idle_l, "peer": idle_p}, "runs": {}}
     peak_l = peak_p = 0
     for c in WRK_CONNS:
-        a = load_run("levqor-uptime", f"http://127.0.0.1:{lport}/ops/uptime", lvq_pids, c)
-        b = load_run("peer-uptime", f"http://127.0.0.1:{pport}/ops/uptime", peer_pids, c)
+        la, pb = [], []
+        for i in range(WRK_REPEATS):
+            la.append(load_run("levqor-uptime", f"http://127.0.0.1:{lport}/ops/uptime", lvq_pids, c, rep=i))
+            pb.append(load_run("peer-uptime", f"http://127.0.0.1:{pport}/ops/uptime", peer_pids, c, rep=i))
+        a, b = agg(la), agg(pb)
         peak_l = max(peak_l, a["rss_peak_kib"])
         peak_p = max(peak_p, b["rss_peak_kib"])
         res["runs"][c] = {"levqor": a, "peer": b}
@@ -674,7 +690,9 @@ def section_uptime(lvq, peer):
                      ratio(a["p99"], b["p99"]), f"{a['non2xx']} / {b['non2xx']}"])
     R.table(["connections", "Levqor req/s", "peer req/s", "ratio (higher better)",
              "Levqor p50 / p99 ms", "peer p50 / p99 ms", "p99 ratio (lower better)", "non-2xx L / P"], rows)
-    R.line(f"Commands: `{res['runs'][WRK_CONNS[0]]['levqor']['cmd']}` (Levqor; the peer the same on its port); "
+    R.line(f"Commands: `{re.sub(r':[0-9]+/', ':<port>/', res['runs'][WRK_CONNS[0]]['levqor']['cmd'])}` "
+           f"(Levqor and the peer, each on its port, 32 and 64 connections); medians of {WRK_REPEATS} "
+           f"interleaved runs of {WRK_DURATION}s (req/s of each run: see results.json); "
            f"one {WRK_WARMUP}s warm-up run each before measuring.")
     res["load_rss_peak_kib"] = {"levqor": peak_l, "peer": peak_p}
     R.data["uptime"] = res
@@ -770,12 +788,16 @@ def section_intake(lvq, peer, key, available):
         R.line(SKIP_INTAKE + " — Levqor side skipped; the Flask peer is measured alone.")
     rows = []
     for c in WRK_CONNS:
-        a = None
-        if available:
-            a = load_run("levqor-intake", f"http://127.0.0.1:{lport}/api/v1/intake", lambda: [lp.pid], c,
-                         script=script, env=env)
-            wait_drained(lport, key)
-        b = load_run("peer-intake", f"http://127.0.0.1:{pport}/api/v1/intake", peer_pids, c, script=script)
+        la, pb = [], []
+        for i in range(WRK_REPEATS):
+            if available:
+                la.append(load_run("levqor-intake", f"http://127.0.0.1:{lport}/api/v1/intake", lambda: [lp.pid],
+                                   c, script=script, env=env, rep=i))
+                wait_drained(lport, key)
+            pb.append(load_run("peer-intake", f"http://127.0.0.1:{pport}/api/v1/intake", peer_pids, c,
+                               script=script, rep=i))
+        a = agg(la) if la else None
+        b = agg(pb)
         res["runs"][c] = {"levqor": a, "peer": b}
         if a:
             rows.append([c, fmt(a["rps"]), fmt(b["rps"]), ratio(a["rps"], b["rps"]),
@@ -789,7 +811,7 @@ def section_intake(lvq, peer, key, available):
     R.table(["connections", "Levqor req/s", "peer req/s", "ratio (target ≥ 10×)", "Levqor p50 / p99 ms",
              "peer p50 / p99 ms", "p99 ratio (target < 1)", "RSS peak MiB L / P", "non-2xx L / P"], rows)
     R.line(f"Command: `LEVQOR_KEY=lvq_… wrk -t{WRK_THREADS} -c<32|64> -d{WRK_DURATION}s --latency -s "
-           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; Levqor with "
+           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; medians of {WRK_REPEATS} interleaved runs; Levqor with "
            f"{' '.join(f'{k}={v}' for k, v in LEVQOR_LOAD_ENV.items())}; queue drained between Levqor runs.")
     R.data["intake"] = res
 
@@ -804,12 +826,17 @@ def e2e_run(lport, key, mode_name):
     r = wrk(f"http://127.0.0.1:{lport}/api/v1/intake", 64, E2E_SECONDS, script=script,
             env=dict(os.environ, LEVQOR_KEY=key), tag=f"wrk-e2e-{mode_name}")
     t_wrk = time.monotonic()
+    _, at_end = queue_health(lport, key)
+    backlog = (at_end or {}).get("depth", 0) + (at_end or {}).get("running", 0)
     t1, js = wait_drained(lport, key)
     accepted = r["requests"] - r["non2xx"]
     rate = accepted / (t1 - t0)
+    drain = backlog / (t1 - t_wrk) if backlog and t1 > t_wrk else None
     log(f"  e2e {mode_name} (mode reported: {mode}): {accepted} jobs accepted in {t_wrk - t0:.1f}s, all done "
-        f"after {t1 - t0:.1f}s → {rate:,.0f} jobs/s (intake {r['rps']} req/s); after: {js}")
+        f"after {t1 - t0:.1f}s → {rate:,.0f} jobs/s (intake {r['rps']} req/s); backlog at intake end {backlog}, "
+        f"drained at {fmt(drain)} jobs/s; after: {js}")
     return {"mode": mode, "accepted": accepted, "seconds": t1 - t0, "drain_after_intake_s": t1 - t_wrk,
+            "backlog_at_intake_end": backlog, "drain_jobs_per_s": drain,
             "jobs_per_s": rate, "intake_rps": r["rps"], "dlq_after": js.get("dlq"), "cmd": r["cmd"]}
 
 
@@ -906,9 +933,12 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
         rows = []
         for name, r in results.items():
             rows.append([f"Levqor {name} (mode reported: {r['mode']})", f"{r['accepted']:,}",
-                         f"{r['seconds']:.1f}", fmt(r["jobs_per_s"]), fmt(rq), ratio(r["jobs_per_s"], rq, 1)])
+                         f"{r['seconds']:.1f}", fmt(r["jobs_per_s"]), fmt(r["intake_rps"]),
+                         f"{r['backlog_at_intake_end']:,} at {fmt(r['drain_jobs_per_s'])}/s",
+                         fmt(rq), ratio(r["jobs_per_s"], rq, 1), r["dlq_after"]])
         R.table(["run", "jobs", "seconds (first submit → queue empty)", "jobs/s end-to-end",
-                 "RQ SimpleWorker jobs/s", "ratio (async target ≥ 20,000 jobs/s)"], rows)
+                 "intake req/s during run", "backlog left at intake end, drained at",
+                 "RQ SimpleWorker jobs/s", "ratio vs RQ (async target ≥ 20,000 jobs/s)", "dlq after"], rows)
         R.line(f"Method: wrk -c64 -d{E2E_SECONDS}s with intake.lua submits echo jobs, then GET "
                f"/ops/queue_health is polled until depth 0 and running 0; jobs/s = accepted (2xx) jobs / "
                f"(first submit → drained). Async: REDIS_URL set; sync: NEW_QUEUE_ENABLED=false.")
