@@ -16,7 +16,8 @@ Knobs (environment):
   PEER_WORKERS     gunicorn -w for the Flask peer (default 4)
   RQ_JOBS          jobs for RQ SimpleWorker (default 5000); RQ_FORK_JOBS for the forking Worker
                    (default 1000, 0 skips it)
-  E2E_SECONDS      seconds of intake load per end-to-end run (default 10); E2E_DRAIN_TIMEOUT (120)
+  E2E_JOBS         jobs submitted per end-to-end run (default 100000), at most E2E_SECONDS of intake
+                   (default 20), then at most E2E_DRAIN_TIMEOUT seconds (300) waiting for the queue to drain
   PICKUP_JOBS      jobs submitted one by one for pickup latency (default 200) at PICKUP_RATE/s (50)
   LEVQOR_DB        database of the Levqor instance under load: external (default: the same
                    throw-away Postgres as the peer) or embedded
@@ -60,8 +61,9 @@ WRK_REPEATS = int(os.environ.get("WRK_REPEATS", "3"))
 PEER_WORKERS = int(os.environ.get("PEER_WORKERS", "4"))
 RQ_JOBS = int(os.environ.get("RQ_JOBS", "5000"))
 RQ_FORK_JOBS = int(os.environ.get("RQ_FORK_JOBS", "1000"))
-E2E_SECONDS = int(os.environ.get("E2E_SECONDS", "10"))
-E2E_DRAIN_TIMEOUT = int(os.environ.get("E2E_DRAIN_TIMEOUT", "120"))
+E2E_JOBS = int(os.environ.get("E2E_JOBS", "100000"))
+E2E_SECONDS = int(os.environ.get("E2E_SECONDS", "20"))
+E2E_DRAIN_TIMEOUT = int(os.environ.get("E2E_DRAIN_TIMEOUT", "300"))
 PICKUP_JOBS = int(os.environ.get("PICKUP_JOBS", "200"))
 PICKUP_RATE = float(os.environ.get("PICKUP_RATE", "50"))
 LEVQOR_DB = os.environ.get("LEVQOR_DB", "external")
@@ -320,14 +322,38 @@ def _ms(v):
     return float(m.group(1)) * _UNIT[m.group(2)] if m else None
 
 
+def _wrk_until_limit(args, env, seconds):
+    """Runs wrk with bench/intake_n.lua: once every thread printed BENCH-LIMIT, SIGINT ends it
+    (wrk then prints its summary for the real elapsed time)."""
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines, hits = [], 0
+    killer = threading.Timer(seconds + 60, p.kill)
+    killer.start()
+    try:
+        for line in p.stdout:
+            if line.startswith("BENCH-LIMIT"):
+                hits += 1
+                if hits == WRK_THREADS:
+                    p.send_signal(signal.SIGINT)
+                continue
+            lines.append(line)
+        p.wait()
+    finally:
+        killer.cancel()
+    return "".join(lines)
+
+
 def wrk(url, conns, seconds, script=None, env=None, tag="wrk"):
     args = ["wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{seconds}s", "--latency"]
     if script:
         args += ["-s", script]
     args.append(url)
     cmd = " ".join(args)
-    out = subprocess.run(args, capture_output=True, text=True, env=env,
-                         timeout=seconds + 60).stdout
+    if script and script.endswith("intake_n.lua"):
+        out = _wrk_until_limit(args, env, seconds)
+    else:
+        out = subprocess.run(args, capture_output=True, text=True, env=env,
+                             timeout=seconds + 60).stdout
     with open(os.path.join(OUT, f"{tag}.txt"), "w") as f:
         f.write(f"$ {cmd}\n{out}")
     res = {"cmd": cmd, "rps": None, "p50": None, "p99": None, "requests": 0, "non2xx": 0, "errors": ""}
@@ -816,19 +842,24 @@ def section_intake(lvq, peer, key, available):
     R.data["intake"] = res
 
 
-def e2e_run(lport, key, mode_name):
+def e2e_run(lport, key, mode_name, pid):
     st, js = queue_health(lport, key)
     log(f"  queue_health before {mode_name}: {st} {js}")
     mode = js.get("mode") if js else None
     wait_drained(lport, key)
+    sampler = RssSampler(lambda: [pid])
+    sampler.start()
     t0 = time.monotonic()
-    script = os.path.join(PEERS, "intake.lua")
+    script = os.path.join(BENCH_DIR, "intake_n.lua")
+    per_thread = max(1, E2E_JOBS // WRK_THREADS)
     r = wrk(f"http://127.0.0.1:{lport}/api/v1/intake", 64, E2E_SECONDS, script=script,
-            env=dict(os.environ, LEVQOR_KEY=key), tag=f"wrk-e2e-{mode_name}")
+            env=dict(os.environ, LEVQOR_KEY=key, BENCH_REQUESTS_PER_THREAD=str(per_thread)),
+            tag=f"wrk-e2e-{mode_name}")
     t_wrk = time.monotonic()
     _, at_end = queue_health(lport, key)
     backlog = (at_end or {}).get("depth", 0) + (at_end or {}).get("running", 0)
     t1, js = wait_drained(lport, key)
+    rss = sampler.finish()
     accepted = r["requests"] - r["non2xx"]
     rate = accepted / (t1 - t0)
     drain = backlog / (t1 - t_wrk) if backlog and t1 > t_wrk else None
@@ -836,7 +867,7 @@ def e2e_run(lport, key, mode_name):
         f"after {t1 - t0:.1f}s → {rate:,.0f} jobs/s (intake {r['rps']} req/s); backlog at intake end {backlog}, "
         f"drained at {fmt(drain)} jobs/s; after: {js}")
     return {"mode": mode, "accepted": accepted, "seconds": t1 - t0, "drain_after_intake_s": t1 - t_wrk,
-            "backlog_at_intake_end": backlog, "drain_jobs_per_s": drain,
+            "backlog_at_intake_end": backlog, "drain_jobs_per_s": drain, "rss_peak_kib": rss,
             "jobs_per_s": rate, "intake_rps": r["rps"], "dlq_after": js.get("dlq"), "cmd": r["cmd"]}
 
 
@@ -923,7 +954,7 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
     try:
         for name, (p, port), key in modes:
             if "e2e" in SECTIONS:
-                results[name] = e2e_run(port, key, name)
+                results[name] = e2e_run(port, key, name, p.pid)
             if "pickup" in SECTIONS:
                 pickups[name] = pickup_run(port, key, name)
     finally:
@@ -935,11 +966,12 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
             rows.append([f"Levqor {name} (mode reported: {r['mode']})", f"{r['accepted']:,}",
                          f"{r['seconds']:.1f}", fmt(r["jobs_per_s"]), fmt(r["intake_rps"]),
                          f"{r['backlog_at_intake_end']:,} at {fmt(r['drain_jobs_per_s'])}/s",
-                         fmt(rq), ratio(r["jobs_per_s"], rq, 1), r["dlq_after"]])
+                         fmt(rq), ratio(r["jobs_per_s"], rq, 1), r["dlq_after"], f"{r['rss_peak_kib'] // 1024} MiB"])
         R.table(["run", "jobs", "seconds (first submit → queue empty)", "jobs/s end-to-end",
                  "intake req/s during run", "backlog left at intake end, drained at",
-                 "RQ SimpleWorker jobs/s", "ratio vs RQ (async target ≥ 20,000 jobs/s)", "dlq after"], rows)
-        R.line(f"Method: wrk -c64 -d{E2E_SECONDS}s with intake.lua submits echo jobs, then GET "
+                 "RQ SimpleWorker jobs/s", "ratio vs RQ (async target ≥ 20,000 jobs/s)", "dlq after", "Levqor JVM RSS peak"], rows)
+        R.line(f"Method: `wrk -t{WRK_THREADS} -c64 -d{E2E_SECONDS}s -s bench/intake_n.lua` submits about {E2E_JOBS:,} "
+               f"echo jobs (each wrk thread stops after its share), then GET "
                f"/ops/queue_health is polled until depth 0 and running 0; jobs/s = accepted (2xx) jobs / "
                f"(first submit → drained). Async: REDIS_URL set; sync: NEW_QUEUE_ENABLED=false.")
         R.data["e2e"] = results
@@ -970,6 +1002,17 @@ def levqor_db_args(tmp, pg, tag):
 # ---------------------------------------------------------------------------------------------
 
 
+def guarded(name, fn, *args):
+    """Runs one section; a failure is reported in the results and the next section still runs."""
+    try:
+        return fn(*args)
+    except Exception as e:  # noqa: BLE001 - any failure of a section is reported, not fatal
+        import traceback
+        LOGF and traceback.print_exc(file=LOGF)
+        R.line(f"\nFAILED: section {name}: {e}")
+        return None
+
+
 def main():
     global OUT, LOGF
     stamp = datetime.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
@@ -993,9 +1036,9 @@ def main():
         pg.start()
         redis.start()
         if "coldstart" in SECTIONS:
-            section_coldstart(tmp, pg, redis)
+            guarded("coldstart", section_coldstart, tmp, pg, redis)
         if "rq" in SECTIONS:
-            section_rq(redis)
+            guarded("rq", section_rq, redis)
         need_load = any(s in SECTIONS for s in ("uptime", "intake", "e2e", "pickup"))
         if need_load:
             for tag in ("async", "sync"):
@@ -1008,15 +1051,15 @@ def main():
             lvq = (lp, lport)
             log(f"Levqor under load on 127.0.0.1:{lport} ({LEVQOR_DB} Postgres), Flask peer on {peer_port}")
             if "uptime" in SECTIONS:
-                section_uptime(lvq, peer)
-            key = create_api_key(lport)
-            available = intake_available(lport, key)
+                guarded("uptime", section_uptime, lvq, peer)
+            key = guarded("accounts", create_api_key, lport)
+            available = bool(key) and guarded("intake probe", intake_available, lport, key)
             if not available:
                 log(SKIP_INTAKE)
             if "intake" in SECTIONS:
-                section_intake(lvq, peer, key, available)
+                guarded("intake", section_intake, lvq, peer, key, available)
             if "e2e" in SECTIONS or "pickup" in SECTIONS:
-                section_jobs(tmp, pg, redis, available, key, lvq)
+                guarded("e2e/pickup", section_jobs, tmp, pg, redis, available, key, lvq)
     finally:
         facts["loadavg_end"] = loadavg()
         log("stopping everything")
