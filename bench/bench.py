@@ -1091,6 +1091,10 @@ def main():
 
 
 def _on_signal(sig, frame):
+    # once: a second Ctrl-C or TERM must not interrupt the clean-up in main()'s finally block
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    log(f"signal {sig}: stopping")
     raise SystemExit(128 + sig)
 
 

@@ -69,6 +69,11 @@ cleanup() {
   rm -f "$PIDFILE"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-BENCH_PIDFILE="$PIDFILE" "$PY" bench/bench.py "$@"
+# bench.py runs in the background so that a signal reaches this script at once; it is forwarded, and
+# bench.py stops what it started before the exit trap sweeps up.
+BENCH_PIDFILE="$PIDFILE" "$PY" bench/bench.py "$@" &
+BENCH_PY=$!
+trap 'kill -TERM "$BENCH_PY" 2>/dev/null; wait "$BENCH_PY"; exit 143' TERM
+trap 'kill -INT "$BENCH_PY" 2>/dev/null; wait "$BENCH_PY"; exit 130' INT
+wait "$BENCH_PY"
