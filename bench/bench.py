@@ -9,7 +9,7 @@ Knobs (environment):
   BENCH_SECTIONS   comma list of sections to run (default: all):
                    coldstart,uptime,rq,intake,e2e,pickup
   COLD_RUNS        cold starts per variant, median reported (default 3)
-  WRK_DURATION     seconds per measured wrk run (default 10); WRK_WARMUP warm-up seconds (default 5)
+  WRK_DURATION     seconds per measured wrk run (default 10); WRK_WARMUP warm-up seconds (default 10)
   WRK_THREADS      wrk -t (default 2); WRK_CONNS connection counts (default "32 64")
   WRK_REPEATS      measured runs per target and connection count, Levqor and peer interleaved;
                    medians reported (default 3)
@@ -54,7 +54,7 @@ SECTIONS = [s.strip() for s in os.environ.get(
     "BENCH_SECTIONS", "coldstart,uptime,rq,intake,e2e,pickup").split(",") if s.strip()]
 COLD_RUNS = int(os.environ.get("COLD_RUNS", "3"))
 WRK_DURATION = int(os.environ.get("WRK_DURATION", "10"))
-WRK_WARMUP = int(os.environ.get("WRK_WARMUP", "5"))
+WRK_WARMUP = int(os.environ.get("WRK_WARMUP", "10"))
 WRK_THREADS = int(os.environ.get("WRK_THREADS", "2"))
 WRK_CONNS = [int(c) for c in os.environ.get("WRK_CONNS", "32 64").split()]
 WRK_REPEATS = int(os.environ.get("WRK_REPEATS", "3"))
