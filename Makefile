@@ -29,6 +29,11 @@ codegen-check:
 	  || { echo "jOOQ classes are stale against migrations/: run 'make codegen' and commit (see target/codegen-check.diff)"; exit 1; }
 	@echo "jOOQ classes are up to date with migrations/"
 
+# Side-by-side benchmark against the peer stack in ../shared/peers (Flask + Gunicorn + RQ), loopback
+# only, bounded, cleans up after itself; results in target/bench/latest/results.md (see BENCHMARKS.md).
+bench:
+	bash bench/bench.sh
+
 clean:
 	$(MVN) clean
 	rm -rf jooq-codegen/target

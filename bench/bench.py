@@ -1,0 +1,1104 @@
+#!/usr/bin/python3
+"""Levqor vs the peer stack (Flask + Gunicorn + psycopg2 + RQ), measured side by side in one run.
+
+Run through `make bench` (bench/bench.sh installs the Debian packages and builds the jar first).
+Everything listens on 127.0.0.1 only, every load is bounded in time or count, and every process
+started here is stopped at the end (also on Ctrl-C / SIGTERM). Nothing in ../shared is written.
+
+Knobs (environment):
+  BENCH_SECTIONS   comma list of sections to run (default: all):
+                   coldstart,uptime,rq,intake,e2e,pickup
+  COLD_RUNS        cold starts per variant, median reported (default 3)
+  WRK_DURATION     seconds per measured wrk run (default 10); WRK_WARMUP warm-up seconds (default 10)
+  WRK_THREADS      wrk -t (default 2); WRK_CONNS connection counts (default "32 64")
+  WRK_REPEATS      measured runs per target and connection count, Levqor and peer interleaved;
+                   medians reported (default 3)
+  PEER_WORKERS     gunicorn -w for the Flask peer (default 4)
+  RQ_JOBS          jobs for RQ SimpleWorker (default 5000); RQ_FORK_JOBS for the forking Worker
+                   (default 1000, 0 skips it)
+  E2E_JOBS         jobs submitted per end-to-end run (default 100000), at most E2E_SECONDS of intake
+                   (default 20), then at most E2E_DRAIN_TIMEOUT seconds (300) waiting for the queue to drain
+  PICKUP_JOBS      jobs submitted one by one for pickup latency (default 200) at PICKUP_RATE/s (50)
+  LEVQOR_DB        database of the Levqor instance under load: external (default: the same
+                   throw-away Postgres as the peer) or embedded
+  LEVQOR_JAVA_OPTS extra JVM options (e.g. "-Xmx512m")
+  LEVQOR_BENCH_ENV extra env for Levqor under load, "K=V K=V" (added after the defaults below)
+  PEERS_DIR        the peer scripts (default ../shared/peers next to the repo)
+  PG_BIN           Postgres 15 binaries (default /usr/lib/postgresql/15/bin)
+"""
+import datetime
+import http.client
+import json
+import os
+import platform
+import pwd
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH_DIR = os.path.join(ROOT, "bench")
+JAR = os.path.join(ROOT, "target", "levqor.jar")
+PEERS = os.environ.get("PEERS_DIR", os.path.join(os.path.dirname(ROOT), "shared", "peers"))
+PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+PY = "/usr/bin/python3"
+
+SECTIONS = [s.strip() for s in os.environ.get(
+    "BENCH_SECTIONS", "coldstart,uptime,rq,intake,e2e,pickup").split(",") if s.strip()]
+COLD_RUNS = int(os.environ.get("COLD_RUNS", "3"))
+WRK_DURATION = int(os.environ.get("WRK_DURATION", "10"))
+WRK_WARMUP = int(os.environ.get("WRK_WARMUP", "10"))
+WRK_THREADS = int(os.environ.get("WRK_THREADS", "2"))
+WRK_CONNS = [int(c) for c in os.environ.get("WRK_CONNS", "32 64").split()]
+WRK_REPEATS = int(os.environ.get("WRK_REPEATS", "3"))
+PEER_WORKERS = int(os.environ.get("PEER_WORKERS", "4"))
+RQ_JOBS = int(os.environ.get("RQ_JOBS", "5000"))
+RQ_FORK_JOBS = int(os.environ.get("RQ_FORK_JOBS", "1000"))
+E2E_JOBS = int(os.environ.get("E2E_JOBS", "100000"))
+E2E_SECONDS = int(os.environ.get("E2E_SECONDS", "20"))
+E2E_DRAIN_TIMEOUT = int(os.environ.get("E2E_DRAIN_TIMEOUT", "300"))
+PICKUP_JOBS = int(os.environ.get("PICKUP_JOBS", "200"))
+PICKUP_RATE = float(os.environ.get("PICKUP_RATE", "50"))
+LEVQOR_DB = os.environ.get("LEVQOR_DB", "external")
+START_TIMEOUT = 120
+
+ADMIN_KEY = "bench-admin-key-0123456789abcdef"
+# Limits off for load runs: the bench measures the engine, not the plan limits.
+LEVQOR_LOAD_ENV = {
+    "RATELIMIT_ENABLED": "false",
+    "ABUSE_GUARDS_ENABLED": "false",
+    "BUDGET_PRO_UNITS_PER_DAY": "1000000000",
+    "BUDGET_FREE_UNITS_PER_DAY": "1000000000",
+}
+for kv in os.environ.get("LEVQOR_BENCH_ENV", "").split():
+    k, _, v = kv.partition("=")
+    LEVQOR_LOAD_ENV[k] = v
+
+INTAKE_BODY = {"workflow": "echo", "payload": {"x": 1}, "priority": "normal"}
+SKIP_INTAKE = "SKIPPED: /api/v1/intake not available (issue 3 not merged)"
+
+# ---------------------------------------------------------------------------------------------
+# process bookkeeping: every group/data dir started here is listed in BENCH_PIDFILE for bench.sh
+
+
+class Procs:
+    def __init__(self):
+        self.groups = {}      # pgid -> (name, Popen)
+        self.pgdata = {}      # data dir -> runas user (or None)
+        self.pidfile = os.environ.get("BENCH_PIDFILE")
+
+    def _write(self):
+        if not self.pidfile:
+            return
+        with open(self.pidfile, "w") as f:
+            for g in self.groups:
+                f.write(f"group {g}\n")
+            for d in self.pgdata:
+                f.write(f"pgdata {d}\n")
+
+    def spawn(self, name, args, env=None, cwd=None, log=None):
+        out = open(log, "ab") if log else subprocess.DEVNULL
+        p = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+        self.groups[p.pid] = (name, p)
+        self._write()
+        return p
+
+    def stop(self, p, timeout=30):
+        """SIGTERM the group, wait, then SIGKILL; returns the exit code."""
+        if p.pid not in self.groups:
+            return p.poll()
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log(f"  {self.groups[p.pid][0]} did not stop in {timeout}s: SIGKILL")
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(10)
+        # children that outlived the leader (gunicorn workers, ...)
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        del self.groups[p.pid]
+        self._write()
+        return p.returncode
+
+    def add_pgdata(self, d):
+        self.pgdata[d] = True
+        self._write()
+
+    def stop_pgdata(self, d):
+        """Stops a postmaster left running on a data dir (embedded Postgres whose JVM died)."""
+        pid = postmaster_pid(d)
+        if pid:
+            log(f"  stopping leftover postmaster {pid} on {d}")
+            try:
+                os.kill(pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+            for _ in range(100):
+                if not pid_alive(pid):
+                    break
+                time.sleep(0.1)
+            else:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.pgdata.pop(d, None)
+        self._write()
+
+    def stop_all(self):
+        for g, (name, p) in list(self.groups.items()):
+            self.stop(p, timeout=20)
+        for d in list(self.pgdata):
+            self.stop_pgdata(d)
+
+
+PROCS = Procs()
+OUT = None
+LOGF = None
+
+
+def log(msg):
+    line = f"[{datetime.datetime.utcnow():%H:%M:%S}] {msg}"
+    print(line, flush=True)
+    if LOGF:
+        LOGF.write(line + "\n")
+        LOGF.flush()
+
+
+def postmaster_pid(d):
+    try:
+        with open(os.path.join(d, "postmaster.pid")) as f:
+            pid = int(f.readline().strip())
+        return pid if pid_alive(pid) else None
+    except (OSError, ValueError):
+        return None
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def run(args, **kw):
+    return subprocess.run(args, check=True, capture_output=True, text=True, **kw)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP helpers (stdlib only)
+
+
+def http_req(port, method, path, body=None, headers=None, timeout=5):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        h = dict(headers or {})
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        c.request(method, path, body=data, headers=h)
+        r = c.getresponse()
+        raw = r.read()
+        try:
+            js = json.loads(raw) if raw else None
+        except ValueError:
+            js = None
+        return r.status, js
+    finally:
+        c.close()
+
+
+def wait_200(port, path, proc, t0, timeout=START_TIMEOUT):
+    """Polls every 5 ms until `path` answers 200; returns seconds since t0 (monotonic)."""
+    deadline = t0 + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before answering 200")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            c.close()
+            if r.status == 200:
+                return time.monotonic() - t0
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.005)
+    raise RuntimeError(f"no 200 from {path} within {timeout}s")
+
+
+# ---------------------------------------------------------------------------------------------
+# memory
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def group_pids(pgid):
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.getpgid(int(d)) == pgid:
+                    pids.append(int(d))
+            except OSError:
+                pass
+    return pids
+
+
+class RssSampler(threading.Thread):
+    """Samples the summed VmRSS of a set of pids (re-listed each time) every 250 ms; keeps the peak."""
+
+    def __init__(self, pids_fn):
+        super().__init__(daemon=True)
+        self.pids_fn = pids_fn
+        self.peak = 0
+        self.stop_evt = threading.Event()
+
+    def run(self):
+        while not self.stop_evt.is_set():
+            self.peak = max(self.peak, sum(rss_kib(p) for p in self.pids_fn()))
+            self.stop_evt.wait(0.25)
+
+    def finish(self):
+        self.stop_evt.set()
+        self.join()
+        return self.peak
+
+
+# ---------------------------------------------------------------------------------------------
+# wrk
+
+_UNIT = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    return float(m.group(1)) * _UNIT[m.group(2)] if m else None
+
+
+def _wrk_until_limit(args, env, seconds):
+    """Runs wrk with bench/intake_n.lua: once every thread printed BENCH-LIMIT, SIGINT ends it
+    (wrk then prints its summary for the real elapsed time)."""
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines, hits = [], 0
+    killer = threading.Timer(seconds + 60, p.kill)
+    killer.start()
+    try:
+        for line in p.stdout:
+            if line.startswith("BENCH-LIMIT"):
+                hits += 1
+                if hits == WRK_THREADS:
+                    p.send_signal(signal.SIGINT)
+                continue
+            lines.append(line)
+        p.wait()
+    finally:
+        killer.cancel()
+    return "".join(lines)
+
+
+def wrk(url, conns, seconds, script=None, env=None, tag="wrk"):
+    args = ["wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{seconds}s", "--latency"]
+    if script:
+        args += ["-s", script]
+    args.append(url)
+    cmd = " ".join(args)
+    if script and script.endswith("intake_n.lua"):
+        out = _wrk_until_limit(args, env, seconds)
+    else:
+        out = subprocess.run(args, capture_output=True, text=True, env=env,
+                             timeout=seconds + 60).stdout
+    with open(os.path.join(OUT, f"{tag}.txt"), "w") as f:
+        f.write(f"$ {cmd}\n{out}")
+    res = {"cmd": cmd, "rps": None, "p50": None, "p99": None, "requests": 0, "non2xx": 0, "errors": ""}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        res["rps"] = float(m.group(1))
+    for pct, key in (("50", "p50"), ("99", "p99")):
+        m = re.search(rf"^\s+{pct}(?:\.000)?%\s+(\S+)", out, re.M)
+        if m:
+            res[key] = _ms(m.group(1))
+    m = re.search(r"(\d+) requests in", out)
+    if m:
+        res["requests"] = int(m.group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        res["non2xx"] = int(m.group(1))
+    m = re.search(r"Socket errors: (.*)", out)
+    if m:
+        res["errors"] = m.group(1)
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# services: throw-away Postgres, redis-server, Flask peer, Levqor
+
+
+class Postgres:
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "peer-pg")
+        self.port = free_port()
+        self.user = None
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam("postgres")
+                self.user = "postgres"
+            except KeyError:
+                run(["useradd", "--system", "--no-create-home", "levqorbench"])
+                self.user = "levqorbench"
+
+    def _as(self, args):
+        return (["runuser", "-u", self.user, "--"] + args) if self.user else args
+
+    def start(self):
+        os.makedirs(self.dir)
+        if self.user:
+            shutil.chown(self.dir, self.user)
+        run(self._as([f"{PG_BIN}/initdb", "-D", self.dir, "-A", "trust", "-U", "postgres",
+                      "-E", "UTF8", "--no-sync"]))
+        PROCS.add_pgdata(self.dir)
+        opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} "
+                f"-c max_connections=300 -c shared_buffers=256MB")
+        run(self._as([f"{PG_BIN}/pg_ctl", "-D", self.dir, "-l", os.path.join(self.dir, "server.log"),
+                      "-o", opts, "-w", "-t", "60", "start"]))
+        self.sql("create table peer_jobs(id text primary key, workflow text, payload jsonb, "
+                 "priority text, status text, created_at timestamptz default now())")
+        self.sql("create database levqor")
+        log(f"throw-away Postgres 15 on 127.0.0.1:{self.port} (default durability: fsync on, "
+            f"synchronous_commit on)")
+
+    def sql(self, q, db="postgres"):
+        return run([f"{PG_BIN}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                    "-d", db, "-v", "ON_ERROR_STOP=1", "-Atc", q]).stdout.strip()
+
+    def stop(self):
+        if postmaster_pid(self.dir):
+            subprocess.run(self._as([f"{PG_BIN}/pg_ctl", "-D", self.dir, "-m", "fast", "-w",
+                                     "-t", "30", "stop"]), capture_output=True)
+        PROCS.stop_pgdata(self.dir)
+
+
+class Redis:
+    def __init__(self, tmp):
+        self.port = 6379 if port_free(6379) else free_port()
+        self.dir = os.path.join(tmp, "redis")
+        os.makedirs(self.dir)
+        self.proc = None
+
+    def start(self):
+        self.proc = PROCS.spawn("redis-server", [
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", self.dir, "--daemonize", "no"],
+            log=os.path.join(OUT, "redis.log"))
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 20:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        log(f"redis-server on 127.0.0.1:{self.port} (no persistence)")
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not answer PING")
+
+
+def peer_cmd(port):
+    return ["gunicorn", "-w", str(PEER_WORKERS), "-b", f"127.0.0.1:{port}",
+            "--pythonpath", PEERS, "flask_peer:app"]
+
+
+def start_peer(pg, redis, tag):
+    port = free_port()
+    env = dict(os.environ, PGPORT=str(pg.port), REDIS_PORT=str(redis.port),
+               PYTHONDONTWRITEBYTECODE="1")
+    t0 = time.monotonic()
+    p = PROCS.spawn("gunicorn", peer_cmd(port), env=env, cwd=OUT,
+                    log=os.path.join(OUT, f"{tag}.log"))
+    secs = wait_200(port, "/ops/uptime", p, t0)
+    return p, port, secs
+
+
+# the variables Levqor reads that must not leak in from the caller's shell
+_LEVQOR_ENV_PREFIXES = ("PG", "DATABASE_URL", "REDIS_URL", "LEVQOR_", "EMBEDDED_PG", "NEW_QUEUE",
+                        "RATELIMIT", "BUDGET_", "WORKER_", "DB_", "HTTP_", "PORT", "HOST",
+                        "ADMIN_KEY", "LOG_DIR", "SENTRY")
+
+
+def levqor_env(port, data_dir=None, database_url=None, extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_LEVQOR_ENV_PREFIXES)}
+    env.update(PORT=str(port), HOST="127.0.0.1", ADMIN_KEY=ADMIN_KEY,
+               LOG_DIR=os.path.join(OUT, "levqor-logs"))
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env["LEVQOR_DATA_DIR"] = data_dir
+    env.update(extra or {})
+    return env
+
+
+def levqor_cmd():
+    return ["java"] + os.environ.get("LEVQOR_JAVA_OPTS", "").split() + ["-jar", JAR, "serve"]
+
+
+def start_levqor(tag, data_dir=None, database_url=None, extra=None):
+    port = free_port()
+    env = levqor_env(port, data_dir, database_url, extra)
+    if data_dir:
+        PROCS.add_pgdata(data_dir)
+    t0 = time.monotonic()
+    p = PROCS.spawn("levqor", levqor_cmd(), env=env, cwd=OUT, log=os.path.join(OUT, f"{tag}.log"))
+    try:
+        secs = wait_200(port, "/ops/uptime", p, t0)
+    except RuntimeError as e:
+        raise RuntimeError(f"Levqor ({tag}) failed to start: {e}; see {OUT}/{tag}.log")
+    return p, port, secs
+
+
+def stop_levqor(p, data_dir=None):
+    rc = PROCS.stop(p, timeout=40)
+    if data_dir:
+        PROCS.stop_pgdata(data_dir)
+    return rc
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+
+
+class Results:
+    def __init__(self):
+        self.md = []
+        self.data = {}
+
+    def h(self, title):
+        self.md.append(f"\n## {title}\n")
+
+    def line(self, s):
+        self.md.append(s)
+        log(s)
+
+    def table(self, header, rows):
+        self.md.append("| " + " | ".join(header) + " |")
+        self.md.append("|" + "---|" * len(header))
+        for r in rows:
+            self.md.append("| " + " | ".join(str(c) for c in r) + " |")
+        self.md.append("")
+        for r in rows:
+            log("  " + " | ".join(str(c) for c in r))
+
+    def save(self):
+        with open(os.path.join(OUT, "results.md"), "w") as f:
+            f.write("\n".join(self.md) + "\n")
+        with open(os.path.join(OUT, "results.json"), "w") as f:
+            json.dump(self.data, f, indent=2)
+
+
+R = Results()
+
+
+def fmt(v, nd=0):
+    if v is None:
+        return "n/a"
+    return f"{v:,.{nd}f}"
+
+
+def ratio(a, b, nd=2):
+    if not a or not b:
+        return "n/a"
+    return f"{a / b:.{nd}f}×"
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def machine_facts():
+    facts = {
+        "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "loadavg_start": loadavg(),
+        "cpu": "",
+        "mem": "",
+        "kernel": platform.release(),
+    }
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"model name\s*:\s*(.*)", f.read())
+            facts["cpu"] = m.group(1) if m else ""
+        with open("/proc/meminfo") as f:
+            facts["mem"] = f"{int(f.readline().split()[1]) / 1048576:.1f} GiB"
+    except OSError:
+        pass
+
+    def ver(args):
+        try:
+            r = subprocess.run(args, capture_output=True, text=True, timeout=20)
+            return (r.stdout + r.stderr).strip().splitlines()[0]
+        except Exception:
+            return "?"
+    facts["java"] = ver(["java", "-version"])
+    facts["gunicorn"] = ver(["gunicorn", "--version"])
+    facts["postgres"] = ver([f"{PG_BIN}/postgres", "--version"])
+    facts["redis"] = ver(["redis-server", "--version"])
+    facts["wrk"] = ver(["wrk", "--version"])
+    facts["python_pkgs"] = ver([PY, "-c", "import flask, rq, redis, psycopg2, importlib.metadata as m;"
+                                "print('flask', m.version('flask'), 'rq', rq.__version__, 'redis-py', "
+                                "redis.__version__, 'psycopg2', psycopg2.__version__.split()[0])"])
+    try:
+        facts["commit"] = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.strip()
+    except Exception:
+        facts["commit"] = "?"
+    return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# sections
+
+
+def section_coldstart(tmp, pg, redis):
+    R.h("Cold start: process start → first 200 from GET /ops/uptime")
+    R.line(f"Median of {COLD_RUNS} runs each; the time from spawning the process to the first 200 "
+           f"(polled every 5 ms).")
+    rows = []
+    res = {}
+
+    # embedded, fresh data dir each run (initdb + migrations included)
+    fresh = []
+    keep_dir = None
+    for i in range(COLD_RUNS):
+        d = os.path.join(tmp, f"lvq-fresh-{i}")
+        p, port, s = start_levqor(f"levqor-cold-fresh-{i}", data_dir=d)
+        stop_levqor(p, d)
+        fresh.append(s)
+        keep_dir = d
+        log(f"  levqor embedded fresh #{i}: {s:.2f}s")
+    res["levqor_embedded_fresh"] = fresh
+    # embedded, existing data dir
+    existing = []
+    for i in range(COLD_RUNS):
+        p, port, s = start_levqor(f"levqor-cold-existing-{i}", data_dir=keep_dir)
+        stop_levqor(p, keep_dir)
+        existing.append(s)
+        log(f"  levqor embedded existing #{i}: {s:.2f}s")
+    res["levqor_embedded_existing"] = existing
+    # external Postgres (database already migrated by a first, unmeasured run)
+    url = f"postgres://postgres@127.0.0.1:{pg.port}/levqor"
+    p, port, first = start_levqor("levqor-cold-external-migrate", database_url=url)
+    stop_levqor(p)
+    log(f"  levqor external first run (applies migrations, not in median): {first:.2f}s")
+    external = []
+    for i in range(COLD_RUNS):
+        p, port, s = start_levqor(f"levqor-cold-external-{i}", database_url=url)
+        stop_levqor(p)
+        external.append(s)
+        log(f"  levqor external #{i}: {s:.2f}s")
+    res["levqor_external"] = external
+    res["levqor_external_first_migrating"] = first
+    # peer
+    peer = []
+    for i in range(COLD_RUNS):
+        p, port, s = start_peer(pg, redis, f"peer-cold-{i}")
+        PROCS.stop(p)
+        peer.append(s)
+        log(f"  flask peer #{i}: {s:.2f}s")
+    res["peer"] = peer
+    pm = statistics.median(peer)
+
+    def row(name, xs):
+        m = statistics.median(xs)
+        return [name, f"{m:.2f} s", " / ".join(f"{x:.2f}" for x in xs), f"{pm:.2f} s", ratio(m, pm)]
+    rows = [row("Levqor, embedded Postgres, fresh data dir", fresh),
+            row("Levqor, embedded Postgres, existing data dir", existing),
+            row("Levqor, external Postgres (DATABASE_URL)", external)]
+    R.table(["variant", "Levqor median", "runs (s)", f"Flask peer (gunicorn -w {PEER_WORKERS}) median",
+             "ratio Levqor/peer (lower is better)"], rows)
+    R.line(f"Flask peer runs (s): {' / '.join(f'{x:.2f}' for x in peer)}; Levqor external first run "
+           f"(migrations applied): {first:.2f} s.")
+    R.line("Commands: `PORT=<p> ADMIN_KEY=… LEVQOR_DATA_DIR=<new or existing dir> java -jar "
+           "target/levqor.jar serve`; `PORT=<p> ADMIN_KEY=… DATABASE_URL=postgres://postgres@127.0.0.1:<pg>/levqor "
+           f"java -jar target/levqor.jar serve`; `PGPORT=<pg> REDIS_PORT=<r> {' '.join(peer_cmd('<p>'))}`.")
+    R.data["coldstart"] = res
+
+
+def agg(runs):
+    """Median req/s, p50 and p99 over repeated runs; summed counts; peak RSS."""
+    med = lambda k: statistics.median([r[k] for r in runs if r[k] is not None] or [0]) or None
+    return {"rps": med("rps"), "p50": med("p50"), "p99": med("p99"),
+            "rps_runs": [r["rps"] for r in runs], "p99_runs": [r["p99"] for r in runs],
+            "requests": sum(r["requests"] for r in runs), "non2xx": sum(r["non2xx"] for r in runs),
+            "rss_peak_kib": max(r["rss_peak_kib"] for r in runs), "cmd": runs[0]["cmd"],
+            "errors": "; ".join(r["errors"] for r in runs if r["errors"])}
+
+
+def load_run(name, url, pids_fn, conns, script=None, env=None, rep=0):
+    sampler = RssSampler(pids_fn)
+    sampler.start()
+    r = wrk(url, conns, WRK_DURATION, script=script, env=env, tag=f"wrk-{name}-c{conns}-{rep}")
+    r["rss_peak_kib"] = sampler.finish()
+    log(f"  {name} c{conns}: {fmt(r['rps'])} req/s, p50 {fmt(r['p50'], 2)} ms, p99 {fmt(r['p99'], 2)} ms, "
+        f"non-2xx {r['non2xx']}, rss peak {r['rss_peak_kib'] // 1024} MiB {r['errors']}")
+    return r
+
+
+def section_uptime(lvq, peer):
+    R.h("GET /ops/uptime throughput and latency (wrk), and resident memory")
+    lp, lport = lvq
+    pp, pport = peer
+    lvq_pids = lambda: [lp.pid]                       # the JVM (its Postgres is counted separately)
+    peer_pids = lambda: group_pids(pp.pid)            # gunicorn master + workers
+    idle_l = rss_kib(lp.pid)
+    idle_p = sum(rss_kib(x) for x in peer_pids())
+    # warm-up (JIT for Levqor; same treatment for the peer)
+    wrk(f"http://127.0.0.1:{lport}/ops/uptime", WRK_CONNS[0], WRK_WARMUP, tag="wrk-warmup-levqor-uptime")
+    wrk(f"http://127.0.0.1:{pport}/ops/uptime", WRK_CONNS[0], WRK_WARMUP, tag="wrk-warmup-peer-uptime")
+    rows = []
+    res = {"idle_rss_kib": {"levqor": idle_l, "peer": idle_p}, "runs": {}}
+    peak_l = peak_p = 0
+    for c in WRK_CONNS:
+        la, pb = [], []
+        for i in range(WRK_REPEATS):
+            la.append(load_run("levqor-uptime", f"http://127.0.0.1:{lport}/ops/uptime", lvq_pids, c, rep=i))
+            pb.append(load_run("peer-uptime", f"http://127.0.0.1:{pport}/ops/uptime", peer_pids, c, rep=i))
+        a, b = agg(la), agg(pb)
+        peak_l = max(peak_l, a["rss_peak_kib"])
+        peak_p = max(peak_p, b["rss_peak_kib"])
+        res["runs"][c] = {"levqor": a, "peer": b}
+        rows.append([c, fmt(a["rps"]), fmt(b["rps"]), ratio(a["rps"], b["rps"]),
+                     f"{fmt(a['p50'], 2)} / {fmt(a['p99'], 2)}", f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}",
+                     ratio(a["p99"], b["p99"]), f"{a['non2xx']} / {b['non2xx']}"])
+    R.table(["connections", "Levqor req/s", "peer req/s", "ratio (higher better)",
+             "Levqor p50 / p99 ms", "peer p50 / p99 ms", "p99 ratio (lower better)", "non-2xx L / P"], rows)
+    R.line(f"Commands: `{re.sub(r':[0-9]+/', ':<port>/', res['runs'][WRK_CONNS[0]]['levqor']['cmd'])}` "
+           f"(Levqor and the peer, each on its port, 32 and 64 connections); medians of {WRK_REPEATS} "
+           f"interleaved runs of {WRK_DURATION}s (req/s of each run: see results.json); "
+           f"one {WRK_WARMUP}s warm-up run each before measuring.")
+    res["load_rss_peak_kib"] = {"levqor": peak_l, "peer": peak_p}
+    R.data["uptime"] = res
+    R.h("Resident memory (VmRSS from /proc/<pid>/status)")
+    R.table(["state", "Levqor JVM", f"Flask peer (sum of gunicorn master + {PEER_WORKERS} workers)",
+             "ratio Levqor/peer"],
+            [["idle (after start)", f"{idle_l // 1024} MiB", f"{idle_p // 1024} MiB", ratio(idle_l, idle_p)],
+             ["peak under /ops/uptime load", f"{peak_l // 1024} MiB", f"{peak_p // 1024} MiB",
+              ratio(peak_l, peak_p)]])
+    R.line("Levqor's JVM runs with default heap settings (max heap = 1/4 of RAM); Postgres and Redis "
+           "processes are not counted on either side.")
+
+
+def section_rq(redis):
+    R.h("RQ itself (the peer's worker)")
+    rows = []
+    res = {}
+    for kind, n in (("simple", RQ_JOBS), ("fork", RQ_FORK_JOBS)):
+        if n <= 0:
+            continue
+        args = [PY, os.path.join(BENCH_DIR, "rq_bench.py"), str(n), kind, str(redis.port)]
+        cmd = " ".join(args)
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PEERS_DIR=PEERS)
+        out = subprocess.run(args, capture_output=True, text=True, env=env, cwd=OUT,
+                             timeout=max(120, n)).stdout.strip()
+        log(f"  {cmd}: {out}")
+        m = re.search(r"enqueue (\d+) jobs/s, process (\d+) jobs/s, finished=(\d+)", out)
+        if m:
+            res[kind] = {"enqueue": int(m.group(1)), "process": int(m.group(2)), "finished": int(m.group(3))}
+            rows.append([f"RQ {'SimpleWorker' if kind == 'simple' else 'Worker (fork per job)'}", n,
+                         m.group(1), m.group(2), m.group(3)])
+        else:
+            rows.append([f"RQ {kind}", n, "failed", out[-200:], ""])
+    R.table(["worker", "jobs", "enqueue jobs/s (1 client)", "process jobs/s (1 burst worker)", "finished"], rows)
+    R.line(f"Command: `/usr/bin/python3 bench/rq_bench.py N simple|fork <redis port>` (the logic of "
+           f"shared/peers/rq_bench.py with the Redis port as a parameter).")
+    R.data["rq"] = res
+
+
+def create_api_key(port):
+    st, js = http_req(port, "POST", "/ops/accounts", {"email": "bench@example.com", "plan": "pro"},
+                      {"Authorization": f"Bearer {ADMIN_KEY}"})
+    if st != 201 or not js or "api_key" not in js:
+        raise RuntimeError(f"POST /ops/accounts answered {st} {js}")
+    return js["api_key"]
+
+
+def intake_available(port, key):
+    st, js = http_req(port, "POST", "/api/v1/intake", INTAKE_BODY, {"Authorization": f"Bearer {key}"})
+    log(f"  probe POST /api/v1/intake → {st} {js}")
+    if st == 404 or st == 405:
+        return False
+    if st not in (200, 202):
+        raise RuntimeError(f"POST /api/v1/intake answered {st} {js}; check the budget/rate-limit env "
+                           f"overrides (LEVQOR_BENCH_ENV)")
+    return True
+
+
+def queue_health(port, key):
+    st, js = http_req(port, "GET", "/ops/queue_health", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    if st == 401 or st == 403:
+        st, js = http_req(port, "GET", "/ops/queue_health", headers={"Authorization": f"Bearer {key}"})
+    return st, js
+
+
+def wait_drained(port, key, timeout=E2E_DRAIN_TIMEOUT):
+    t0 = time.monotonic()
+    last = None
+    while time.monotonic() - t0 < timeout:
+        st, js = queue_health(port, key)
+        last = js
+        if st == 200 and js and js.get("depth") == 0 and js.get("running") == 0:
+            return time.monotonic(), js
+        time.sleep(0.02)
+    raise RuntimeError(f"queue not drained within {timeout}s: {last}")
+
+
+def section_intake(lvq, peer, key, available):
+    R.h("HTTP intake: POST /api/v1/intake (wrk + shared/peers/intake.lua)")
+    lp, lport = lvq
+    pp, pport = peer
+    script = os.path.join(PEERS, "intake.lua")
+    env = dict(os.environ, LEVQOR_KEY=key or "none")
+    res = {"runs": {}}
+    peer_pids = lambda: group_pids(pp.pid)
+    wrk(f"http://127.0.0.1:{pport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script,
+        tag="wrk-warmup-peer-intake")
+    if available:
+        wrk(f"http://127.0.0.1:{lport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script, env=env,
+            tag="wrk-warmup-levqor-intake")
+        wait_drained(lport, key)
+    else:
+        R.line(SKIP_INTAKE + " — Levqor side skipped; the Flask peer is measured alone.")
+    rows = []
+    for c in WRK_CONNS:
+        la, pb = [], []
+        for i in range(WRK_REPEATS):
+            if available:
+                la.append(load_run("levqor-intake", f"http://127.0.0.1:{lport}/api/v1/intake", lambda: [lp.pid],
+                                   c, script=script, env=env, rep=i))
+                wait_drained(lport, key)
+            pb.append(load_run("peer-intake", f"http://127.0.0.1:{pport}/api/v1/intake", peer_pids, c,
+                               script=script, rep=i))
+        a = agg(la) if la else None
+        b = agg(pb)
+        res["runs"][c] = {"levqor": a, "peer": b}
+        if a:
+            rows.append([c, fmt(a["rps"]), fmt(b["rps"]), ratio(a["rps"], b["rps"]),
+                         f"{fmt(a['p50'], 2)} / {fmt(a['p99'], 2)}", f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}",
+                         ratio(a["p99"], b["p99"]), f"{a['rss_peak_kib'] // 1024} / {b['rss_peak_kib'] // 1024}",
+                         f"{a['non2xx']} / {b['non2xx']}"])
+        else:
+            rows.append([c, "pending", fmt(b["rps"]), "pending", "pending",
+                         f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}", "pending",
+                         f"- / {b['rss_peak_kib'] // 1024}", f"- / {b['non2xx']}"])
+    R.table(["connections", "Levqor req/s", "peer req/s", "ratio (target ≥ 10×)", "Levqor p50 / p99 ms",
+             "peer p50 / p99 ms", "p99 ratio (target < 1)", "RSS peak MiB L / P", "non-2xx L / P"], rows)
+    R.line(f"Command: `LEVQOR_KEY=lvq_… wrk -t{WRK_THREADS} -c<32|64> -d{WRK_DURATION}s --latency -s "
+           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; medians of {WRK_REPEATS} interleaved runs; Levqor with "
+           f"{' '.join(f'{k}={v}' for k, v in LEVQOR_LOAD_ENV.items())}; queue drained between Levqor runs.")
+    R.data["intake"] = res
+
+
+def e2e_run(lport, key, mode_name, pid):
+    st, js = queue_health(lport, key)
+    log(f"  queue_health before {mode_name}: {st} {js}")
+    mode = js.get("mode") if js else None
+    wait_drained(lport, key)
+    sampler = RssSampler(lambda: [pid])
+    sampler.start()
+    t0 = time.monotonic()
+    script = os.path.join(BENCH_DIR, "intake_n.lua")
+    per_thread = max(1, E2E_JOBS // WRK_THREADS)
+    r = wrk(f"http://127.0.0.1:{lport}/api/v1/intake", 64, E2E_SECONDS, script=script,
+            env=dict(os.environ, LEVQOR_KEY=key, BENCH_REQUESTS_PER_THREAD=str(per_thread)),
+            tag=f"wrk-e2e-{mode_name}")
+    t_wrk = time.monotonic()
+    _, at_end = queue_health(lport, key)
+    backlog = (at_end or {}).get("depth", 0) + (at_end or {}).get("running", 0)
+    t1, js = wait_drained(lport, key)
+    rss = sampler.finish()
+    accepted = r["requests"] - r["non2xx"]
+    rate = accepted / (t1 - t0)
+    drain = backlog / (t1 - t_wrk) if backlog and t1 > t_wrk else None
+    log(f"  e2e {mode_name} (mode reported: {mode}): {accepted} jobs accepted in {t_wrk - t0:.1f}s, all done "
+        f"after {t1 - t0:.1f}s → {rate:,.0f} jobs/s (intake {r['rps']} req/s); backlog at intake end {backlog}, "
+        f"drained at {fmt(drain)} jobs/s; after: {js}")
+    return {"mode": mode, "accepted": accepted, "seconds": t1 - t0, "drain_after_intake_s": t1 - t_wrk,
+            "backlog_at_intake_end": backlog, "drain_jobs_per_s": drain, "rss_peak_kib": rss,
+            "jobs_per_s": rate, "intake_rps": r["rps"], "dlq_after": js.get("dlq"), "cmd": r["cmd"]}
+
+
+def _ts(js, names):
+    """Finds a timestamp in a status answer, top level or under a nested dict (e.g. timestamps)."""
+    cands = [js] + [v for v in js.values() if isinstance(v, dict)]
+    for d in cands:
+        for n in names:
+            v = d.get(n)
+            if isinstance(v, str):
+                try:
+                    return datetime.datetime.fromisoformat(v.replace("Z", "+00:00"))
+                except ValueError:
+                    pass
+    return None
+
+
+def pickup_run(lport, key, mode_name):
+    """Submits PICKUP_JOBS one at a time at PICKUP_RATE/s, then reads created/started of each."""
+    wait_drained(lport, key)
+    c = http.client.HTTPConnection("127.0.0.1", lport, timeout=10)
+    hdr = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    body = json.dumps(INTAKE_BODY).encode()
+    ids = []
+    gap = 1.0 / PICKUP_RATE
+    nxt = time.monotonic()
+    for _ in range(PICKUP_JOBS):
+        c.request("POST", "/api/v1/intake", body=body, headers=hdr)
+        r = c.getresponse()
+        js = json.loads(r.read())
+        ids.append(js["job_id"])
+        nxt += gap
+        time.sleep(max(0, nxt - time.monotonic()))
+    wait_drained(lport, key)
+    lat = []
+    missing = 0
+    for jid in ids:
+        c.request("GET", f"/api/v1/status/{jid}", headers=hdr)
+        r = c.getresponse()
+        js = json.loads(r.read())
+        cr = _ts(js, ("created_at", "created"))
+        sa = _ts(js, ("started_at", "started"))
+        if cr and sa:
+            lat.append((sa - cr).total_seconds() * 1000)
+        else:
+            missing += 1
+    c.close()
+    if not lat:
+        raise RuntimeError(f"no created/started timestamps in GET /api/v1/status answers (last: {js})")
+    lat.sort()
+    p = lambda q: lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))]
+    res = {"n": len(lat), "missing": missing, "p50_ms": p(0.50), "p99_ms": p(0.99), "max_ms": lat[-1]}
+    log(f"  pickup {mode_name}: {res}")
+    return res
+
+
+def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
+    """End-to-end echo throughput and pickup latency, async (REDIS_URL) then sync (NEW_QUEUE_ENABLED=false)."""
+    rq = R.data.get("rq", {}).get("simple", {}).get("process")
+    if "e2e" in SECTIONS:
+        R.h("End-to-end echo jobs (created → succeeded, durable in Postgres)")
+    if not available:
+        if "e2e" in SECTIONS:
+            R.line(SKIP_INTAKE)
+            R.line(f"RQ SimpleWorker reference from this run: {fmt(rq)} jobs/s.")
+        if "pickup" in SECTIONS:
+            R.h("Pickup latency (committed → started), not saturated")
+            R.line(SKIP_INTAKE)
+        return
+    results = {}
+    pickups = {}
+    modes = [("async", lvq_async, key_async)]
+    sync_proc = None
+    try:
+        # sync mode: a second Levqor with the new queue off (its own database, so the async
+        # instance cannot take its jobs)
+        lp, lport, _ = start_levqor("levqor-load-sync", **levqor_db_args(tmp, pg, "sync"),
+                                    extra=dict(LEVQOR_LOAD_ENV, NEW_QUEUE_ENABLED="false",
+                                               REDIS_URL=f"redis://127.0.0.1:{redis.port}/2"))
+        sync_proc = lp
+        modes.append(("sync", (lp, lport), create_api_key_or_reuse(lport)))
+    except RuntimeError as e:
+        log(f"  sync-mode Levqor did not start: {e}")
+    try:
+        for name, (p, port), key in modes:
+            if "e2e" in SECTIONS:
+                results[name] = e2e_run(port, key, name, p.pid)
+            if "pickup" in SECTIONS:
+                pickups[name] = pickup_run(port, key, name)
+    finally:
+        if sync_proc:
+            stop_levqor(sync_proc)
+    if "e2e" in SECTIONS:
+        rows = []
+        for name, r in results.items():
+            rows.append([f"Levqor {name} (mode reported: {r['mode']})", f"{r['accepted']:,}",
+                         f"{r['seconds']:.1f}", fmt(r["jobs_per_s"]), fmt(r["intake_rps"]),
+                         f"{r['backlog_at_intake_end']:,} at {fmt(r['drain_jobs_per_s'])}/s",
+                         fmt(rq), ratio(r["jobs_per_s"], rq, 1), r["dlq_after"], f"{r['rss_peak_kib'] // 1024} MiB"])
+        R.table(["run", "jobs", "seconds (first submit → queue empty)", "jobs/s end-to-end",
+                 "intake req/s during run", "backlog left at intake end, drained at",
+                 "RQ SimpleWorker jobs/s", "ratio vs RQ (async target ≥ 20,000 jobs/s)", "dlq after", "Levqor JVM RSS peak"], rows)
+        R.line(f"Method: `wrk -t{WRK_THREADS} -c64 -d{E2E_SECONDS}s -s bench/intake_n.lua` submits about {E2E_JOBS:,} "
+               f"echo jobs (each wrk thread stops after its share), then GET "
+               f"/ops/queue_health is polled until depth 0 and running 0; jobs/s = accepted (2xx) jobs / "
+               f"(first submit → drained). Async: REDIS_URL set; sync: NEW_QUEUE_ENABLED=false.")
+        R.data["e2e"] = results
+    if "pickup" in SECTIONS:
+        R.h("Pickup latency (committed → started), not saturated")
+        R.table(["mode", "jobs", "p50 ms", "p99 ms", "max ms"],
+                [[n, r["n"], fmt(r["p50_ms"], 2), fmt(r["p99_ms"], 2), fmt(r["max_ms"], 2)]
+                 for n, r in pickups.items()])
+        R.line(f"Method: {PICKUP_JOBS} jobs submitted one at a time at {PICKUP_RATE:g}/s; latency = started_at − "
+               f"created_at from GET /api/v1/status/{{id}} (target p99 < 10 ms).")
+        R.data["pickup"] = pickups
+
+
+def create_api_key_or_reuse(port):
+    st, js = http_req(port, "POST", "/ops/accounts", {"email": f"bench-{port}@example.com", "plan": "pro"},
+                      {"Authorization": f"Bearer {ADMIN_KEY}"})
+    if st != 201:
+        raise RuntimeError(f"POST /ops/accounts answered {st} {js}")
+    return js["api_key"]
+
+
+def levqor_db_args(tmp, pg, tag):
+    if LEVQOR_DB == "embedded":
+        return {"data_dir": os.path.join(tmp, f"lvq-load-{tag}")}
+    return {"database_url": f"postgres://postgres@127.0.0.1:{pg.port}/levqor_{tag}"}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def guarded(name, fn, *args):
+    """Runs one section; a failure is reported in the results and the next section still runs."""
+    try:
+        return fn(*args)
+    except Exception as e:  # noqa: BLE001 - any failure of a section is reported, not fatal
+        import traceback
+        LOGF and traceback.print_exc(file=LOGF)
+        R.line(f"\nFAILED: section {name}: {e}")
+        return None
+
+
+def main():
+    global OUT, LOGF
+    stamp = datetime.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
+    OUT = os.path.join(ROOT, "target", "bench", stamp)
+    os.makedirs(OUT)
+    LOGF = open(os.path.join(OUT, "bench.log"), "w")
+    if not os.path.isfile(JAR):
+        sys.exit(f"bench: {JAR} missing: run `make jar` (or `make bench`)")
+    if not os.path.isfile(os.path.join(PEERS, "flask_peer.py")):
+        sys.exit(f"bench: peer scripts not found in {PEERS} (set PEERS_DIR)")
+    tmp = tempfile.mkdtemp(prefix="levqor-bench-")
+    os.chmod(tmp, 0o755)
+    log(f"output: {OUT}; temp: {tmp}; sections: {','.join(SECTIONS)}")
+    facts = machine_facts()
+    R.data["machine"] = facts
+    R.md.append(f"# Levqor bench run {stamp}\n")
+    pg = Postgres(tmp)
+    redis = Redis(tmp)
+    lvq = peer = None
+    try:
+        pg.start()
+        redis.start()
+        if "coldstart" in SECTIONS:
+            guarded("coldstart", section_coldstart, tmp, pg, redis)
+        if "rq" in SECTIONS:
+            guarded("rq", section_rq, redis)
+        need_load = any(s in SECTIONS for s in ("uptime", "intake", "e2e", "pickup"))
+        if need_load:
+            for tag in ("async", "sync"):
+                if LEVQOR_DB != "embedded":
+                    pg.sql(f"create database levqor_{tag}")
+            peer_p, peer_port, _ = start_peer(pg, redis, "peer-load")
+            peer = (peer_p, peer_port)
+            extra = dict(LEVQOR_LOAD_ENV, REDIS_URL=f"redis://127.0.0.1:{redis.port}/1")
+            lp, lport, _ = start_levqor("levqor-load-async", **levqor_db_args(tmp, pg, "async"), extra=extra)
+            lvq = (lp, lport)
+            log(f"Levqor under load on 127.0.0.1:{lport} ({LEVQOR_DB} Postgres), Flask peer on {peer_port}")
+            if "uptime" in SECTIONS:
+                guarded("uptime", section_uptime, lvq, peer)
+            key = guarded("accounts", create_api_key, lport)
+            available = bool(key) and guarded("intake probe", intake_available, lport, key)
+            if not available:
+                log(SKIP_INTAKE)
+            if "intake" in SECTIONS:
+                guarded("intake", section_intake, lvq, peer, key, available)
+            if "e2e" in SECTIONS or "pickup" in SECTIONS:
+                guarded("e2e/pickup", section_jobs, tmp, pg, redis, available, key, lvq)
+    finally:
+        facts["loadavg_end"] = loadavg()
+        log("stopping everything")
+        if lvq:
+            stop_levqor(lvq[0])
+        if peer:
+            PROCS.stop(peer[0])
+        pg.stop()
+        PROCS.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+        m = [f"\n## Machine\n",
+             f"- date: {facts['date']}; commit {facts['commit']}",
+             f"- nproc: {facts['nproc']}; CPU: {facts['cpu']}; RAM: {facts['mem']}; kernel {facts['kernel']}",
+             f"- load average (1/5/15 min) at start: {facts['loadavg_start']}; at end: {facts['loadavg_end']}",
+             f"- {facts['java']}; {facts['postgres']}; {facts['redis']}; {facts['wrk']}; {facts['gunicorn']}; "
+             f"{facts['python_pkgs']}",
+             "- wrk, Levqor, the peer, Postgres and Redis all share the same cores; the machine may be shared "
+             "with other builds, so numbers are noisy: compare the ratios measured side by side in one run."]
+        R.md[1:1] = m
+        R.save()
+        latest = os.path.join(ROOT, "target", "bench", "latest")
+        try:
+            if os.path.islink(latest):
+                os.unlink(latest)
+            os.symlink(OUT, latest)
+        except OSError:
+            pass
+        log(f"results: {OUT}/results.md")
+
+
+def _on_signal(sig, frame):
+    # once: a second Ctrl-C or TERM must not interrupt the clean-up in main()'s finally block
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    log(f"signal {sig}: stopping")
+    raise SystemExit(128 + sig)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    main()
