@@ -1,5 +1,7 @@
 # Levqor: `make run` starts the server on embedded defaults, `make test` runs every test.
 MVN ?= mvn -B -q
+# Extra JVM options for `make run`, e.g. JAVA_OPTS=-Xmx512m (the JVM otherwise takes up to 1/4 of RAM for its heap).
+JAVA_OPTS ?=
 JAR := target/levqor.jar
 SOURCES := $(shell find src/main migrations -type f 2>/dev/null) pom.xml
 GENERATED := src/main/java/com/levqor/db/jooq
@@ -7,7 +9,7 @@ GENERATED := src/main/java/com/levqor/db/jooq
 .PHONY: run test build jar codegen codegen-check bench clean
 
 run: $(JAR)
-	java -jar $(JAR) serve
+	java $(JAVA_OPTS) -jar $(JAR) serve
 
 $(JAR): $(SOURCES)
 	$(MVN) -DskipTests package
