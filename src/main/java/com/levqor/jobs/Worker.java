@@ -115,6 +115,9 @@ public final class Worker implements AutoCloseable {
                         wasAsync = true;
                     }
                 }
+                if (!redis && !dispatcher.local().awaitNonEmpty(200)) {
+                    continue; // hold no slots while the in-process queue is empty (async mode feeds from Redis)
+                }
                 if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
@@ -123,7 +126,7 @@ public final class Worker implements AutoCloseable {
                 if (more > 0 && slots.tryAcquire(more)) {
                     n += more;
                 }
-                List<JobRef> refs = source.take(n, redis ? 500 : 200);
+                List<JobRef> refs = source.take(n, redis ? 500 : 0);
                 if (refs.isEmpty()) {
                     slots.release(n);
                     n = 0;
