@@ -160,4 +160,37 @@ class ExecutionTest {
             assertThat(server.get("/metrics").body()).contains("levqor_queue_mode{mode=\"sync\"} 1.0");
         }
     }
+
+    @Test
+    void aLongJobsLeaseIsRenewedWhileItRuns() {
+        try (TestServer server = TestServer.start(Map.of("JOB_LEASE_SECONDS", "1", "SWEEPER_INTERVAL_MS", "100"))) {
+            String key = server.createAccount("renew@example.com", "pro").get("api_key").asText();
+            String id = submit(server, key, "{\"workflow\":\"test.count\",\"payload\":{\"ms\":3000}}");
+            JsonNode done = Await.status(server, key, id, "succeeded", WAIT);
+            assertThat(done.get("attempts").asInt()).as("never rescued while running").isEqualTo(1);
+            assertThat(CountingWorkflow.runs(UUID.fromString(id))).isEqualTo(1);
+        }
+    }
+
+    static long backgroundThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("levqor-sweeper") || n.startsWith("levqor-feed") || n.startsWith("levqor-completer")
+                        || n.startsWith("levqor-lease-keeper") || n.startsWith("levqor-callbacks")
+                        || n.startsWith("levqor-intake") || n.startsWith("levqor-redis-monitor")
+                        || n.startsWith("levqor-job-"))
+                .count();
+    }
+
+    @Test
+    void jobServicesStartWithTheServerAndStopWithIt() {
+        long before = backgroundThreads();
+        try (TestRedis redis = TestRedis.start()) {
+            TestServer server = TestServer.start(Map.of("REDIS_URL", redis.url()));
+            // intake writers, both feeders, lease keeper, completer, sweeper, callbacks, Redis monitor
+            assertThat(backgroundThreads() - before).isGreaterThanOrEqualTo(8);
+            server.close();
+            Await.until("every job service thread to stop", WAIT, () -> backgroundThreads() == before);
+        }
+    }
 }
