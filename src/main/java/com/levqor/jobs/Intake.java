@@ -126,6 +126,7 @@ public final class Intake implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
+        metrics.intakeBatch(batch.size());
         try {
             write(batch);
         } catch (RuntimeException e) {

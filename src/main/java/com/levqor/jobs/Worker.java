@@ -173,6 +173,7 @@ public final class Worker implements AutoCloseable {
             log.warn("Claiming {} job(s) failed: {}", refs.size(), e.getMessage());
             return;
         }
+        metrics.claimBatch(claimed.size());
         Set<UUID> won = claimed.stream().map(ClaimedJob::id).collect(Collectors.toSet());
         List<UUID> lost = ids.stream().filter(id -> !won.contains(id)).toList();
         if (!lost.isEmpty()) {
