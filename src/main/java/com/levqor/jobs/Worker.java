@@ -217,6 +217,16 @@ public final class Worker implements AutoCloseable {
     }
 
     private void renew() {
+        if (dispatcher.async()) {
+            // Keeps this worker's processing list from being taken for a crashed worker's, idle or not.
+            dispatcher.redis().ifPresent(q -> {
+                try {
+                    q.heartbeat();
+                } catch (RuntimeException e) {
+                    dispatcher.redisFailed(e);
+                }
+            });
+        }
         List<UUID> ids = new ArrayList<>(held.keySet());
         if (ids.isEmpty()) {
             return;
@@ -230,15 +240,6 @@ public final class Worker implements AutoCloseable {
                         r.interrupt(RunningJob.Stop.LEASE_LOST);
                     }
                 }
-            }
-            if (dispatcher.async()) {
-                dispatcher.redis().ifPresent(q -> {
-                    try {
-                        q.heartbeat();
-                    } catch (RuntimeException e) {
-                        dispatcher.redisFailed(e);
-                    }
-                });
             }
         } catch (RuntimeException e) {
             log.warn("Renewing {} lease(s) failed: {}", ids.size(), e.getMessage());
