@@ -34,15 +34,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Durable intake with group commit: concurrent requests are gathered while the previous batch
  * commits and written together (one multi-row insert, one budget update, one commit). Each request
- * is answered only when its batch has committed; then the due jobs are dispatched.
+ * is answered only when its batch has committed; then the due jobs are dispatched. There is no
+ * writer thread: a waiting request thread becomes the leader, writes whatever has gathered, and
+ * answers its followers (at most {@link #LEADERS} batches commit at once), so a CPU-starved machine
+ * cannot stall intake behind one thread.
  */
 public final class Intake implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
     /** Most requests written in one transaction. */
     public static final int MAX_BATCH = 512;
-    /** Writer threads: one commits while the other gathers. */
-    public static final int WRITERS = 2;
+    /** Batches committing at the same time. */
+    public static final int LEADERS = 2;
     private static final int QUEUE_CAPACITY = 16_384;
+    /** How long a follower waits for its answer before it checks whether it should lead (a safety net). */
+    private static final long FOLLOWER_POLL_MICROS = 5_000;
 
     private record Pending(NewJob job, CompletableFuture<IntakeResult> answer) {
     }
@@ -53,7 +58,7 @@ public final class Intake implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final JobMetrics metrics;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final List<Thread> writers = new ArrayList<>();
+    private final java.util.concurrent.Semaphore leaders = new java.util.concurrent.Semaphore(LEADERS);
     private volatile boolean stopped;
 
     public Intake(DSLContext db, Clock clock, QueueSettings settings, Dispatcher dispatcher, JobMetrics metrics) {
@@ -62,58 +67,82 @@ public final class Intake implements AutoCloseable {
         this.settings = settings;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
-        for (int i = 0; i < WRITERS; i++) {
-            Thread t = new Thread(this::writeLoop, "levqor-intake-" + i);
-            t.setDaemon(true);
-            t.start();
-            writers.add(t);
-        }
     }
 
-    /** Queues a job for the next batch; the future completes once that batch committed. */
-    public CompletableFuture<IntakeResult> submit(NewJob job) {
-        CompletableFuture<IntakeResult> f = new CompletableFuture<>();
+    /**
+     * Writes a job with the next batch and returns once that batch committed (or failed).
+     *
+     * @throws IllegalStateException when intake is stopped or the queue is full
+     * @throws RuntimeException      the batch's failure (e.g. the database is down)
+     */
+    public IntakeResult submitAndWait(NewJob job, long timeoutMillis) throws InterruptedException,
+            java.util.concurrent.TimeoutException {
         if (stopped) {
-            f.completeExceptionally(new IllegalStateException("intake is stopped"));
-            return f;
+            throw new IllegalStateException("intake is stopped");
+        }
+        Pending mine = new Pending(job, new CompletableFuture<>());
+        if (!queue.offer(mine, 5, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("intake queue is full (" + QUEUE_CAPACITY + ")");
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!mine.answer().isDone()) {
+            if (leaders.tryAcquire()) {
+                try {
+                    lead();
+                } finally {
+                    leaders.release();
+                }
+            } else {
+                try {
+                    mine.answer().get(FOLLOWER_POLL_MICROS, TimeUnit.MICROSECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    // not answered yet (or failed: reported below)
+                }
+            }
+            if (System.nanoTime() > deadline && !mine.answer().isDone()) {
+                throw new java.util.concurrent.TimeoutException("no commit within " + timeoutMillis + " ms");
+            }
+        }
+        // Hand-off: requests that arrived while this thread led must not wait for a follower's poll
+        // (one batch at most: under steady load the waiting requests lead themselves).
+        if (!queue.isEmpty() && leaders.tryAcquire()) {
+            try {
+                lead();
+            } finally {
+                leaders.release();
+            }
         }
         try {
-            if (!queue.offer(new Pending(job, f), 5, TimeUnit.SECONDS)) {
-                f.completeExceptionally(new IllegalStateException("intake queue is full (" + QUEUE_CAPACITY + ")"));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            f.completeExceptionally(e);
+            return mine.answer().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
-        return f;
     }
 
-    private void writeLoop() {
-        List<Pending> batch = new ArrayList<>(MAX_BATCH);
-        while (!stopped || !queue.isEmpty()) {
-            try {
-                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                write(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                log.error("Intake batch of {} failed: {}", batch.size(), e.getMessage());
-                batch.forEach(p -> p.answer().completeExceptionally(e));
-            } finally {
-                batch.clear();
-            }
+    /** Writes one batch of what has gathered. */
+    private void lead() {
+        List<Pending> batch = new ArrayList<>(Math.min(MAX_BATCH, queue.size() + 1));
+        queue.drainTo(batch, MAX_BATCH);
+        if (batch.isEmpty()) {
+            return;
         }
+        metrics.intakeBatch(batch.size());
+        try {
+            write(batch);
+        } catch (RuntimeException e) {
+            log.error("Intake batch of {} failed: {}", batch.size(), e.getMessage());
+            batch.forEach(p -> p.answer().completeExceptionally(e));
+        }
+        batch.forEach(p -> p.answer().complete(new IntakeResult.Rejected("The job could not be stored; retry.")));
     }
 
     private void write(List<Pending> batch) {
         try {
-            commit(batch);
+            try {
+                commit(batch, false);
+            } catch (NeedsLock e) {
+                commit(batch, true);
+            }
         } catch (DataAccessException e) {
             String state = e.sqlState();
             if (state != null && state.startsWith("22") && batch.size() > 1) {
@@ -132,7 +161,21 @@ public final class Intake implements AutoCloseable {
         }
     }
 
-    private void commit(List<Pending> batch) {
+    /** The optimistic write found an account over its budget: it is rolled back and redone with the lock first. */
+    private static final class NeedsLock extends RuntimeException {
+        NeedsLock() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Writes one batch in one transaction. Optimistically ({@code lockFirst} false) the jobs are
+     * inserted first and each account's usage row is updated last, only if the batch fits its budget,
+     * so the row lock is held for one statement and the commit; when an account would go over, the
+     * transaction is rolled back and redone with the usage rows locked first, deciding request by
+     * request in arrival order.
+     */
+    private void commit(List<Pending> batch, boolean lockFirst) {
         Instant now = clock.instant();
         OffsetDateTime t = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
@@ -177,6 +220,12 @@ public final class Intake implements AutoCloseable {
             for (Map.Entry<UUID, Long> w : wanted.entrySet()) {
                 UUID account = w.getKey();
                 long budget = settings.budgetFor(planOf(batch, account));
+                if (!lockFirst) {
+                    if (w.getValue() > budget) {
+                        throw new NeedsLock();
+                    }
+                    continue; // charged after the insert
+                }
                 boolean fits = false;
                 if (w.getValue() <= budget) {
                     fits = !x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
@@ -268,6 +317,27 @@ public final class Intake implements AutoCloseable {
                             : new IntakeResult.Existing(other.getId(), other.getState());
                 }
             }
+            if (!lockFirst) {
+                Map<UUID, Long> charge = new java.util.TreeMap<>();
+                for (JobsRecord r : rows) {
+                    if (inserted.contains(r.getId())) {
+                        charge.merge(r.getAccountId(), (long) r.getCost(), Long::sum);
+                    }
+                }
+                for (Map.Entry<UUID, Long> c : charge.entrySet()) {
+                    long budget = settings.budgetFor(planOf(batch, c.getKey()));
+                    boolean fits = !x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
+                            .values(c.getKey(), today, c.getValue())
+                            .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
+                            .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
+                            .where(USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)).le(budget))
+                            .returning(USAGE_DAILY.UNITS).fetch().isEmpty();
+                    if (!fits) {
+                        throw new NeedsLock();
+                    }
+                }
+                refund.clear(); // nothing was charged for the rows not inserted
+            }
             for (Map.Entry<UUID, Long> c : refund.entrySet()) {
                 x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.minus(c.getValue()))
                         .where(USAGE_DAILY.ACCOUNT_ID.eq(c.getKey())).and(USAGE_DAILY.DAY.eq(today)).execute();
@@ -320,15 +390,18 @@ public final class Intake implements AutoCloseable {
         return v == null ? 0 : v;
     }
 
-    /** Stops taking requests; writes what was already queued. */
+    /** Stops taking requests; what was already queued is written by the requests waiting for it. */
     @Override
     public void close() {
         stopped = true;
-        for (Thread t : writers) {
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!queue.isEmpty() && System.nanoTime() < deadline) {
+            if (leaders.tryAcquire()) {
+                try {
+                    lead();
+                } finally {
+                    leaders.release();
+                }
             }
         }
     }

@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -56,11 +55,10 @@ public final class JobHandlers {
         NewJob job = parse(caller, json.object(ctx, false), ctx.header("Idempotency-Key"));
         IntakeResult result;
         try {
-            result = jobs.intake().submit(job).get(INTAKE_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            result = jobs.intake().submitAndWait(job, TimeUnit.SECONDS.toMillis(INTAKE_WAIT_SECONDS));
+        } catch (RuntimeException | TimeoutException e) {
             throw ApiException.unavailable("intake_unavailable", "The job could not be stored ("
-                    + cause.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");
+                    + e.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");
         }
         Map<String, Object> body = new LinkedHashMap<>();
         if (result instanceof IntakeResult.Created c) {

@@ -23,6 +23,8 @@ public final class JobMetrics {
     private final Gauge dlq;
     private final Gauge mode;
     private final Gauge redisUp;
+    private final Histogram intakeBatch;
+    private final Histogram claimBatch;
 
     public JobMetrics(PrometheusRegistry registry) {
         enqueued = Counter.builder().name("levqor_jobs_enqueued_total")
@@ -45,6 +47,12 @@ public final class JobMetrics {
                 .labelNames("mode").register(registry);
         redisUp = Gauge.builder().name("levqor_redis_up")
                 .help("1 when Redis answered the last check, 0 when not (or not configured)").register(registry);
+        intakeBatch = Histogram.builder().name("levqor_intake_batch_size")
+                .help("Requests written per intake commit (group commit)")
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(registry);
+        claimBatch = Histogram.builder().name("levqor_claim_batch_size")
+                .help("Jobs won per claim statement")
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
         mode.labelValues("sync").set(1);
         mode.labelValues("async").set(0);
     }
@@ -63,6 +71,14 @@ public final class JobMetrics {
 
     public void waited(String workflow, double seconds) {
         queueWait.labelValues(workflow).observe(Math.max(0, seconds));
+    }
+
+    public void intakeBatch(int size) {
+        intakeBatch.observe(size);
+    }
+
+    public void claimBatch(int size) {
+        claimBatch.observe(size);
     }
 
     public void counts(JobStore.Counts c) {

@@ -115,6 +115,9 @@ public final class Worker implements AutoCloseable {
                         wasAsync = true;
                     }
                 }
+                if (!redis && !dispatcher.local().awaitNonEmpty(200)) {
+                    continue; // hold no slots while the in-process queue is empty (async mode feeds from Redis)
+                }
                 if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
@@ -123,7 +126,7 @@ public final class Worker implements AutoCloseable {
                 if (more > 0 && slots.tryAcquire(more)) {
                     n += more;
                 }
-                List<JobRef> refs = source.take(n, redis ? 500 : 200);
+                List<JobRef> refs = source.take(n, redis ? 500 : 0);
                 if (refs.isEmpty()) {
                     slots.release(n);
                     n = 0;
@@ -170,6 +173,7 @@ public final class Worker implements AutoCloseable {
             log.warn("Claiming {} job(s) failed: {}", refs.size(), e.getMessage());
             return;
         }
+        metrics.claimBatch(claimed.size());
         Set<UUID> won = claimed.stream().map(ClaimedJob::id).collect(Collectors.toSet());
         List<UUID> lost = ids.stream().filter(id -> !won.contains(id)).toList();
         if (!lost.isEmpty()) {
@@ -213,6 +217,16 @@ public final class Worker implements AutoCloseable {
     }
 
     private void renew() {
+        if (dispatcher.async()) {
+            // Keeps this worker's processing list from being taken for a crashed worker's, idle or not.
+            dispatcher.redis().ifPresent(q -> {
+                try {
+                    q.heartbeat();
+                } catch (RuntimeException e) {
+                    dispatcher.redisFailed(e);
+                }
+            });
+        }
         List<UUID> ids = new ArrayList<>(held.keySet());
         if (ids.isEmpty()) {
             return;
@@ -226,15 +240,6 @@ public final class Worker implements AutoCloseable {
                         r.interrupt(RunningJob.Stop.LEASE_LOST);
                     }
                 }
-            }
-            if (dispatcher.async()) {
-                dispatcher.redis().ifPresent(q -> {
-                    try {
-                        q.heartbeat();
-                    } catch (RuntimeException e) {
-                        dispatcher.redisFailed(e);
-                    }
-                });
             }
         } catch (RuntimeException e) {
             log.warn("Renewing {} lease(s) failed: {}", ids.size(), e.getMessage());

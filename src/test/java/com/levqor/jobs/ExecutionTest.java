@@ -160,4 +160,62 @@ class ExecutionTest {
             assertThat(server.get("/metrics").body()).contains("levqor_queue_mode{mode=\"sync\"} 1.0");
         }
     }
+
+    @Test
+    void aLongJobsLeaseIsRenewedWhileItRuns() {
+        try (TestServer server = TestServer.start(Map.of("JOB_LEASE_SECONDS", "1", "SWEEPER_INTERVAL_MS", "100"))) {
+            String key = server.createAccount("renew@example.com", "pro").get("api_key").asText();
+            String id = submit(server, key, "{\"workflow\":\"test.count\",\"payload\":{\"ms\":3000}}");
+            JsonNode done = Await.status(server, key, id, "succeeded", WAIT);
+            assertThat(done.get("attempts").asInt()).as("never rescued while running").isEqualTo(1);
+            assertThat(CountingWorkflow.runs(UUID.fromString(id))).isEqualTo(1);
+        }
+    }
+
+    static long backgroundThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("levqor-sweeper") || n.startsWith("levqor-feed") || n.startsWith("levqor-completer")
+                        || n.startsWith("levqor-lease-keeper") || n.startsWith("levqor-callbacks")
+                        || n.startsWith("levqor-intake") || n.startsWith("levqor-redis-monitor")
+                        || n.startsWith("levqor-job-"))
+                .count();
+    }
+
+    @Test
+    void jobServicesStartWithTheServerAndStopWithIt() {
+        long before = backgroundThreads();
+        try (TestRedis redis = TestRedis.start()) {
+            TestServer server = TestServer.start(Map.of("REDIS_URL", redis.url()));
+            // both feeders, lease keeper, completer, sweeper, callbacks, Redis monitor
+            assertThat(backgroundThreads() - before).isGreaterThanOrEqualTo(7);
+            server.close();
+            Await.until("every job service thread to stop", WAIT, () -> backgroundThreads() == before);
+        }
+    }
+
+    @Test
+    void intakeOnlyServerLeavesJobsToAWorkerProcessWithoutRedis() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("WORKER_CONCURRENCY", "0", "SWEEPER_INTERVAL_MS", "100"))) {
+            String key = server.createAccount("scaleout@example.com", "pro").get("api_key").asText();
+            String id = submit(server, key, "{\"workflow\":\"test.count\",\"payload\":{}}");
+            Await.sleep(500);
+            assertThat(server.get("/api/v1/status/" + id, bearer(key)).json().get("status").asText())
+                    .as("no workers in the intake-only server").isEqualTo("queued");
+            // What `levqor worker` builds: jobs without intake, on the same database, in sync mode.
+            Map<String, String> env = TestServer.baseEnv(server.jdbcUrl(), server.logDir());
+            env.put("SWEEPER_INTERVAL_MS", "100");
+            com.levqor.config.Settings settings = com.levqor.config.Settings.parse(env);
+            com.levqor.ops.Metrics metrics = new com.levqor.ops.Metrics();
+            try (Database db = Database.open(settings.database(), null);
+                 com.levqor.ops.ErrorReporter reporter = new com.levqor.ops.ErrorReporter(metrics,
+                         java.util.Optional.empty(), "test");
+                 Jobs worker = new Jobs(settings, db, java.time.Clock.systemUTC(), com.levqor.http.Json.newMapper(),
+                         metrics, reporter, null, false).start()) {
+                JsonNode done = Await.status(server, key, id, "succeeded", WAIT);
+                assertThat(done.get("attempts").asInt()).isEqualTo(1);
+                assertThat(worker.dispatcher().mode()).isEqualTo("sync");
+            }
+        }
+    }
 }

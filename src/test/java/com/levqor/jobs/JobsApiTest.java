@@ -264,4 +264,17 @@ class JobsApiTest {
         assertThat(up.get("services").get("queue").asText()).isEqualTo("operational");
         assertThat(up.get("status").asText()).isEqualTo("operational");
     }
+
+    @Test
+    void jobMetricsAreExported() {
+        String id = submitted(key, "{\"workflow\":\"echo\",\"payload\":{}}");
+        Await.status(server, key, id, "succeeded", WAIT);
+        String m = server.get("/metrics").body();
+        assertThat(m).contains("levqor_jobs_enqueued_total{workflow=\"echo\"}")
+                .contains("levqor_jobs_finished_total{outcome=\"succeeded\",workflow=\"echo\"}")
+                .contains("levqor_job_run_duration_seconds_bucket{workflow=\"echo\",le=")
+                .contains("levqor_job_queue_wait_seconds_count{workflow=\"echo\"}")
+                .contains("levqor_queue_depth").contains("levqor_dlq_depth").contains("levqor_redis_up 0.0")
+                .contains("levqor_queue_mode{mode=\"sync\"} 1.0");
+    }
 }

@@ -29,7 +29,6 @@ public class Indexes {
     public static final Index ABUSE_BLOCKS_SINCE = Internal.createIndex(DSL.name("abuse_blocks_since"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.SINCE_AT.desc() }, false);
     public static final Index API_KEYS_ACCOUNT = Internal.createIndex(DSL.name("api_keys_account"), ApiKeys.API_KEYS, new OrderField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, false);
     public static final Index JOBS_ACCOUNT_ID = Internal.createIndex(DSL.name("jobs_account_id"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.ID.desc() }, false);
-    public static final Index JOBS_ACCOUNT_STATE_ID = Internal.createIndex(DSL.name("jobs_account_state_id"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.STATE, Jobs.JOBS.ID.desc() }, false);
     public static final Index JOBS_CALLBACK_PENDING = Internal.createIndex(DSL.name("jobs_callback_pending"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.CALLBACK_NEXT_AT }, false);
     public static final Index JOBS_DEAD = Internal.createIndex(DSL.name("jobs_dead"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.WORKFLOW, Jobs.JOBS.FINISHED_AT }, false);
     public static final Index JOBS_FAILED_RUN_AT = Internal.createIndex(DSL.name("jobs_failed_run_at"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.RUN_AT }, false);

@@ -71,6 +71,23 @@ public final class LocalQueue implements JobSource {
         }
     }
 
+    /** Waits up to {@code waitMillis} for an id to arrive; true when there is one (takes nothing). */
+    public boolean awaitNonEmpty(long waitMillis) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            while (waiting.isEmpty()) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = nonEmpty.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void done(Collection<UUID> ids) {
         // Nothing to acknowledge: an id leaves this queue when it is taken.

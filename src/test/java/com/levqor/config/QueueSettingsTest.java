@@ -1,0 +1,45 @@
+package com.levqor.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.levqor.accounts.Plan;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class QueueSettingsTest {
+    @Test
+    void defaultsAreTheDocumentedOnes() throws Exception {
+        QueueSettings q = Settings.parse(Map.of()).queue();
+        assertThat(q.redisUrl()).isEmpty();
+        assertThat(q.maxPayloadBytes()).isEqualTo(200 * 1024);
+        assertThat(q.budgetFor(Plan.FREE)).isEqualTo(1_000);
+        assertThat(q.budgetFor(Plan.PRO)).isEqualTo(100_000);
+        assertThat(q.defaultMaxAttempts()).isEqualTo(3);
+        assertThat(q.httpAllowedHosts()).isEmpty();
+    }
+
+    @Test
+    void everyInvalidQueueSettingIsReportedByName() {
+        assertThatThrownBy(() -> Settings.parse(Map.of(
+                "REDIS_URL", "http://localhost:6379",
+                "WORKER_CONCURRENCY", "-1",
+                "MAX_PAYLOAD_BYTES", "lots",
+                "BUDGET_FREE_UNITS_PER_DAY", "-5",
+                "CALLBACK_SIGNING_SECRET", "short")))
+                .isInstanceOf(InvalidSettingsException.class)
+                .hasMessageContaining("REDIS_URL").hasMessageContaining("WORKER_CONCURRENCY")
+                .hasMessageContaining("MAX_PAYLOAD_BYTES").hasMessageContaining("BUDGET_FREE_UNITS_PER_DAY")
+                .hasMessageContaining("CALLBACK_SIGNING_SECRET")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("short"));
+    }
+
+    @Test
+    void allowListAndRedisUrlAreParsed() throws Exception {
+        QueueSettings q = Settings.parse(Map.of("REDIS_URL", "redis://:pw@cache.internal:6380/2",
+                "HTTP_REQUEST_ALLOWED_HOSTS", " 127.0.0.1, Internal.Example ,")).queue();
+        assertThat(q.redisUrl()).isPresent();
+        assertThat(q.redisUrl().get().getPort()).isEqualTo(6380);
+        assertThat(q.httpAllowedHosts()).containsExactly("127.0.0.1", "internal.example");
+    }
+}
