@@ -63,7 +63,7 @@ public record EdgeSettings(
                 env.integer("RATELIMIT_FREE_PER_MINUTE", DEFAULT_FREE_PER_MINUTE, 1, 10_000_000),
                 env.integer("RATELIMIT_PRO_PER_MINUTE", DEFAULT_PRO_PER_MINUTE, 1, 10_000_000),
                 env.integer("RATELIMIT_IP_PER_MINUTE", DEFAULT_IP_PER_MINUTE, 1, 10_000_000),
-                redisUrl(env),
+                env.redisUrl("REDIS_URL"),
                 cidrs(env, "TRUSTED_PROXIES"),
                 origins(env),
                 env.integer("ABUSE_FAILED_AUTH_LIMIT", DEFAULT_FAILED_AUTH_LIMIT, 1, 1_000_000),
@@ -103,24 +103,6 @@ public record EdgeSettings(
         m.put("SLACK_SIGNING_SECRET", slackSigningSecret.isEmpty() ? "unset" : "set");
         m.put("WEBHOOK_TOLERANCE_SECONDS", webhookToleranceSeconds);
         return m;
-    }
-
-    private static Optional<URI> redisUrl(Env env) {
-        Optional<String> v = env.secret("REDIS_URL");
-        if (v.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            URI uri = new URI(v.get());
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("redis") || scheme.equals("rediss")) || uri.getHost() == null) {
-                throw new IllegalArgumentException();
-            }
-            return Optional.of(uri);
-        } catch (Exception e) {
-            env.problem("REDIS_URL", "****", "redis://[user:password@]host:port[/db]");
-            return Optional.empty();
-        }
     }
 
     private static List<Cidr> cidrs(Env env, String name) {

@@ -50,7 +50,10 @@ public final class Env {
 
     /** Records a problem with a variable: its name, the bad value and what is expected. */
     public void problem(String name, String badValue, String expected) {
-        problems.add(name + "=" + quote(badValue) + ": expected " + expected);
+        String p = name + "=" + quote(badValue) + ": expected " + expected;
+        if (!problems.contains(p)) { // a variable read by two parts is reported once
+            problems.add(p);
+        }
     }
 
     private static String quote(String v) {
@@ -147,6 +150,25 @@ public final class Env {
             return Optional.of(uri);
         } catch (Exception e) {
             problem(name, secret ? "****" : v.get(), "an absolute http:// or https:// URL");
+            return Optional.empty();
+        }
+    }
+
+    /** A Redis URL ({@code redis://[user:password@]host:port[/db]} or {@code rediss://…}), or empty when unset. */
+    public Optional<URI> redisUrl(String name) {
+        Optional<String> v = secret(name);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(v.get());
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("redis") || scheme.equals("rediss")) || uri.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            return Optional.of(uri);
+        } catch (Exception e) {
+            problem(name, "****", "redis://[user:password@]host:port[/db] or rediss://…");
             return Optional.empty();
         }
     }

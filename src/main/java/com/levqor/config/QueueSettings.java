@@ -70,7 +70,7 @@ public record QueueSettings(
     public static final int DEFAULT_CALLBACK_MAX_ATTEMPTS = 8;
 
     static QueueSettings parse(Env env) {
-        Optional<URI> redis = redisUrl(env);
+        Optional<URI> redis = env.redisUrl("REDIS_URL");
         Optional<String> allowed = env.optional("HTTP_REQUEST_ALLOWED_HOSTS");
         List<String> hosts = allowed.map(a -> Arrays.stream(a.split(","))
                 .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList()).orElse(List.of());
@@ -97,24 +97,6 @@ public record QueueSettings(
                 env.longValue("REDIS_CHECK_INTERVAL_MS", DEFAULT_REDIS_CHECK_MS, 20, 60_000),
                 secret,
                 env.integer("CALLBACK_MAX_ATTEMPTS", DEFAULT_CALLBACK_MAX_ATTEMPTS, 1, 50));
-    }
-
-    private static Optional<URI> redisUrl(Env env) {
-        Optional<String> v = env.secret("REDIS_URL");
-        if (v.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            URI uri = new URI(v.get());
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("redis") || scheme.equals("rediss")) || uri.getHost() == null) {
-                throw new IllegalArgumentException();
-            }
-            return Optional.of(uri);
-        } catch (Exception e) {
-            env.problem("REDIS_URL", "****", "redis://[:password@]host:port[/db] or rediss://…");
-            return Optional.empty();
-        }
     }
 
     /** The daily budget in units of a plan. */

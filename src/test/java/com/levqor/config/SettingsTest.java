@@ -99,4 +99,18 @@ class SettingsTest {
         assertThat(s.entries()).filteredOn(e -> e.name().equals("DATABASE_URL")).singleElement()
                 .satisfies(e -> assertThat(e.shown()).doesNotContain("hunter2"));
     }
+
+    @Test
+    void redisUrlReadByQueueAndEdgeIsReportedOnceWhenInvalid() {
+        InvalidSettingsException e = catchThrowableOfType(InvalidSettingsException.class,
+                () -> Settings.parse(Map.of("REDIS_URL", "http://not-redis:6379")));
+        assertThat(e.problems()).filteredOn(p -> p.startsWith("REDIS_URL")).hasSize(1);
+    }
+
+    @Test
+    void oneRedisUrlServesQueueAndRateLimits() throws Exception {
+        Settings s = Settings.parse(Map.of("REDIS_URL", "redis://:pw@127.0.0.1:6380/2"));
+        assertThat(s.queue().redisUrl()).isEqualTo(s.edge().rateLimitRedisUrl());
+        assertThat(s.queue().redisUrl().orElseThrow().getPort()).isEqualTo(6380);
+    }
 }
