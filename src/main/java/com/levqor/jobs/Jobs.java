@@ -78,24 +78,25 @@ public final class Jobs implements AutoCloseable {
     }
 
     private void registerChecks(HealthService health) {
-        if (dispatcher.redisConfigured()) {
-            health.register(new ServiceCheck() {
-                @Override
-                public String name() {
-                    return "redis";
-                }
+        health.register(new ServiceCheck() {
+            @Override
+            public String name() {
+                return "redis";
+            }
 
-                @Override
-                public boolean critical() {
-                    return false;
-                }
+            @Override
+            public boolean critical() {
+                return false;
+            }
 
-                @Override
-                public State check() {
-                    return dispatcher.redisUp() ? State.OPERATIONAL : State.DOWN;
+            @Override
+            public State check() {
+                if (!dispatcher.redisConfigured()) {
+                    return State.NOT_CONFIGURED;
                 }
-            });
-        }
+                return dispatcher.redisUp() ? State.OPERATIONAL : State.DOWN;
+            }
+        });
         health.register(new ServiceCheck() {
             @Override
             public String name() {

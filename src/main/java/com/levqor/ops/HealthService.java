@@ -61,7 +61,8 @@ public final class HealthService {
             services.put(c.name(), s.wire());
             if (s == ServiceCheck.State.DOWN && c.critical()) {
                 overall = ServiceCheck.State.DOWN;
-            } else if (s != ServiceCheck.State.OPERATIONAL && overall == ServiceCheck.State.OPERATIONAL) {
+            } else if (s != ServiceCheck.State.OPERATIONAL && s != ServiceCheck.State.NOT_CONFIGURED
+                    && overall == ServiceCheck.State.OPERATIONAL) {
                 overall = ServiceCheck.State.DEGRADED;
             }
         }

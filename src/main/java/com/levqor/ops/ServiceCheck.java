@@ -8,7 +8,9 @@ package com.levqor.ops;
 public interface ServiceCheck {
     /** State words as the runbook shows them. */
     enum State {
-        OPERATIONAL, DEGRADED, DOWN;
+        OPERATIONAL, DEGRADED, DOWN,
+        /** Not set up in this process (e.g. no REDIS_URL): shown, but no effect on the overall status. */
+        NOT_CONFIGURED;
 
         public String wire() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -30,6 +30,8 @@ class UptimeTest {
         assertThat(j.get("status").asText()).isEqualTo("operational");
         assertThat(j.get("services").get("api").asText()).isEqualTo("operational");
         assertThat(j.get("services").get("database").asText()).isEqualTo("operational");
+        assertThat(j.get("services").get("redis").asText()).isEqualTo("not_configured");
+        assertThat(j.get("services").get("queue").asText()).isEqualTo("operational");
         assertThat(j.get("response_time_ms").isNumber()).isTrue();
         assertThat(j.get("version").asText()).matches("\\d+\\.\\d+\\.\\d+.*");
     }
