@@ -1,5 +1,6 @@
 package com.levqor.abuse;
 
+import com.levqor.http.QueryParams;
 import com.levqor.db.Uuids;
 import com.levqor.http.ApiException;
 import io.javalin.http.Context;
@@ -34,7 +35,7 @@ public final class AbuseHandlers {
             throw ApiException.invalid("Query parameter 'active' must be true or false.",
                     Map.of("active", "must be true or false"));
         }
-        int limit = limit(ctx);
+        int limit = QueryParams.positiveInt(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT);
         Instant now = clock.instant();
         List<Map<String, Object>> out = blocks.list("true".equals(activeParam), limit).stream()
                 .map(b -> view(b, now)).toList();
@@ -65,22 +66,5 @@ public final class AbuseHandlers {
         m.put("lifted_at", b.liftedAt());
         m.put("active", b.activeAt(now));
         return m;
-    }
-
-    private static int limit(Context ctx) {
-        String raw = ctx.queryParam("limit");
-        if (raw == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int l = Integer.parseInt(raw);
-            if (l >= 1 && l <= MAX_LIMIT) {
-                return l;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.invalid("Query parameter 'limit' must be a whole number from 1 to " + MAX_LIMIT + ".",
-                Map.of("limit", "must be a whole number from 1 to " + MAX_LIMIT));
     }
 }

@@ -1,5 +1,6 @@
 package com.levqor.accounts;
 
+import com.levqor.http.QueryParams;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.db.Uuids;
 import com.levqor.http.ApiException;
@@ -46,7 +47,7 @@ public final class AccountHandlers {
 
     /** {@code GET /ops/accounts?limit=}: accounts with their key prefixes and times. */
     public void list(Context ctx) {
-        int limit = limit(ctx);
+        int limit = QueryParams.positiveInt(ctx, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
         ctx.json(Map.of("accounts", accounts.list(limit)));
     }
 
@@ -71,22 +72,5 @@ public final class AccountHandlers {
     public void me(Context ctx) {
         Caller c = com.levqor.http.filters.Authentication.caller(ctx);
         ctx.json(Map.of("account_id", c.accountId(), "plan", c.plan().wire(), "key_prefix", c.keyPrefix()));
-    }
-
-    static int limit(Context ctx) {
-        String raw = ctx.queryParam("limit");
-        if (raw == null) {
-            return DEFAULT_LIST_LIMIT;
-        }
-        try {
-            int l = Integer.parseInt(raw);
-            if (l >= 1 && l <= MAX_LIST_LIMIT) {
-                return l;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.invalid("Query parameter 'limit' must be a whole number from 1 to " + MAX_LIST_LIMIT + ".",
-                Map.of("limit", "must be a whole number from 1 to " + MAX_LIST_LIMIT));
     }
 }

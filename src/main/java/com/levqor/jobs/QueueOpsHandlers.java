@@ -1,5 +1,6 @@
 package com.levqor.jobs;
 
+import com.levqor.http.QueryParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.db.Uuids;
@@ -36,7 +37,7 @@ public final class QueueOpsHandlers {
 
     /** {@code GET /ops/dlq?limit=&workflow=}: dead jobs, oldest death first, with attempts and last error. */
     public void list(Context ctx) {
-        int limit = intParam(ctx, "limit", DEFAULT_DLQ_LIMIT, MAX_DLQ_LIST);
+        int limit = QueryParams.positiveInt(ctx, "limit", DEFAULT_DLQ_LIMIT, MAX_DLQ_LIST);
         String workflow = ctx.queryParam("workflow");
         if (workflow != null && workflow.isEmpty()) {
             workflow = null;
@@ -96,22 +97,5 @@ public final class QueueOpsHandlers {
         out.put("discarded", true);
         out.put("remaining", jobs.store().deadCount(null));
         ctx.json(out);
-    }
-
-    private static int intParam(Context ctx, String name, int def, int max) {
-        String raw = ctx.queryParam(name);
-        if (raw == null || raw.isEmpty()) {
-            return def;
-        }
-        try {
-            int v = Integer.parseInt(raw);
-            if (v >= 1 && v <= max) {
-                return v;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.invalid("Query parameter '" + name + "' must be a whole number from 1 to " + max + ".",
-                Map.of(name, "must be a whole number from 1 to " + max));
     }
 }

@@ -1,5 +1,6 @@
 package com.levqor.webhooks;
 
+import com.levqor.http.QueryParams;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -147,7 +148,7 @@ public final class WebhookHandlers {
             throw ApiException.invalid("Query parameter 'source' must be stripe or slack.",
                     Map.of("source", "must be stripe or slack"));
         }
-        int limit = limit(ctx);
+        int limit = QueryParams.positiveInt(ctx, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
         List<Map<String, Object>> out = events.recent(Optional.ofNullable(source), limit).stream()
                 .map(WebhookHandlers::view).toList();
         Map<String, Object> body = new LinkedHashMap<>();
@@ -253,22 +254,5 @@ public final class WebhookHandlers {
         m.put("outcome", e.outcome());
         m.put("received_at", e.receivedAt());
         return m;
-    }
-
-    private static int limit(Context ctx) {
-        String raw = ctx.queryParam("limit");
-        if (raw == null) {
-            return DEFAULT_LIST_LIMIT;
-        }
-        try {
-            int l = Integer.parseInt(raw);
-            if (l >= 1 && l <= MAX_LIST_LIMIT) {
-                return l;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.invalid("Query parameter 'limit' must be a whole number from 1 to " + MAX_LIST_LIMIT + ".",
-                Map.of("limit", "must be a whole number from 1 to " + MAX_LIST_LIMIT));
     }
 }
