@@ -86,13 +86,17 @@ public final class Intake implements AutoCloseable {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!mine.answer().isDone()) {
+            boolean led = false;
             if (leaders.tryAcquire()) {
                 try {
-                    lead();
+                    led = lead();
                 } finally {
                     leaders.release();
                 }
-            } else {
+            }
+            if (!led) {
+                // Nothing to write (another leader took this request) or no leader slot: wait for the answer
+                // rather than spin on the queue.
                 try {
                     mine.answer().get(FOLLOWER_POLL_MICROS, TimeUnit.MICROSECONDS);
                 } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
@@ -119,12 +123,15 @@ public final class Intake implements AutoCloseable {
         }
     }
 
-    /** Writes one batch of what has gathered. */
-    private void lead() {
+    /** Writes one batch of what has gathered; false when nothing had gathered. */
+    private boolean lead() {
+        if (queue.isEmpty()) {
+            return false;
+        }
         List<Pending> batch = new ArrayList<>(Math.min(MAX_BATCH, queue.size() + 1));
         queue.drainTo(batch, MAX_BATCH);
         if (batch.isEmpty()) {
-            return;
+            return false;
         }
         metrics.intakeBatch(batch.size());
         try {
@@ -134,6 +141,7 @@ public final class Intake implements AutoCloseable {
             batch.forEach(p -> p.answer().completeExceptionally(e));
         }
         batch.forEach(p -> p.answer().complete(new IntakeResult.Rejected("The job could not be stored; retry.")));
+        return true;
     }
 
     private void write(List<Pending> batch) {
