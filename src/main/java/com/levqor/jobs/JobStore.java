@@ -2,6 +2,7 @@ package com.levqor.jobs;
 
 import static com.levqor.db.jooq.Tables.JOBS;
 
+import com.levqor.db.ArrayColumns;
 import com.levqor.db.jooq.tables.records.JobsRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import org.jooq.JSONB;
 import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The job table. Every state transition of {@link JobState} is one named method here doing a
@@ -77,7 +79,7 @@ public final class JobStore {
         }
         OffsetDateTime t = at(now);
         var candidates = DSL.select(JOBS.ID).from(JOBS)
-                .where(JOBS.ID.in(ids)).and(JOBS.STATE.eq(QUEUED)).and(JOBS.RUN_AT.le(t))
+                .where(JOBS.ID.eq(DSL.any(ids.toArray(UUID[]::new)))).and(JOBS.STATE.eq(QUEUED)).and(JOBS.RUN_AT.le(t))
                 .forUpdate().skipLocked();
         return db.update(JOBS)
                 .set(JOBS.STATE, RUNNING)
@@ -102,7 +104,8 @@ public final class JobStore {
         }
         return new HashSet<>(db.update(JOBS)
                 .set(JOBS.LEASE_EXPIRES_AT, at(now.plus(lease)))
-                .where(JOBS.ID.in(ids)).and(JOBS.STATE.eq(RUNNING)).and(JOBS.LEASE_OWNER.eq(owner))
+                .where(JOBS.ID.eq(DSL.any(ids.toArray(UUID[]::new)))).and(JOBS.STATE.eq(RUNNING))
+                .and(JOBS.LEASE_OWNER.eq(owner))
                 .returning(JOBS.ID)
                 .fetch(JOBS.ID));
     }
@@ -182,7 +185,7 @@ public final class JobStore {
     /**
      * Records outcomes in one transaction. Each is accepted only with the job's current attempt
      * number while it is still running; returns, per outcome, whether it was accepted. Successes, the
-     * bulk of the traffic, are written by one {@code UPDATE … FROM (VALUES …)}.
+     * bulk of the traffic, are written by one {@code UPDATE … FROM} over one array per column.
      */
     public boolean[] complete(List<Outcome> outcomes) {
         boolean[] accepted = new boolean[outcomes.size()];
@@ -233,13 +236,13 @@ public final class JobStore {
                     .where(JOBS.ID.eq(s.job().id())).and(JOBS.ATTEMPT.eq(s.job().attempt())).and(JOBS.STATE.eq(RUNNING))
                     .returning(JOBS.ID).fetchSet(JOBS.ID);
         }
-        List<org.jooq.Row4<UUID, Integer, JSONB, OffsetDateTime>> rows = new ArrayList<>(list.size());
-        for (Succeeded s : list) {
-            rows.add(DSL.row(DSL.val(s.job().id(), JOBS.ID), DSL.val(s.job().attempt(), JOBS.ATTEMPT),
-                    DSL.val(s.resultJson() == null ? null : JSONB.valueOf(s.resultJson()), JOBS.RESULT),
-                    DSL.val(at(s.at()), JOBS.FINISHED_AT)));
-        }
-        var v = DSL.values(rows.toArray(org.jooq.Row4[]::new)).as("v", "id", "attempt", "result", "finished_at");
+        ArrayColumns<Succeeded> a = new ArrayColumns<>(list);
+        var v = DSL.select(
+                        a.column(SQLDataType.UUID, s -> s.job().id()).as("id"),
+                        a.column(SQLDataType.INTEGER, s -> s.job().attempt()).as("attempt"),
+                        a.column(SQLDataType.CLOB, Succeeded::resultJson).cast(SQLDataType.JSONB).as("result"),
+                        a.column(SQLDataType.TIMESTAMPWITHTIMEZONE(6), s -> at(s.at())).as("finished_at"))
+                .from(a.rows()).asTable("v");
         Field<UUID> vId = v.field("id", UUID.class);
         Field<Integer> vAttempt = v.field("attempt", Integer.class);
         Field<JSONB> vResult = v.field("result", JSONB.class);
