@@ -399,8 +399,8 @@ public final class Intake implements AutoCloseable {
                         DSL.val(0))
                         .from(a.rows()))
                 .onConflictDoNothing()
-                .returning(JOBS.ID)
-                .fetch(JOBS.ID);
+                .returningResult(JOBS.ID)
+                .fetch(org.jooq.Record1::value1);
     }
 
     private static com.levqor.accounts.Plan planOf(List<Pending> batch, UUID account) {

@@ -90,11 +90,12 @@ public final class JobStore {
                 .set(JOBS.LEASE_EXPIRES_AT, at(now.plus(lease)))
                 .set(JOBS.UPDATED_AT, t)
                 .where(JOBS.ID.in(candidates))
-                .returning(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD, JOBS.PRIORITY, JOBS.ATTEMPT,
+                // returningResult: the returned columns only (returning() maps every row onto a whole JobsRecord)
+                .returningResult(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD, JOBS.PRIORITY, JOBS.ATTEMPT,
                         JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS, JOBS.TIMEOUT_SECONDS, JOBS.RUN_AT, JOBS.CALLBACK_URL)
-                .fetch(r -> new ClaimedJob(r.getId(), r.getAccountId(), r.getWorkflow(), r.getPayload().data(),
-                        Priority.ofLevel(r.getPriority()), r.getAttempt(), r.getAttemptOffset(), r.getMaxAttempts(),
-                        r.getTimeoutSeconds(), instant(r.getRunAt()), now, r.getCallbackUrl() != null));
+                .fetch(r -> new ClaimedJob(r.value1(), r.value2(), r.value3(), r.value4().data(),
+                        Priority.ofLevel(r.value5()), r.value6(), r.value7(), r.value8(),
+                        r.value9(), instant(r.value10()), now, r.value11() != null));
     }
 
     /** Renews the leases of jobs {@code owner} still holds; returns the ids it still holds. */
@@ -106,8 +107,8 @@ public final class JobStore {
                 .set(JOBS.LEASE_EXPIRES_AT, at(now.plus(lease)))
                 .where(JOBS.ID.eq(DSL.any(ids.toArray(UUID[]::new)))).and(JOBS.STATE.eq(RUNNING))
                 .and(JOBS.LEASE_OWNER.eq(owner))
-                .returning(JOBS.ID)
-                .fetch(JOBS.ID));
+                .returningResult(JOBS.ID)
+                .fetch(org.jooq.Record1::value1));
     }
 
     // ---------------------------------------------------------------- completions: running -> …
@@ -234,7 +235,7 @@ public final class JobStore {
                     .set(JOBS.CALLBACK_STATE, callbackPending())
                     .set(JOBS.CALLBACK_NEXT_AT, at(s.at()))
                     .where(JOBS.ID.eq(s.job().id())).and(JOBS.ATTEMPT.eq(s.job().attempt())).and(JOBS.STATE.eq(RUNNING))
-                    .returning(JOBS.ID).fetchSet(JOBS.ID);
+                    .returningResult(JOBS.ID).fetchSet(org.jooq.Record1::value1);
         }
         ArrayColumns<Succeeded> a = new ArrayColumns<>(list);
         var v = DSL.select(
@@ -259,7 +260,7 @@ public final class JobStore {
                 .set(JOBS.CALLBACK_NEXT_AT, vFinished)
                 .from(v)
                 .where(JOBS.ID.eq(vId)).and(JOBS.ATTEMPT.eq(vAttempt)).and(JOBS.STATE.eq(RUNNING))
-                .returning(JOBS.ID).fetchSet(JOBS.ID);
+                .returningResult(JOBS.ID).fetchSet(org.jooq.Record1::value1);
     }
 
     // ---------------------------------------------------------------- cancel: queued|failed|running -> cancelled
@@ -362,8 +363,8 @@ public final class JobStore {
         List<JobRef> refs = new ArrayList<>(db.update(JOBS)
                 .set(JOBS.DISPATCHED_AT, t)
                 .where(JOBS.ID.in(due)).and(JOBS.STATE.eq(QUEUED))
-                .returning(JOBS.ID, JOBS.PRIORITY)
-                .fetch(r -> new JobRef(r.getId(), Priority.ofLevel(r.getPriority()))));
+                .returningResult(JOBS.ID, JOBS.PRIORITY)
+                .fetch(r -> new JobRef(r.value1(), Priority.ofLevel(r.value2()))));
         refs.sort((a, b) -> b.priority().level() - a.priority().level());
         return refs;
     }
