@@ -98,17 +98,32 @@ public final class JobStore {
                         r.value9(), instant(r.value10()), now, r.value11() != null));
     }
 
-    /** Renews the leases of jobs {@code owner} still holds; returns the ids it still holds. */
+    /**
+     * Renews the leases of jobs {@code owner} still holds; returns the ids it still holds. Never waits
+     * for a row lock: a row locked meanwhile (its outcome being recorded, a cancel) is still held and
+     * is renewed next time (a third of a lease later), so a renewal cannot deadlock with a completion
+     * batch that updates the same rows in another order.
+     */
     public Set<UUID> renewLeases(String owner, Collection<UUID> ids, Instant now, Duration lease) {
         if (ids.isEmpty()) {
             return Set.of();
         }
-        return new HashSet<>(db.update(JOBS)
-                .set(JOBS.LEASE_EXPIRES_AT, at(now.plus(lease)))
-                .where(JOBS.ID.eq(DSL.any(ids.toArray(UUID[]::new)))).and(JOBS.STATE.eq(RUNNING))
-                .and(JOBS.LEASE_OWNER.eq(owner))
-                .returningResult(JOBS.ID)
+        UUID[] wanted = ids.toArray(UUID[]::new);
+        Set<UUID> held = new HashSet<>(db.select(JOBS.ID).from(JOBS)
+                .where(JOBS.ID.eq(DSL.any(wanted))).and(JOBS.STATE.eq(RUNNING)).and(JOBS.LEASE_OWNER.eq(owner))
                 .fetch(org.jooq.Record1::value1));
+        if (held.isEmpty()) {
+            return held;
+        }
+        var unlocked = DSL.select(JOBS.ID).from(JOBS)
+                .where(JOBS.ID.eq(DSL.any(held.toArray(UUID[]::new)))).and(JOBS.STATE.eq(RUNNING))
+                .and(JOBS.LEASE_OWNER.eq(owner))
+                .forUpdate().skipLocked();
+        db.update(JOBS)
+                .set(JOBS.LEASE_EXPIRES_AT, at(now.plus(lease)))
+                .where(JOBS.ID.in(unlocked))
+                .execute();
+        return held;
     }
 
     // ---------------------------------------------------------------- completions: running -> …
