@@ -121,8 +121,15 @@ public final class HttpServer {
         }
         if (access.isInfoEnabled()) {
             access.info("{} {} {} {}ms rid={}", ctx.method().name(), ctx.path(), status,
-                    String.format("%.2f", ms), RequestIds.of(ctx));
+                    twoDecimals(ms), RequestIds.of(ctx));
         }
+    }
+
+    /** {@code String.format("%.2f", ms)} without a Formatter per request. */
+    static String twoDecimals(float ms) {
+        long hundredths = Math.round(ms * 100.0);
+        long frac = Math.abs(hundredths % 100);
+        return (hundredths < 0 && hundredths > -100 ? "-" : "") + (hundredths / 100) + (frac < 10 ? ".0" : ".") + frac;
     }
 
     public HttpServer start() {

@@ -4,6 +4,7 @@ import static com.levqor.db.jooq.Tables.JOBS;
 import static com.levqor.db.jooq.Tables.USAGE_DAILY;
 
 import com.levqor.config.QueueSettings;
+import com.levqor.db.ArrayColumns;
 import com.levqor.db.Uuids;
 import com.levqor.db.jooq.tables.records.JobsRecord;
 import com.levqor.jobs.queue.Dispatcher;
@@ -28,6 +29,7 @@ import org.jooq.JSONB;
 import org.jooq.Row2;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,13 +88,17 @@ public final class Intake implements AutoCloseable {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!mine.answer().isDone()) {
+            boolean led = false;
             if (leaders.tryAcquire()) {
                 try {
-                    lead();
+                    led = lead();
                 } finally {
                     leaders.release();
                 }
-            } else {
+            }
+            if (!led) {
+                // Nothing to write (another leader took this request) or no leader slot: wait for the answer
+                // rather than spin on the queue.
                 try {
                     mine.answer().get(FOLLOWER_POLL_MICROS, TimeUnit.MICROSECONDS);
                 } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
@@ -119,12 +125,15 @@ public final class Intake implements AutoCloseable {
         }
     }
 
-    /** Writes one batch of what has gathered. */
-    private void lead() {
+    /** Writes one batch of what has gathered; false when nothing had gathered. */
+    private boolean lead() {
+        if (queue.isEmpty()) {
+            return false;
+        }
         List<Pending> batch = new ArrayList<>(Math.min(MAX_BATCH, queue.size() + 1));
         queue.drainTo(batch, MAX_BATCH);
         if (batch.isEmpty()) {
-            return;
+            return false;
         }
         metrics.intakeBatch(batch.size());
         try {
@@ -134,6 +143,7 @@ public final class Intake implements AutoCloseable {
             batch.forEach(p -> p.answer().completeExceptionally(e));
         }
         batch.forEach(p -> p.answer().complete(new IntakeResult.Rejected("The job could not be stored; retry.")));
+        return true;
     }
 
     private void write(List<Pending> batch) {
@@ -293,11 +303,7 @@ public final class Intake implements AutoCloseable {
             // 4. One multi-row insert; a key taken meanwhile by another process is not inserted.
             Set<UUID> inserted = new LinkedHashSet<>();
             if (!rows.isEmpty()) {
-                var insert = x.insertInto(JOBS).set(rows.get(0));
-                for (int k = 1; k < rows.size(); k++) {
-                    insert = insert.newRecord().set(rows.get(k));
-                }
-                inserted.addAll(insert.onConflictDoNothing().returning(JOBS.ID).fetch(JOBS.ID));
+                inserted.addAll(insertAll(x, rows, t));
             }
             Map<UUID, Long> refund = new HashMap<>();
             for (int k = 0; k < rows.size(); k++) {
@@ -360,6 +366,41 @@ public final class Intake implements AutoCloseable {
         if (!due.isEmpty()) {
             dispatcher.dispatch(due);
         }
+    }
+
+    /**
+     * Inserts the rows in one statement whose text does not depend on their number (one array per
+     * column), skipping those whose idempotency key is taken; returns the ids inserted.
+     */
+    private static List<UUID> insertAll(DSLContext x, List<JobsRecord> rows, OffsetDateTime t) {
+        ArrayColumns<JobsRecord> a = new ArrayColumns<>(rows);
+        return x.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD, JOBS.STATE,
+                        JOBS.PRIORITY, JOBS.ATTEMPT, JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS, JOBS.TIMEOUT_SECONDS,
+                        JOBS.RUN_AT, JOBS.DISPATCHED_AT, JOBS.IDEMPOTENCY_KEY, JOBS.CALLBACK_URL, JOBS.COST,
+                        JOBS.CREATED_AT, JOBS.UPDATED_AT, JOBS.CALLBACK_ATTEMPTS)
+                .select(DSL.select(
+                        a.column(SQLDataType.UUID, JobsRecord::getId),
+                        a.column(SQLDataType.UUID, JobsRecord::getAccountId),
+                        a.column(SQLDataType.CLOB, JobsRecord::getWorkflow),
+                        a.column(SQLDataType.CLOB, r -> r.getPayload().data()).cast(SQLDataType.JSONB),
+                        DSL.val(JobState.QUEUED.wire()),
+                        a.column(SQLDataType.SMALLINT, JobsRecord::getPriority),
+                        DSL.val(0),
+                        DSL.val(0),
+                        a.column(SQLDataType.INTEGER, JobsRecord::getMaxAttempts),
+                        a.column(SQLDataType.INTEGER, JobsRecord::getTimeoutSeconds),
+                        a.column(SQLDataType.TIMESTAMPWITHTIMEZONE(6), JobsRecord::getRunAt),
+                        a.column(SQLDataType.TIMESTAMPWITHTIMEZONE(6), JobsRecord::getDispatchedAt),
+                        a.column(SQLDataType.CLOB, JobsRecord::getIdempotencyKey),
+                        a.column(SQLDataType.CLOB, JobsRecord::getCallbackUrl),
+                        a.column(SQLDataType.INTEGER, JobsRecord::getCost),
+                        DSL.val(t, JOBS.CREATED_AT),
+                        DSL.val(t, JOBS.UPDATED_AT),
+                        DSL.val(0))
+                        .from(a.rows()))
+                .onConflictDoNothing()
+                .returningResult(JOBS.ID)
+                .fetch(org.jooq.Record1::value1);
     }
 
     private static com.levqor.accounts.Plan planOf(List<Pending> batch, UUID account) {

@@ -2,6 +2,7 @@ package com.levqor.jobs;
 
 import static com.levqor.db.jooq.Tables.JOBS;
 
+import com.levqor.db.ArrayColumns;
 import com.levqor.db.jooq.tables.records.JobsRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import org.jooq.JSONB;
 import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The job table. Every state transition of {@link JobState} is one named method here doing a
@@ -77,7 +79,7 @@ public final class JobStore {
         }
         OffsetDateTime t = at(now);
         var candidates = DSL.select(JOBS.ID).from(JOBS)
-                .where(JOBS.ID.in(ids)).and(JOBS.STATE.eq(QUEUED)).and(JOBS.RUN_AT.le(t))
+                .where(JOBS.ID.eq(DSL.any(ids.toArray(UUID[]::new)))).and(JOBS.STATE.eq(QUEUED)).and(JOBS.RUN_AT.le(t))
                 .forUpdate().skipLocked();
         return db.update(JOBS)
                 .set(JOBS.STATE, RUNNING)
@@ -88,23 +90,40 @@ public final class JobStore {
                 .set(JOBS.LEASE_EXPIRES_AT, at(now.plus(lease)))
                 .set(JOBS.UPDATED_AT, t)
                 .where(JOBS.ID.in(candidates))
-                .returning(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD, JOBS.PRIORITY, JOBS.ATTEMPT,
+                // returningResult: the returned columns only (returning() maps every row onto a whole JobsRecord)
+                .returningResult(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD, JOBS.PRIORITY, JOBS.ATTEMPT,
                         JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS, JOBS.TIMEOUT_SECONDS, JOBS.RUN_AT, JOBS.CALLBACK_URL)
-                .fetch(r -> new ClaimedJob(r.getId(), r.getAccountId(), r.getWorkflow(), r.getPayload().data(),
-                        Priority.ofLevel(r.getPriority()), r.getAttempt(), r.getAttemptOffset(), r.getMaxAttempts(),
-                        r.getTimeoutSeconds(), instant(r.getRunAt()), now, r.getCallbackUrl() != null));
+                .fetch(r -> new ClaimedJob(r.value1(), r.value2(), r.value3(), r.value4().data(),
+                        Priority.ofLevel(r.value5()), r.value6(), r.value7(), r.value8(),
+                        r.value9(), instant(r.value10()), now, r.value11() != null));
     }
 
-    /** Renews the leases of jobs {@code owner} still holds; returns the ids it still holds. */
+    /**
+     * Renews the leases of jobs {@code owner} still holds; returns the ids it still holds. Never waits
+     * for a row lock: a row locked meanwhile (its outcome being recorded, a cancel) is still held and
+     * is renewed next time (a third of a lease later), so a renewal cannot deadlock with a completion
+     * batch that updates the same rows in another order.
+     */
     public Set<UUID> renewLeases(String owner, Collection<UUID> ids, Instant now, Duration lease) {
         if (ids.isEmpty()) {
             return Set.of();
         }
-        return new HashSet<>(db.update(JOBS)
+        UUID[] wanted = ids.toArray(UUID[]::new);
+        Set<UUID> held = new HashSet<>(db.select(JOBS.ID).from(JOBS)
+                .where(JOBS.ID.eq(DSL.any(wanted))).and(JOBS.STATE.eq(RUNNING)).and(JOBS.LEASE_OWNER.eq(owner))
+                .fetch(org.jooq.Record1::value1));
+        if (held.isEmpty()) {
+            return held;
+        }
+        var unlocked = DSL.select(JOBS.ID).from(JOBS)
+                .where(JOBS.ID.eq(DSL.any(held.toArray(UUID[]::new)))).and(JOBS.STATE.eq(RUNNING))
+                .and(JOBS.LEASE_OWNER.eq(owner))
+                .forUpdate().skipLocked();
+        db.update(JOBS)
                 .set(JOBS.LEASE_EXPIRES_AT, at(now.plus(lease)))
-                .where(JOBS.ID.in(ids)).and(JOBS.STATE.eq(RUNNING)).and(JOBS.LEASE_OWNER.eq(owner))
-                .returning(JOBS.ID)
-                .fetch(JOBS.ID));
+                .where(JOBS.ID.in(unlocked))
+                .execute();
+        return held;
     }
 
     // ---------------------------------------------------------------- completions: running -> …
@@ -182,7 +201,7 @@ public final class JobStore {
     /**
      * Records outcomes in one transaction. Each is accepted only with the job's current attempt
      * number while it is still running; returns, per outcome, whether it was accepted. Successes, the
-     * bulk of the traffic, are written by one {@code UPDATE … FROM (VALUES …)}.
+     * bulk of the traffic, are written by one {@code UPDATE … FROM} over one array per column.
      */
     public boolean[] complete(List<Outcome> outcomes) {
         boolean[] accepted = new boolean[outcomes.size()];
@@ -231,15 +250,15 @@ public final class JobStore {
                     .set(JOBS.CALLBACK_STATE, callbackPending())
                     .set(JOBS.CALLBACK_NEXT_AT, at(s.at()))
                     .where(JOBS.ID.eq(s.job().id())).and(JOBS.ATTEMPT.eq(s.job().attempt())).and(JOBS.STATE.eq(RUNNING))
-                    .returning(JOBS.ID).fetchSet(JOBS.ID);
+                    .returningResult(JOBS.ID).fetchSet(org.jooq.Record1::value1);
         }
-        List<org.jooq.Row4<UUID, Integer, JSONB, OffsetDateTime>> rows = new ArrayList<>(list.size());
-        for (Succeeded s : list) {
-            rows.add(DSL.row(DSL.val(s.job().id(), JOBS.ID), DSL.val(s.job().attempt(), JOBS.ATTEMPT),
-                    DSL.val(s.resultJson() == null ? null : JSONB.valueOf(s.resultJson()), JOBS.RESULT),
-                    DSL.val(at(s.at()), JOBS.FINISHED_AT)));
-        }
-        var v = DSL.values(rows.toArray(org.jooq.Row4[]::new)).as("v", "id", "attempt", "result", "finished_at");
+        ArrayColumns<Succeeded> a = new ArrayColumns<>(list);
+        var v = DSL.select(
+                        a.column(SQLDataType.UUID, s -> s.job().id()).as("id"),
+                        a.column(SQLDataType.INTEGER, s -> s.job().attempt()).as("attempt"),
+                        a.column(SQLDataType.CLOB, Succeeded::resultJson).cast(SQLDataType.JSONB).as("result"),
+                        a.column(SQLDataType.TIMESTAMPWITHTIMEZONE(6), s -> at(s.at())).as("finished_at"))
+                .from(a.rows()).asTable("v");
         Field<UUID> vId = v.field("id", UUID.class);
         Field<Integer> vAttempt = v.field("attempt", Integer.class);
         Field<JSONB> vResult = v.field("result", JSONB.class);
@@ -256,7 +275,7 @@ public final class JobStore {
                 .set(JOBS.CALLBACK_NEXT_AT, vFinished)
                 .from(v)
                 .where(JOBS.ID.eq(vId)).and(JOBS.ATTEMPT.eq(vAttempt)).and(JOBS.STATE.eq(RUNNING))
-                .returning(JOBS.ID).fetchSet(JOBS.ID);
+                .returningResult(JOBS.ID).fetchSet(org.jooq.Record1::value1);
     }
 
     // ---------------------------------------------------------------- cancel: queued|failed|running -> cancelled
@@ -359,8 +378,8 @@ public final class JobStore {
         List<JobRef> refs = new ArrayList<>(db.update(JOBS)
                 .set(JOBS.DISPATCHED_AT, t)
                 .where(JOBS.ID.in(due)).and(JOBS.STATE.eq(QUEUED))
-                .returning(JOBS.ID, JOBS.PRIORITY)
-                .fetch(r -> new JobRef(r.getId(), Priority.ofLevel(r.getPriority()))));
+                .returningResult(JOBS.ID, JOBS.PRIORITY)
+                .fetch(r -> new JobRef(r.value1(), Priority.ofLevel(r.value2()))));
         refs.sort((a, b) -> b.priority().level() - a.priority().level());
         return refs;
     }

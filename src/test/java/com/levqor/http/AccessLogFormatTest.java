@@ -1,0 +1,18 @@
+package com.levqor.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+class AccessLogFormatTest {
+    @Test
+    void durationsAreWrittenAsStringFormatWouldWithTwoDecimals() {
+        for (float ms : new float[] {0f, 0.004f, 0.005f, 0.07f, 1.5f, 12.345f, 999.999f, 123456.78f}) {
+            assertThat(HttpServer.twoDecimals(ms)).isEqualTo(String.format(Locale.ROOT, "%.2f", (double) Math.round(ms * 100.0) / 100));
+        }
+        assertThat(HttpServer.twoDecimals(1.5f)).isEqualTo("1.50");
+        assertThat(HttpServer.twoDecimals(0.07f)).isEqualTo("0.07");
+        assertThat(HttpServer.twoDecimals(12.345f)).isIn("12.34", "12.35");
+    }
+}
