@@ -149,21 +149,27 @@ public final class JobStore {
     public record Released(ClaimedJob job, Instant at) implements Outcome {
     }
 
+    /** running -> succeeded for one job, fenced by its attempt number. */
+    private static org.jooq.UpdateConditionStep<com.levqor.db.jooq.tables.records.JobsRecord> succeedOne(
+            DSLContext t, Succeeded s) {
+        return t.update(JOBS)
+                .set(JOBS.STATE, SUCCEEDED)
+                .set(JOBS.RESULT, s.resultJson() == null ? null : JSONB.valueOf(s.resultJson()))
+                .set(JOBS.LAST_ERROR, (String) null)
+                .set(JOBS.FINISHED_AT, at(s.at()))
+                .set(JOBS.UPDATED_AT, at(s.at()))
+                .set(JOBS.LEASE_OWNER, (String) null)
+                .set(JOBS.LEASE_EXPIRES_AT, (OffsetDateTime) null)
+                .set(JOBS.CALLBACK_STATE, callbackPending())
+                .set(JOBS.CALLBACK_NEXT_AT, at(s.at()))
+                .where(JOBS.ID.eq(s.job().id())).and(JOBS.ATTEMPT.eq(s.job().attempt())).and(JOBS.STATE.eq(RUNNING));
+    }
+
     private static Query completion(DSLContext t, Outcome o) {
         ClaimedJob j = o.job();
         Condition current = JOBS.ID.eq(j.id()).and(JOBS.ATTEMPT.eq(j.attempt())).and(JOBS.STATE.eq(RUNNING));
         if (o instanceof Succeeded s) {
-            return t.update(JOBS)
-                    .set(JOBS.STATE, SUCCEEDED)
-                    .set(JOBS.RESULT, s.resultJson() == null ? null : JSONB.valueOf(s.resultJson()))
-                    .set(JOBS.LAST_ERROR, (String) null)
-                    .set(JOBS.FINISHED_AT, at(s.at()))
-                    .set(JOBS.UPDATED_AT, at(s.at()))
-                    .set(JOBS.LEASE_OWNER, (String) null)
-                    .set(JOBS.LEASE_EXPIRES_AT, (OffsetDateTime) null)
-                    .set(JOBS.CALLBACK_STATE, callbackPending())
-                    .set(JOBS.CALLBACK_NEXT_AT, at(s.at()))
-                    .where(current);
+            return succeedOne(t, s);
         } else if (o instanceof Failed f) {
             return t.update(JOBS)
                     .set(JOBS.STATE, FAILED)
@@ -238,19 +244,7 @@ public final class JobStore {
     /** running -> succeeded for many jobs in one statement; returns the ids accepted (current attempt, still running). */
     private static Set<UUID> succeedAll(DSLContext t, List<Succeeded> list) {
         if (list.size() == 1) {
-            Succeeded s = list.get(0);
-            return t.update(JOBS)
-                    .set(JOBS.STATE, SUCCEEDED)
-                    .set(JOBS.RESULT, s.resultJson() == null ? null : JSONB.valueOf(s.resultJson()))
-                    .set(JOBS.LAST_ERROR, (String) null)
-                    .set(JOBS.FINISHED_AT, at(s.at()))
-                    .set(JOBS.UPDATED_AT, at(s.at()))
-                    .set(JOBS.LEASE_OWNER, (String) null)
-                    .set(JOBS.LEASE_EXPIRES_AT, (OffsetDateTime) null)
-                    .set(JOBS.CALLBACK_STATE, callbackPending())
-                    .set(JOBS.CALLBACK_NEXT_AT, at(s.at()))
-                    .where(JOBS.ID.eq(s.job().id())).and(JOBS.ATTEMPT.eq(s.job().attempt())).and(JOBS.STATE.eq(RUNNING))
-                    .returningResult(JOBS.ID).fetchSet(org.jooq.Record1::value1);
+            return succeedOne(t, list.get(0)).returningResult(JOBS.ID).fetchSet(org.jooq.Record1::value1);
         }
         ArrayColumns<Succeeded> a = new ArrayColumns<>(list);
         var v = DSL.select(
