@@ -17,7 +17,10 @@ $(JAR): $(SOURCES)
 jar build: $(JAR)
 
 test: codegen-check
+	rm -rf target/surefire-reports
 	$(MVN) verify
+	@awk '/^Tests run:/ { gsub(",", ""); t += $$3; f += $$5 + $$7; s += $$9 } \
+	  END { printf "%d passed, %d failed, %d skipped\n", t - f - s, f, s }' target/surefire-reports/*.txt
 
 # Regenerates the jOOQ classes from migrations/ (never edit them by hand).
 codegen:
