@@ -126,12 +126,13 @@ final class Completer {
                 wakeCallbacks |= job.hasCallback();
             } else if (o instanceof JobStore.Failed f) {
                 metrics.finished(job.workflow(), "failed");
-                reporter.report("job_failed", "Job " + job.id() + " (" + job.workflow() + ") attempt " + job.attempt()
+                reporter.report("job_failed", "Job " + job.id() + " (" + job.workflow() + ") attempt " + job.attemptsUsed()
                         + " of " + job.maxAttempts() + " failed; retry at " + f.retryAt(), null, context(job, f.error()));
             } else if (o instanceof JobStore.Dead dead) {
                 metrics.finished(job.workflow(), "dead");
                 reporter.report("job_dead", "Job " + job.id() + " (" + job.workflow() + ") is dead after attempt "
-                        + job.attempt() + " of " + job.maxAttempts(), null, context(job, dead.error()));
+                        + job.attemptsUsed() + " of " + job.maxAttempts()
+                        + (job.attemptOffset() > 0 ? " (" + job.attempt() + " in total, retried from the DLQ)" : ""), null, context(job, dead.error()));
                 wakeCallbacks |= job.hasCallback();
             } else {
                 metrics.finished(job.workflow(), "released");

@@ -119,6 +119,15 @@ class DlqTest {
                 () -> server.get("/api/v1/status/" + a, bearer(key)).json(),
                 j -> j.get("attempts").asInt() == 2 && j.get("status").asText().equals("dead"));
         assertThat(again.get("last_error").asText()).contains("poison-list");
+        // errors.jsonl counts the fresh round's attempts against max_attempts, and says it was retried.
+        String deadAgain = "Job " + a + " (fail) is dead after attempt 1 of 1 (2 in total, retried from the DLQ)";
+        Await.value("errors.jsonl line of the second death", WAIT, () -> {
+            try {
+                return java.nio.file.Files.readString(server.logDir().resolve("errors.jsonl"));
+            } catch (java.io.IOException e) {
+                return "";
+            }
+        }, text -> text.contains(deadAgain));
 
         // The runbook's call: no body, no content type, retries all.
         Response all = server.send(java.net.http.HttpRequest.newBuilder(server.uri("/ops/dlq/retry"))
