@@ -109,6 +109,32 @@ public final class ErrorMapping {
         }
     }
 
+    /** Largest refused body read and thrown away so the client sees its 413 (beyond it: the connection closes). */
+    static final long DRAIN_CAP_BYTES = 8L * 1024 * 1024;
+
+    /**
+     * Reads and discards what is left of a refused body (up to {@link #DRAIN_CAP_BYTES}). Closing the
+     * connection with unread bytes makes the peer's TCP stack reset it, and a client still sending
+     * would then see a broken pipe instead of the 413 answer. Slow senders are cut off by Jetty's
+     * minimum data rate.
+     */
+    private static void drainRefusedBody(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > DRAIN_CAP_BYTES) {
+            return;
+        }
+        byte[] buffer = new byte[64 * 1024];
+        long left = DRAIN_CAP_BYTES;
+        try (java.io.InputStream in = ctx.req().getInputStream()) {
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (java.io.IOException | RuntimeException ignored) {
+            // the client went away or the stream was consumed already: nothing more to drain
+        }
+    }
+
     /** Writes the JSON error body; the single writer of error answers. */
     public static void write(Context ctx, int status, String code, String message, Map<String, String> details,
                              Map<String, String> headers) {
@@ -120,6 +146,9 @@ public final class ErrorMapping {
             body.put("details", details);
         }
         headers.forEach(ctx::header);
+        if (status == 413) {
+            drainRefusedBody(ctx);
+        }
         ctx.attribute(WRITTEN, Boolean.TRUE);
         ctx.status(status).json(body);
     }

@@ -89,6 +89,15 @@ class HttpErrorsTest {
     }
 
     @Test
+    void clientStillSendingALargeBodyReceivesThe413NotABrokenPipe() {
+        // Far larger than the socket buffers: without draining, the server's close resets the connection.
+        String big = "{\"email\":\"" + "a".repeat(3 * 1024 * 1024) + "\"}";
+        for (int i = 0; i < 5; i++) {
+            assertJsonError(server.post("/ops/accounts", big, admin()), 413, "payload_too_large");
+        }
+    }
+
+    @Test
     void chunkedBodyOverTheCapIs413Too() {
         byte[] big = ("{\"email\":\"" + "a".repeat(8192) + "@example.com\"}").getBytes(StandardCharsets.UTF_8);
         HttpRequest.Builder b = HttpRequest.newBuilder(server.uri("/ops/accounts"))
