@@ -3,8 +3,6 @@ package com.levqor.cli;
 import com.levqor.accounts.Account;
 import com.levqor.accounts.AccountService;
 import com.levqor.accounts.Plan;
-import com.levqor.config.Settings;
-import com.levqor.db.Database;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -48,11 +46,7 @@ public final class AccountsCommand implements Runnable {
                 err.println("levqor: --email must be an email address like ops@example.com, not '" + email + "'");
                 return 2;
             }
-            Settings settings = Cli.settings(env, err);
-            if (settings == null) {
-                return Cli.badConfig();
-            }
-            try (Database db = Cli.openMigrated(settings)) {
+            return Cli.withDatabase(env, err, db -> {
                 AccountService.Created c;
                 try {
                     c = new AccountService(db.dsl(), Clock.systemUTC()).create(email, p);
@@ -65,8 +59,8 @@ public final class AccountsCommand implements Runnable {
                 out.println("plan:       " + c.plan());
                 out.println("api_key:    " + c.apiKey());
                 out.println("(the API key is shown only now; store it safely)");
-            }
-            return 0;
+                return 0;
+            });
         }
     }
 
@@ -80,11 +74,7 @@ public final class AccountsCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Settings settings = Cli.settings(env, spec.commandLine().getErr());
-            if (settings == null) {
-                return Cli.badConfig();
-            }
-            try (Database db = Cli.openMigrated(settings)) {
+            return Cli.withDatabase(env, spec.commandLine().getErr(), db -> {
                 java.util.List<Account> all = new AccountService(db.dsl(), Clock.systemUTC()).list(limit);
                 out.printf("%-36s  %-5s  %-24s  %s%n", "ACCOUNT_ID", "PLAN", "CREATED_AT", "EMAIL / KEYS");
                 for (Account a : all) {
@@ -95,8 +85,8 @@ public final class AccountsCommand implements Runnable {
                     }
                 }
                 out.println(all.size() + " account(s)");
-            }
-            return 0;
+                return 0;
+            });
         }
     }
 }

@@ -34,6 +34,21 @@ final class Cli {
         }
     }
 
+    /**
+     * Runs a command body against the migrated database of the environment: exit status 2 after
+     * printing every configuration problem, otherwise the body's status; the database is closed after.
+     */
+    static int withDatabase(java.util.Map<String, String> env, PrintWriter err,
+                            java.util.function.ToIntFunction<Database> body) {
+        Settings settings = settings(env, err);
+        if (settings == null) {
+            return badConfig();
+        }
+        try (Database db = openMigrated(settings)) {
+            return body.applyAsInt(db);
+        }
+    }
+
     static int badConfig() {
         return Main.EXIT_BAD_CONFIG;
     }

@@ -1,7 +1,5 @@
 package com.levqor.cli;
 
-import com.levqor.config.Settings;
-import com.levqor.db.Database;
 import com.levqor.db.Uuids;
 import com.levqor.jobs.JobRef;
 import com.levqor.jobs.JobStore;
@@ -44,11 +42,7 @@ public final class DlqCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            Settings settings = Cli.settings(env, spec.commandLine().getErr());
-            if (settings == null) {
-                return Cli.badConfig();
-            }
-            try (Database db = Cli.openMigrated(settings)) {
+            return Cli.withDatabase(env, spec.commandLine().getErr(), db -> {
                 JobStore store = new JobStore(db.dsl());
                 List<JobStore.DeadJob> dead = store.deadJobs(workflow, Math.max(1, limit));
                 out.printf("%-36s  %-14s  %-8s  %-24s  %s%n", "JOB_ID", "WORKFLOW", "ATTEMPTS", "DEAD_AT", "LAST_ERROR");
@@ -59,8 +53,8 @@ public final class DlqCommand implements Runnable {
                 }
                 out.println(dead.size() + " shown, " + store.deadCount(workflow) + " dead in total"
                         + (workflow == null ? "" : " for workflow " + workflow));
-            }
-            return 0;
+                return 0;
+            });
         }
     }
 
@@ -89,17 +83,13 @@ public final class DlqCommand implements Runnable {
                 }
                 parsed.add(id);
             }
-            Settings settings = Cli.settings(env, err);
-            if (settings == null) {
-                return Cli.badConfig();
-            }
-            try (Database db = Cli.openMigrated(settings)) {
+            return Cli.withDatabase(env, err, db -> {
                 JobStore store = new JobStore(db.dsl());
                 List<JobRef> refs = store.retryDead(parsed, workflow, Math.max(1, limit), Clock.systemUTC().instant());
                 out.println("retried: " + refs.size());
                 out.println("remaining: " + store.deadCount(null));
-            }
-            return 0;
+                return 0;
+            });
         }
     }
 
@@ -119,18 +109,14 @@ public final class DlqCommand implements Runnable {
                 err.println("levqor: the job id must be a UUID, not '" + id + "'");
                 return 2;
             }
-            Settings settings = Cli.settings(env, err);
-            if (settings == null) {
-                return Cli.badConfig();
-            }
-            try (Database db = Cli.openMigrated(settings)) {
+            return Cli.withDatabase(env, err, db -> {
                 if (!new JobStore(db.dsl()).discardDead(jobId, Clock.systemUTC().instant())) {
                     err.println("levqor: no dead job with id " + id + " in the DLQ");
                     return 1;
                 }
                 out.println("discarded: " + id);
-            }
-            return 0;
+                return 0;
+            });
         }
     }
 }

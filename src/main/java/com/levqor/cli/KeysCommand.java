@@ -1,8 +1,6 @@
 package com.levqor.cli;
 
 import com.levqor.accounts.AccountService;
-import com.levqor.config.Settings;
-import com.levqor.db.Database;
 import com.levqor.db.Uuids;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -44,11 +42,7 @@ public final class KeysCommand implements Runnable {
                 err.println("levqor: --account must be an account id (a UUID), not '" + account + "'");
                 return 2;
             }
-            Settings settings = Cli.settings(env, err);
-            if (settings == null) {
-                return Cli.badConfig();
-            }
-            try (Database db = Cli.openMigrated(settings)) {
+            return Cli.withDatabase(env, err, db -> {
                 Optional<AccountService.NewKey> k = new AccountService(db.dsl(), Clock.systemUTC()).addKey(id);
                 if (k.isEmpty()) {
                     err.println("levqor: no account with id '" + account + "'");
@@ -58,8 +52,8 @@ public final class KeysCommand implements Runnable {
                 out.println("api_key:    " + k.get().apiKey());
                 out.println("key_prefix: " + k.get().prefix());
                 out.println("(the API key is shown only now; store it safely)");
-            }
-            return 0;
+                return 0;
+            });
         }
     }
 
@@ -73,19 +67,15 @@ public final class KeysCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
-            Settings settings = Cli.settings(env, err);
-            if (settings == null) {
-                return Cli.badConfig();
-            }
-            try (Database db = Cli.openMigrated(settings)) {
+            return Cli.withDatabase(env, err, db -> {
                 Optional<AccountService.Revoked> r = new AccountService(db.dsl(), Clock.systemUTC()).revoke(prefix);
                 if (r.isEmpty()) {
                     err.println("levqor: no API key with prefix '" + prefix + "'");
                     return 1;
                 }
                 spec.commandLine().getOut().println("revoked " + r.get().prefix() + " at " + r.get().revokedAt());
-            }
-            return 0;
+                return 0;
+            });
         }
     }
 }
