@@ -50,6 +50,7 @@ public final class Api {
 
         // Jobs: API clients see only their own jobs; queue health is public, the DLQ is the operator's.
         r.post("/api/v1/intake", jobs::intake, Access.API_KEY);
+        r.post("/api/v1/intake/batch", jobs::intakeBatch, Access.API_KEY);
         r.get("/api/v1/status/{job_id}", jobs::status, Access.API_KEY);
         r.get("/api/v1/jobs", jobs::list, Access.API_KEY);
         r.post("/api/v1/jobs/{id}/cancel", jobs::cancel, Access.API_KEY);

@@ -6,7 +6,8 @@ import static com.levqor.db.jooq.Tables.USAGE_DAILY;
 import com.levqor.config.QueueSettings;
 import com.levqor.db.ArrayColumns;
 import com.levqor.db.Uuids;
-import com.levqor.db.jooq.tables.records.JobsRecord;
+import com.levqor.db.FixedSql;
+import com.levqor.db.Jdbc;
 import com.levqor.jobs.queue.Dispatcher;
 import java.time.Clock;
 import java.time.Instant;
@@ -15,18 +16,16 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
-import org.jooq.Row2;
+import org.jooq.Field;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -35,23 +34,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Durable intake with group commit: concurrent requests are gathered while the previous batch
- * commits and written together (one multi-row insert, one budget update, one commit). Each request
- * is answered only when its batch has committed; then the due jobs are dispatched. There is no
- * writer thread: a waiting request thread becomes the leader, writes whatever has gathered, and
- * answers its followers (at most {@link #LEADERS} batches commit at once), so a CPU-starved machine
- * cannot stall intake behind one thread.
+ * commits and written together (one multi-row insert, one budget update per account, one commit).
+ * A request carries one job or, from the batch endpoint, up to {@link #MAX_REQUEST_JOBS} jobs that
+ * are written in the same transaction and charged all or nothing. Each request is answered only when
+ * its batch has committed; then the due jobs are dispatched. There is no writer thread: a waiting
+ * request thread becomes the leader, writes whatever has gathered, and answers its followers (at
+ * most {@link #LEADERS} batches commit at once), so a CPU-starved machine cannot stall intake behind
+ * one thread. The hot statements are rendered once ({@link FixedSql}).
  */
 public final class Intake implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
-    /** Most requests written in one transaction. */
-    public static final int MAX_BATCH = 512;
+    /** Jobs written in one transaction at most (a larger request is written alone). */
+    public static final int MAX_BATCH = 1_000;
+    /** Jobs one request may carry (the batch endpoint's limit). */
+    public static final int MAX_REQUEST_JOBS = 1_000;
     /** Batches committing at the same time. */
     public static final int LEADERS = 2;
     private static final int QUEUE_CAPACITY = 16_384;
     /** How long a follower waits for its answer before it checks whether it should lead (a safety net). */
     private static final long FOLLOWER_POLL_MICROS = 5_000;
 
-    private record Pending(NewJob job, CompletableFuture<IntakeResult> answer) {
+    /** One request: its jobs, answered together. */
+    private record Pending(List<NewJob> jobs, CompletableFuture<List<IntakeResult>> answer) {
     }
 
     private final DSLContext db;
@@ -59,7 +63,8 @@ public final class Intake implements AutoCloseable {
     private final QueueSettings settings;
     private final Dispatcher dispatcher;
     private final JobMetrics metrics;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Statements sql;
+    private final BlockingDeque<Pending> queue = new LinkedBlockingDeque<>(QUEUE_CAPACITY);
     private final java.util.concurrent.Semaphore leaders = new java.util.concurrent.Semaphore(LEADERS);
     private volatile boolean stopped;
 
@@ -69,6 +74,58 @@ public final class Intake implements AutoCloseable {
         this.settings = settings;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
+        this.sql = new Statements(db);
+    }
+
+    /** The hot statements, rendered once. */
+    private static final class Statements {
+        final FixedSql existing;
+        final FixedSql insert;
+        final FixedSql charge;
+
+        Statements(DSLContext db) {
+            ArrayColumns k = new ArrayColumns("k");
+            Field<UUID> kAccount = k.column("k_account", SQLDataType.UUID);
+            Field<String> kKey = k.column("k_key", SQLDataType.CLOB);
+            existing = FixedSql.of(db, DSL.select(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY, JOBS.STATE).from(JOBS)
+                    .where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(DSL.select(kAccount, kKey).from(k.rows()))));
+
+            ArrayColumns a = new ArrayColumns("u");
+            insert = FixedSql.of(db, DSL.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD,
+                            JOBS.STATE, JOBS.PRIORITY, JOBS.ATTEMPT, JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS,
+                            JOBS.TIMEOUT_SECONDS, JOBS.RUN_AT, JOBS.DISPATCHED_AT, JOBS.IDEMPOTENCY_KEY,
+                            JOBS.CALLBACK_URL, JOBS.COST, JOBS.CREATED_AT, JOBS.UPDATED_AT, JOBS.CALLBACK_ATTEMPTS)
+                    .select(DSL.select(
+                                    a.column("id", SQLDataType.UUID),
+                                    a.column("account_id", SQLDataType.UUID),
+                                    a.column("workflow", SQLDataType.CLOB),
+                                    a.column("payload", SQLDataType.CLOB).cast(SQLDataType.JSONB),
+                                    DSL.inline(JobState.QUEUED.wire()),
+                                    a.column("priority", SQLDataType.SMALLINT),
+                                    DSL.inline(0),
+                                    DSL.inline(0),
+                                    a.column("max_attempts", SQLDataType.INTEGER),
+                                    a.column("timeout_seconds", SQLDataType.INTEGER),
+                                    a.column("run_at", SQLDataType.TIMESTAMPWITHTIMEZONE(6)),
+                                    a.column("dispatched_at", SQLDataType.TIMESTAMPWITHTIMEZONE(6)),
+                                    a.column("idempotency_key", SQLDataType.CLOB),
+                                    a.column("callback_url", SQLDataType.CLOB),
+                                    a.column("cost", SQLDataType.INTEGER),
+                                    DSL.param("now", JOBS.CREATED_AT),
+                                    DSL.param("now", JOBS.UPDATED_AT),
+                                    DSL.inline(0))
+                            .from(a.rows()))
+                    .onConflictDoNothing()
+                    .returningResult(JOBS.ID));
+
+            Field<Long> units = DSL.param("units", USAGE_DAILY.UNITS);
+            charge = FixedSql.of(db, DSL.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
+                    .values(DSL.param("account", USAGE_DAILY.ACCOUNT_ID), DSL.param("day", USAGE_DAILY.DAY), units)
+                    .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
+                    .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
+                    .where(USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)).le(DSL.param("budget", Long.class)))
+                    .returningResult(USAGE_DAILY.UNITS));
+        }
     }
 
     /**
@@ -79,10 +136,23 @@ public final class Intake implements AutoCloseable {
      */
     public IntakeResult submitAndWait(NewJob job, long timeoutMillis) throws InterruptedException,
             java.util.concurrent.TimeoutException {
+        return submitAllAndWait(List.of(job), timeoutMillis).get(0);
+    }
+
+    /**
+     * Writes the jobs of one request in one transaction with the next batch, charged all or nothing
+     * (every new job is {@link IntakeResult.OverBudget} when they do not fit together), and returns
+     * one result per job, in order, once that batch committed.
+     */
+    public List<IntakeResult> submitAllAndWait(List<NewJob> jobs, long timeoutMillis) throws InterruptedException,
+            java.util.concurrent.TimeoutException {
+        if (jobs.isEmpty() || jobs.size() > MAX_REQUEST_JOBS) {
+            throw new IllegalArgumentException("a request carries 1 to " + MAX_REQUEST_JOBS + " jobs");
+        }
         if (stopped) {
             throw new IllegalStateException("intake is stopped");
         }
-        Pending mine = new Pending(job, new CompletableFuture<>());
+        Pending mine = new Pending(jobs, new CompletableFuture<>());
         if (!queue.offer(mine, 5, TimeUnit.SECONDS)) {
             throw new IllegalStateException("intake queue is full (" + QUEUE_CAPACITY + ")");
         }
@@ -127,23 +197,33 @@ public final class Intake implements AutoCloseable {
 
     /** Writes one batch of what has gathered; false when nothing had gathered. */
     private boolean lead() {
-        if (queue.isEmpty()) {
-            return false;
+        List<Pending> batch = new ArrayList<>();
+        int jobs = 0;
+        Pending p;
+        while (jobs < MAX_BATCH && (p = queue.pollFirst()) != null) {
+            if (!batch.isEmpty() && jobs + p.jobs().size() > MAX_BATCH) {
+                queue.offerFirst(p); // a large request waits for the next batch (it is written alone if need be)
+                break;
+            }
+            batch.add(p);
+            jobs += p.jobs().size();
         }
-        List<Pending> batch = new ArrayList<>(Math.min(MAX_BATCH, queue.size() + 1));
-        queue.drainTo(batch, MAX_BATCH);
         if (batch.isEmpty()) {
             return false;
         }
-        metrics.intakeBatch(batch.size());
+        metrics.intakeBatch(jobs);
         try {
             write(batch);
         } catch (RuntimeException e) {
-            log.error("Intake batch of {} failed: {}", batch.size(), e.getMessage());
-            batch.forEach(p -> p.answer().completeExceptionally(e));
+            log.error("Intake batch of {} job(s) failed: {}", jobs, e.getMessage());
+            batch.forEach(x -> x.answer().completeExceptionally(e));
         }
-        batch.forEach(p -> p.answer().complete(new IntakeResult.Rejected("The job could not be stored; retry.")));
+        batch.forEach(x -> x.answer().complete(rejected(x, "The job could not be stored; retry.")));
         return true;
+    }
+
+    private static List<IntakeResult> rejected(Pending p, String message) {
+        return java.util.Collections.nCopies(p.jobs().size(), new IntakeResult.Rejected(message));
     }
 
     private void write(List<Pending> batch) {
@@ -156,15 +236,15 @@ public final class Intake implements AutoCloseable {
         } catch (DataAccessException e) {
             String state = e.sqlState();
             if (state != null && state.startsWith("22") && batch.size() > 1) {
-                // One payload Postgres cannot store must not fail its batch-mates: write one by one.
+                // One payload Postgres cannot store must not fail its batch-mates: write request by request.
                 for (Pending p : batch) {
                     write(List.of(p));
                 }
                 return;
             }
             if (state != null && state.startsWith("22")) {
-                batch.get(0).answer().complete(new IntakeResult.Rejected(
-                        "The payload cannot be stored: " + e.getCause().getMessage()));
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                batch.get(0).answer().complete(rejected(batch.get(0), "The payload cannot be stored: " + cause.getMessage()));
                 return;
             }
             throw e;
@@ -178,249 +258,247 @@ public final class Intake implements AutoCloseable {
         }
     }
 
+    /** One job of the batch: its request and place in it. */
+    private record Entry(int request, int index, NewJob job) {
+        String key() {
+            return job.idempotencyKey() == null ? null : job.accountId() + "/" + job.idempotencyKey();
+        }
+    }
+
     /**
      * Writes one batch in one transaction. Optimistically ({@code lockFirst} false) the jobs are
      * inserted first and each account's usage row is updated last, only if the batch fits its budget,
      * so the row lock is held for one statement and the commit; when an account would go over, the
      * transaction is rolled back and redone with the usage rows locked first, deciding request by
-     * request in arrival order.
+     * request in arrival order (a request's jobs fit together or not at all).
      */
     private void commit(List<Pending> batch, boolean lockFirst) {
         Instant now = clock.instant();
         OffsetDateTime t = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-        IntakeResult[] results = new IntakeResult[batch.size()];
+        List<Entry> entries = new ArrayList<>();
+        for (int r = 0; r < batch.size(); r++) {
+            List<NewJob> jobs = batch.get(r).jobs();
+            for (int i = 0; i < jobs.size(); i++) {
+                entries.add(new Entry(r, i, jobs.get(i)));
+            }
+        }
+        int n = entries.size();
+        IntakeResult[] results = new IntakeResult[n];
+        int[] sameAs = new int[n]; // a repeat of an earlier key in this batch: that entry's index, else -1
+        java.util.Arrays.fill(sameAs, -1);
         List<JobRef> due = new ArrayList<>();
         boolean delivers = dispatcher.delivers();
-        db.transaction(tx -> {
-            DSLContext x = tx.dsl();
+        Jdbc.transaction(db, c -> {
             // 1. Idempotency keys already used by the account, and repeats inside this batch.
+            Map<String, IntakeResult.Existing> existing = existing(c, entries);
             Map<String, Integer> firstInBatch = new HashMap<>();
-            Map<String, JobsRecord> existing = new HashMap<>();
-            List<Row2<UUID, String>> keys = new ArrayList<>();
-            for (Pending p : batch) {
-                if (p.job().idempotencyKey() != null) {
-                    keys.add(DSL.row(p.job().accountId(), p.job().idempotencyKey()));
-                }
-            }
-            if (!keys.isEmpty()) {
-                x.selectFrom(JOBS).where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(keys)).fetch()
-                        .forEach(r -> existing.put(r.getAccountId() + "/" + r.getIdempotencyKey(), r));
-            }
-            // 2. Which requests would create a job, and what each account would spend.
+            long[] requestCost = new long[batch.size()];
             Map<UUID, Long> wanted = new java.util.TreeMap<>();
-            for (int i = 0; i < batch.size(); i++) {
-                NewJob j = batch.get(i).job();
-                String key = j.idempotencyKey() == null ? null : j.accountId() + "/" + j.idempotencyKey();
+            for (int e = 0; e < n; e++) {
+                Entry en = entries.get(e);
+                String key = en.key();
                 if (key != null && existing.containsKey(key)) {
-                    JobsRecord r = existing.get(key);
-                    results[i] = new IntakeResult.Existing(r.getId(), r.getState());
+                    results[e] = existing.get(key);
                 } else if (key != null && firstInBatch.containsKey(key)) {
-                    results[i] = null; // answered with the first one's job after the insert
+                    sameAs[e] = firstInBatch.get(key); // answered with the first one's job after the insert
                 } else {
                     if (key != null) {
-                        firstInBatch.put(key, i);
+                        firstInBatch.put(key, e);
                     }
-                    wanted.merge(j.accountId(), (long) j.cost(), Long::sum);
+                    requestCost[en.request()] += en.job().cost();
+                    wanted.merge(en.job().accountId(), (long) en.job().cost(), Long::sum);
                 }
             }
-            // 3. Budgets. Fast path: one conditional upsert per account when the whole batch fits; otherwise
-            //    lock the account's row and decide request by request, in arrival order.
-            Map<UUID, Long> remaining = new HashMap<>();
-            for (Map.Entry<UUID, Long> w : wanted.entrySet()) {
-                UUID account = w.getKey();
-                long budget = settings.budgetFor(planOf(batch, account));
-                if (!lockFirst) {
-                    if (w.getValue() > budget) {
+            // 2. Budgets. Fast path: charged after the insert, one conditional upsert per account, when the whole
+            //    batch fits; otherwise lock the account's row and decide request by request, in arrival order.
+            boolean[] refused = new boolean[batch.size()];
+            Map<UUID, Long> slowCharge = new HashMap<>();
+            if (!lockFirst) {
+                for (Map.Entry<UUID, Long> w : wanted.entrySet()) {
+                    if (w.getValue() > settings.budgetFor(planOf(batch, w.getKey()))) {
                         throw new NeedsLock();
                     }
-                    continue; // charged after the insert
                 }
-                boolean fits = false;
-                if (w.getValue() <= budget) {
-                    fits = !x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
-                            .values(account, today, w.getValue())
-                            .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
-                            .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
-                            .where(USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)).le(budget))
-                            .returning(USAGE_DAILY.UNITS).fetch().isEmpty();
-                }
-                if (!fits) {
+            } else {
+                DSLContext x = DSL.using(c, db.dialect(), db.settings());
+                Map<UUID, Long> remaining = new HashMap<>();
+                for (UUID account : wanted.keySet()) {
                     x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
                             .values(account, today, 0L).onConflictDoNothing().execute();
                     Long used = x.select(USAGE_DAILY.UNITS).from(USAGE_DAILY)
                             .where(USAGE_DAILY.ACCOUNT_ID.eq(account)).and(USAGE_DAILY.DAY.eq(today))
                             .forUpdate().fetchOne(USAGE_DAILY.UNITS);
-                    remaining.put(account, budget - (used == null ? 0 : used));
+                    remaining.put(account, settings.budgetFor(planOf(batch, account)) - (used == null ? 0 : used));
                 }
-            }
-            List<JobsRecord> rows = new ArrayList<>();
-            List<Integer> rowIndex = new ArrayList<>();
-            Map<UUID, Long> slowCharge = new HashMap<>();
-            for (int i = 0; i < batch.size(); i++) {
-                NewJob j = batch.get(i).job();
-                if (results[i] != null || (j.idempotencyKey() != null
-                        && firstInBatch.getOrDefault(j.accountId() + "/" + j.idempotencyKey(), -1) != i)) {
-                    continue;
-                }
-                Long left = remaining.get(j.accountId());
-                if (left != null) {
-                    if (j.cost() > left) {
-                        long budget = settings.budgetFor(j.plan());
-                        results[i] = new IntakeResult.OverBudget(budget - left, budget, j.cost());
+                for (int r = 0; r < batch.size(); r++) {
+                    if (requestCost[r] == 0) {
                         continue;
                     }
-                    remaining.put(j.accountId(), left - j.cost());
-                    slowCharge.merge(j.accountId(), (long) j.cost(), Long::sum);
+                    NewJob first = batch.get(r).jobs().get(0);
+                    long left = remaining.get(first.accountId());
+                    if (requestCost[r] > left) {
+                        refused[r] = true;
+                        long budget = settings.budgetFor(first.plan());
+                        for (int e = 0; e < n; e++) {
+                            if (entries.get(e).request() == r && results[e] == null && sameAs[e] < 0) {
+                                results[e] = new IntakeResult.OverBudget(budget - left, budget, requestCost[r]);
+                            }
+                        }
+                        continue;
+                    }
+                    remaining.put(first.accountId(), left - requestCost[r]);
+                    slowCharge.merge(first.accountId(), requestCost[r], Long::sum);
                 }
-                boolean isDue = !j.runAt().isAfter(now);
-                JobsRecord r = new JobsRecord()
-                        .setId(Uuids.v7(clock))
-                        .setAccountId(j.accountId())
-                        .setWorkflow(j.workflow())
-                        .setPayload(JSONB.valueOf(j.payloadJson()))
-                        .setState(JobState.QUEUED.wire())
-                        .setPriority(j.priority().level())
-                        .setAttempt(0)
-                        .setAttemptOffset(0)
-                        .setMaxAttempts(j.maxAttempts())
-                        .setTimeoutSeconds(j.timeoutSeconds())
-                        .setRunAt(isDue ? t : OffsetDateTime.ofInstant(j.runAt(), ZoneOffset.UTC))
-                        .setDispatchedAt(isDue && delivers ? t : null)
-                        .setIdempotencyKey(j.idempotencyKey())
-                        .setCallbackUrl(j.callbackUrl())
-                        .setCost(j.cost())
-                        .setCreatedAt(t)
-                        .setUpdatedAt(t)
-                        .setCallbackAttempts(0);
-                rows.add(r);
-                rowIndex.add(i);
+                for (Map.Entry<UUID, Long> ch : slowCharge.entrySet()) {
+                    x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(ch.getValue()))
+                            .where(USAGE_DAILY.ACCOUNT_ID.eq(ch.getKey())).and(USAGE_DAILY.DAY.eq(today)).execute();
+                }
             }
-            for (Map.Entry<UUID, Long> c : slowCharge.entrySet()) {
-                x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(c.getValue()))
-                        .where(USAGE_DAILY.ACCOUNT_ID.eq(c.getKey())).and(USAGE_DAILY.DAY.eq(today)).execute();
+            // 3. One multi-row insert; a key taken meanwhile by another process is not inserted.
+            List<Integer> rows = new ArrayList<>();
+            for (int e = 0; e < n; e++) {
+                if (results[e] == null && sameAs[e] < 0 && !refused[entries.get(e).request()]) {
+                    rows.add(e);
+                }
             }
-            // 4. One multi-row insert; a key taken meanwhile by another process is not inserted.
-            Set<UUID> inserted = new LinkedHashSet<>();
-            if (!rows.isEmpty()) {
-                inserted.addAll(insertAll(x, rows, t));
-            }
+            UUID[] ids = new UUID[rows.size()];
+            Set<UUID> inserted = rows.isEmpty() ? Set.of() : insert(c, entries, rows, ids, now, t, delivers);
             Map<UUID, Long> refund = new HashMap<>();
+            Map<UUID, Long> charge = new java.util.TreeMap<>();
             for (int k = 0; k < rows.size(); k++) {
-                JobsRecord r = rows.get(k);
-                int i = rowIndex.get(k);
-                if (inserted.contains(r.getId())) {
-                    results[i] = new IntakeResult.Created(r.getId());
-                    if (r.getDispatchedAt() != null) {
-                        due.add(new JobRef(r.getId(), Priority.ofLevel(r.getPriority())));
+                int e = rows.get(k);
+                NewJob j = entries.get(e).job();
+                if (inserted.contains(ids[k])) {
+                    results[e] = new IntakeResult.Created(ids[k]);
+                    charge.merge(j.accountId(), (long) j.cost(), Long::sum);
+                    if (delivers && !j.runAt().isAfter(now)) {
+                        due.add(new JobRef(ids[k], j.priority()));
                     }
                 } else {
                     // Another process took this idempotency key meanwhile: answer with its job, charge nothing.
-                    refund.merge(r.getAccountId(), (long) r.getCost(), Long::sum);
-                    JobsRecord other = x.selectFrom(JOBS).where(JOBS.ACCOUNT_ID.eq(r.getAccountId()))
-                            .and(JOBS.IDEMPOTENCY_KEY.eq(r.getIdempotencyKey())).fetchOne();
-                    results[i] = other == null ? new IntakeResult.Rejected("The job could not be stored; retry.")
-                            : new IntakeResult.Existing(other.getId(), other.getState());
+                    refund.merge(j.accountId(), (long) j.cost(), Long::sum);
+                    IntakeResult.Existing other = existing(c, List.of(entries.get(e))).get(entries.get(e).key());
+                    results[e] = other == null ? new IntakeResult.Rejected("The job could not be stored; retry.") : other;
                 }
             }
             if (!lockFirst) {
-                Map<UUID, Long> charge = new java.util.TreeMap<>();
-                for (JobsRecord r : rows) {
-                    if (inserted.contains(r.getId())) {
-                        charge.merge(r.getAccountId(), (long) r.getCost(), Long::sum);
+                try (FixedSql.Bound s = sql.charge.prepare(c)) {
+                    for (Map.Entry<UUID, Long> ch : charge.entrySet()) {
+                        s.set("account", ch.getKey()).set("day", today).set("units", ch.getValue())
+                                .set("budget", settings.budgetFor(planOf(batch, ch.getKey())));
+                        if (s.fetch(rs -> rs.getLong(1)).isEmpty()) {
+                            throw new NeedsLock();
+                        }
                     }
                 }
-                for (Map.Entry<UUID, Long> c : charge.entrySet()) {
-                    long budget = settings.budgetFor(planOf(batch, c.getKey()));
-                    boolean fits = !x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
-                            .values(c.getKey(), today, c.getValue())
-                            .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
-                            .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
-                            .where(USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)).le(budget))
-                            .returning(USAGE_DAILY.UNITS).fetch().isEmpty();
-                    if (!fits) {
-                        throw new NeedsLock();
-                    }
+            } else if (!refund.isEmpty()) {
+                DSLContext x = DSL.using(c, db.dialect(), db.settings());
+                for (Map.Entry<UUID, Long> ch : refund.entrySet()) {
+                    x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.minus(ch.getValue()))
+                            .where(USAGE_DAILY.ACCOUNT_ID.eq(ch.getKey())).and(USAGE_DAILY.DAY.eq(today)).execute();
                 }
-                refund.clear(); // nothing was charged for the rows not inserted
             }
-            for (Map.Entry<UUID, Long> c : refund.entrySet()) {
-                x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.minus(c.getValue()))
-                        .where(USAGE_DAILY.ACCOUNT_ID.eq(c.getKey())).and(USAGE_DAILY.DAY.eq(today)).execute();
-            }
+            return null;
         });
         // Committed: answer, then hand the due ones to the queue.
-        for (int i = 0; i < batch.size(); i++) {
-            IntakeResult r = results[i];
-            NewJob j = batch.get(i).job();
-            if (r == null) {
-                IntakeResult first = results[firstIndex(batch, i)];
-                r = first instanceof IntakeResult.Created c ? new IntakeResult.Existing(c.jobId(), JobState.QUEUED.wire())
-                        : first;
+        List<List<IntakeResult>> answers = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            answers.add(new ArrayList<>(p.jobs().size()));
+        }
+        for (int e = 0; e < n; e++) {
+            IntakeResult r = results[e];
+            if (sameAs[e] >= 0) {
+                IntakeResult first = results[sameAs[e]];
+                r = first instanceof IntakeResult.Created created
+                        ? new IntakeResult.Existing(created.jobId(), JobState.QUEUED.wire()) : first;
             }
             if (r instanceof IntakeResult.Created) {
-                metrics.enqueued(j.workflow());
+                metrics.enqueued(entries.get(e).job().workflow());
             }
-            batch.get(i).answer().complete(r);
+            answers.get(entries.get(e).request()).add(r);
+        }
+        for (int r = 0; r < batch.size(); r++) {
+            batch.get(r).answer().complete(answers.get(r));
         }
         if (!due.isEmpty()) {
             dispatcher.dispatch(due);
         }
     }
 
+    /** The jobs already holding the entries' idempotency keys, by "account/key". */
+    private Map<String, IntakeResult.Existing> existing(java.sql.Connection c, List<Entry> entries) {
+        List<UUID> accounts = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.job().idempotencyKey() != null) {
+                accounts.add(e.job().accountId());
+                keys.add(e.job().idempotencyKey());
+            }
+        }
+        Map<String, IntakeResult.Existing> found = new HashMap<>();
+        if (keys.isEmpty()) {
+            return found;
+        }
+        try (FixedSql.Bound s = sql.existing.prepare(c)) {
+            s.set("k_account", accounts.toArray(UUID[]::new)).set("k_key", keys.toArray(String[]::new))
+                    .fetch(rs -> found.put(rs.getObject(2, UUID.class) + "/" + rs.getString(3),
+                            new IntakeResult.Existing(rs.getObject(1, UUID.class), rs.getString(4))));
+        }
+        return found;
+    }
+
     /**
-     * Inserts the rows in one statement whose text does not depend on their number (one array per
-     * column), skipping those whose idempotency key is taken; returns the ids inserted.
+     * Inserts the chosen entries in one statement whose text does not depend on their number (one
+     * array per column), skipping those whose idempotency key is taken; fills {@code ids} and returns
+     * the ids inserted.
      */
-    private static List<UUID> insertAll(DSLContext x, List<JobsRecord> rows, OffsetDateTime t) {
-        ArrayColumns<JobsRecord> a = new ArrayColumns<>(rows);
-        return x.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD, JOBS.STATE,
-                        JOBS.PRIORITY, JOBS.ATTEMPT, JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS, JOBS.TIMEOUT_SECONDS,
-                        JOBS.RUN_AT, JOBS.DISPATCHED_AT, JOBS.IDEMPOTENCY_KEY, JOBS.CALLBACK_URL, JOBS.COST,
-                        JOBS.CREATED_AT, JOBS.UPDATED_AT, JOBS.CALLBACK_ATTEMPTS)
-                .select(DSL.select(
-                        a.column(SQLDataType.UUID, JobsRecord::getId),
-                        a.column(SQLDataType.UUID, JobsRecord::getAccountId),
-                        a.column(SQLDataType.CLOB, JobsRecord::getWorkflow),
-                        a.column(SQLDataType.CLOB, r -> r.getPayload().data()).cast(SQLDataType.JSONB),
-                        DSL.val(JobState.QUEUED.wire()),
-                        a.column(SQLDataType.SMALLINT, JobsRecord::getPriority),
-                        DSL.val(0),
-                        DSL.val(0),
-                        a.column(SQLDataType.INTEGER, JobsRecord::getMaxAttempts),
-                        a.column(SQLDataType.INTEGER, JobsRecord::getTimeoutSeconds),
-                        a.column(SQLDataType.TIMESTAMPWITHTIMEZONE(6), JobsRecord::getRunAt),
-                        a.column(SQLDataType.TIMESTAMPWITHTIMEZONE(6), JobsRecord::getDispatchedAt),
-                        a.column(SQLDataType.CLOB, JobsRecord::getIdempotencyKey),
-                        a.column(SQLDataType.CLOB, JobsRecord::getCallbackUrl),
-                        a.column(SQLDataType.INTEGER, JobsRecord::getCost),
-                        DSL.val(t, JOBS.CREATED_AT),
-                        DSL.val(t, JOBS.UPDATED_AT),
-                        DSL.val(0))
-                        .from(a.rows()))
-                .onConflictDoNothing()
-                .returningResult(JOBS.ID)
-                .fetch(org.jooq.Record1::value1);
+    private Set<UUID> insert(java.sql.Connection c, List<Entry> entries, List<Integer> rows, UUID[] ids, Instant now,
+                             OffsetDateTime t, boolean delivers) {
+        int m = rows.size();
+        UUID[] accounts = new UUID[m];
+        String[] workflows = new String[m];
+        String[] payloads = new String[m];
+        Short[] priorities = new Short[m];
+        Integer[] maxAttempts = new Integer[m];
+        Integer[] timeouts = new Integer[m];
+        OffsetDateTime[] runAt = new OffsetDateTime[m];
+        OffsetDateTime[] dispatchedAt = new OffsetDateTime[m];
+        String[] keys = new String[m];
+        String[] callbacks = new String[m];
+        Integer[] costs = new Integer[m];
+        for (int k = 0; k < m; k++) {
+            NewJob j = entries.get(rows.get(k)).job();
+            boolean isDue = !j.runAt().isAfter(now);
+            ids[k] = Uuids.v7(clock);
+            accounts[k] = j.accountId();
+            workflows[k] = j.workflow();
+            payloads[k] = j.payloadJson();
+            priorities[k] = (short) j.priority().level();
+            maxAttempts[k] = j.maxAttempts();
+            timeouts[k] = j.timeoutSeconds();
+            runAt[k] = isDue ? t : OffsetDateTime.ofInstant(j.runAt(), ZoneOffset.UTC);
+            dispatchedAt[k] = isDue && delivers ? t : null;
+            keys[k] = j.idempotencyKey();
+            callbacks[k] = j.callbackUrl();
+            costs[k] = j.cost();
+        }
+        try (FixedSql.Bound s = sql.insert.prepare(c)) {
+            return new java.util.HashSet<>(s.set("id", ids).set("account_id", accounts).set("workflow", workflows)
+                    .set("payload", payloads).set("priority", priorities).set("max_attempts", maxAttempts)
+                    .set("timeout_seconds", timeouts).set("run_at", runAt).set("dispatched_at", dispatchedAt)
+                    .set("idempotency_key", keys).set("callback_url", callbacks).set("cost", costs).set("now", t)
+                    .fetch(rs -> rs.getObject(1, UUID.class)));
+        }
     }
 
     private static com.levqor.accounts.Plan planOf(List<Pending> batch, UUID account) {
         for (Pending p : batch) {
-            if (p.job().accountId().equals(account)) {
-                return p.job().plan();
+            if (p.jobs().get(0).accountId().equals(account)) {
+                return p.jobs().get(0).plan();
             }
         }
         return com.levqor.accounts.Plan.FREE;
-    }
-
-    private static int firstIndex(List<Pending> batch, int i) {
-        NewJob j = batch.get(i).job();
-        for (int k = 0; k < i; k++) {
-            NewJob o = batch.get(k).job();
-            if (j.accountId().equals(o.accountId()) && j.idempotencyKey().equals(o.idempotencyKey())) {
-                return k;
-            }
-        }
-        return i;
     }
 
     /** Today's units spent by an account. */

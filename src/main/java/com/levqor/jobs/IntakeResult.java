@@ -2,7 +2,7 @@ package com.levqor.jobs;
 
 import java.util.UUID;
 
-/** What intake answers for one request. */
+/** What intake answers for one job. */
 public sealed interface IntakeResult {
     /** Committed: 202. */
     record Created(UUID jobId) implements IntakeResult {
@@ -13,7 +13,7 @@ public sealed interface IntakeResult {
     }
 
     /** Over the plan's daily budget: 402. */
-    record OverBudget(long used, long budget, int cost) implements IntakeResult {
+    record OverBudget(long used, long budget, long cost) implements IntakeResult {
     }
 
     /** The database refused the payload itself (e.g. text Postgres cannot store): 400. */

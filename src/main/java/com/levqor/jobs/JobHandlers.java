@@ -81,6 +81,92 @@ public final class JobHandlers {
         }
     }
 
+    /**
+     * {@code POST /api/v1/intake/batch} {@code {"jobs":[…]}}: up to {@value Intake#MAX_REQUEST_JOBS} jobs,
+     * each like an intake body, written in one transaction and charged all or nothing. 202 with one
+     * {@code {"job_id","status"}} per job in order (200 when every job repeated an idempotency key);
+     * 400 naming each problem as {@code jobs[i].field}; 413 naming the job; 402 for the whole batch.
+     */
+    public void intakeBatch(Context ctx) throws Exception {
+        Caller caller = Authentication.caller(ctx);
+        String header = ctx.header("Idempotency-Key");
+        if (header != null && !header.isBlank()) {
+            throw ApiException.invalid("The Idempotency-Key header is not accepted on a batch: set idempotency_key "
+                    + "on each job.", Map.of("Idempotency-Key", "is not accepted on a batch; set idempotency_key per job"));
+        }
+        ObjectNode body = json.object(ctx, false);
+        Fields f = new Fields(body).onlyKnown(Set.of("jobs"));
+        JsonNode list = body.get("jobs");
+        if (list == null || list.isNull()) {
+            f.problem("jobs", "is required: an array of 1 to " + Intake.MAX_REQUEST_JOBS + " jobs");
+        } else if (!list.isArray() || list.isEmpty() || list.size() > Intake.MAX_REQUEST_JOBS) {
+            f.problem("jobs", "must be an array of 1 to " + Intake.MAX_REQUEST_JOBS + " jobs (got "
+                    + (list.isArray() ? list.size() + " jobs" : "a " + list.getNodeType().name().toLowerCase(Locale.ROOT))
+                    + ")");
+        }
+        f.validate();
+        List<NewJob> batch = new ArrayList<>(list.size());
+        Map<String, String> problems = new LinkedHashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            String at = "jobs[" + i + "]";
+            JsonNode item = list.get(i);
+            if (!item.isObject()) {
+                problems.put(at, "must be a JSON object like the body of POST /api/v1/intake");
+                continue;
+            }
+            try {
+                batch.add(parse(caller, (ObjectNode) item, null));
+            } catch (ApiException e) {
+                if (e.status() == 413) {
+                    throw ApiException.tooLarge("Job " + at + ": " + e.getMessage());
+                }
+                e.details().forEach((field, problem) -> problems.put(at + "." + field, problem));
+            }
+        }
+        if (!problems.isEmpty()) {
+            String first = problems.keySet().iterator().next();
+            throw ApiException.invalid(problems.size() == 1 ? "Field '" + first + "' " + problems.get(first) + "."
+                    : problems.size() + " fields are invalid: " + String.join(", ", problems.keySet()) + ".", problems);
+        }
+        List<IntakeResult> results;
+        try {
+            results = jobs.intake().submitAllAndWait(batch, TimeUnit.SECONDS.toMillis(INTAKE_WAIT_SECONDS));
+        } catch (RuntimeException | TimeoutException e) {
+            throw ApiException.unavailable("intake_unavailable", "The jobs could not be stored ("
+                    + e.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");
+        }
+        List<Map<String, Object>> answers = new ArrayList<>(results.size());
+        boolean created = false;
+        for (int i = 0; i < results.size(); i++) {
+            IntakeResult r = results.get(i);
+            if (r instanceof IntakeResult.OverBudget o) {
+                throw new ApiException(402, "budget_exceeded", "The " + caller.plan().wire() + " plan's daily budget of "
+                        + o.budget() + " units cannot take this batch (" + o.used() + " used; the batch costs "
+                        + o.cost() + "). Nothing was queued; the budget resets at 00:00 UTC.", Map.of(), Map.of());
+            }
+            if (r instanceof IntakeResult.Rejected x) {
+                // The database refused a payload: the whole batch was rolled back.
+                throw ApiException.invalid("A payload of this batch cannot be stored: " + x.message()
+                        + " Nothing was queued.", Map.of("jobs", x.message()));
+            }
+        }
+        for (IntakeResult r : results) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            if (r instanceof IntakeResult.Created c) {
+                created = true;
+                a.put("job_id", c.jobId());
+                a.put("status", JobState.QUEUED.wire());
+            } else {
+                IntakeResult.Existing x = (IntakeResult.Existing) r;
+                a.put("job_id", x.jobId());
+                a.put("status", x.status());
+                a.put("existing", true);
+            }
+            answers.add(a);
+        }
+        ctx.status(created ? 202 : 200).json(Map.of("jobs", answers));
+    }
+
     NewJob parse(Caller caller, ObjectNode body, String idempotencyHeader) {
         Fields f = new Fields(body).onlyKnown(INTAKE_FIELDS);
         String workflowName = f.requiredString("workflow");

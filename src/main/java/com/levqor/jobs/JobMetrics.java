@@ -48,8 +48,8 @@ public final class JobMetrics {
         redisUp = Gauge.builder().name("levqor_redis_up")
                 .help("1 when Redis answered the last check, 0 when not (or not configured)").register(registry);
         intakeBatch = Histogram.builder().name("levqor_intake_batch_size")
-                .help("Requests written per intake commit (group commit)")
-                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(registry);
+                .help("Jobs written per intake commit (group commit)")
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000).register(registry);
         claimBatch = Histogram.builder().name("levqor_claim_batch_size")
                 .help("Jobs won per claim statement")
                 .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);

@@ -3,6 +3,8 @@ package com.levqor.jobs;
 import static com.levqor.db.jooq.Tables.JOBS;
 
 import com.levqor.db.ArrayColumns;
+import com.levqor.db.FixedSql;
+import com.levqor.db.Jdbc;
 import com.levqor.db.jooq.tables.records.JobsRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,9 +42,13 @@ public final class JobStore {
     static final int MAX_ERROR_CHARS = 4_000;
 
     private final DSLContext db;
+    private final FixedSql claim;
+    private final FixedSql succeed;
 
     public JobStore(DSLContext db) {
         this.db = db;
+        this.claim = claimStatement(db);
+        this.succeed = succeedStatement(db);
     }
 
     public DSLContext dsl() {
@@ -77,25 +83,35 @@ public final class JobStore {
         if (ids.isEmpty()) {
             return List.of();
         }
-        OffsetDateTime t = at(now);
+        return Jdbc.withConnection(db, c -> {
+            try (FixedSql.Bound s = claim.prepare(c)) {
+                return s.set("ids", ids.toArray(UUID[]::new)).set("now", at(now)).set("owner", owner)
+                        .set("expires", at(now.plus(lease)))
+                        .fetch(rs -> new ClaimedJob(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                                rs.getString(3), rs.getString(4), Priority.ofLevel(rs.getShort(5)), rs.getInt(6),
+                                rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getObject(10, OffsetDateTime.class).toInstant(),
+                                now, rs.getString(11) != null));
+            }
+        });
+    }
+
+    private static FixedSql claimStatement(DSLContext db) {
+        Field<OffsetDateTime> now = DSL.param("now", JOBS.STARTED_AT);
         var candidates = DSL.select(JOBS.ID).from(JOBS)
-                .where(JOBS.ID.eq(DSL.any(ids.toArray(UUID[]::new)))).and(JOBS.STATE.eq(QUEUED)).and(JOBS.RUN_AT.le(t))
+                .where(JOBS.ID.eq(DSL.any(DSL.param("ids", SQLDataType.UUID.getArrayDataType()))))
+                .and(JOBS.STATE.eq(DSL.inline(QUEUED))).and(JOBS.RUN_AT.le(now))
                 .forUpdate().skipLocked();
-        return db.update(JOBS)
-                .set(JOBS.STATE, RUNNING)
-                .set(JOBS.ATTEMPT, JOBS.ATTEMPT.plus(1))
-                .set(JOBS.STARTED_AT, t)
-                .set(JOBS.FINISHED_AT, (OffsetDateTime) null)
-                .set(JOBS.LEASE_OWNER, owner)
-                .set(JOBS.LEASE_EXPIRES_AT, at(now.plus(lease)))
-                .set(JOBS.UPDATED_AT, t)
+        return FixedSql.of(db, DSL.update(JOBS)
+                .set(JOBS.STATE, DSL.inline(RUNNING))
+                .set(JOBS.ATTEMPT, JOBS.ATTEMPT.plus(DSL.inline(1)))
+                .set(JOBS.STARTED_AT, now)
+                .set(JOBS.FINISHED_AT, DSL.castNull(JOBS.FINISHED_AT))
+                .set(JOBS.LEASE_OWNER, DSL.param("owner", JOBS.LEASE_OWNER))
+                .set(JOBS.LEASE_EXPIRES_AT, DSL.param("expires", JOBS.LEASE_EXPIRES_AT))
+                .set(JOBS.UPDATED_AT, now)
                 .where(JOBS.ID.in(candidates))
-                // returningResult: the returned columns only (returning() maps every row onto a whole JobsRecord)
                 .returningResult(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD, JOBS.PRIORITY, JOBS.ATTEMPT,
-                        JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS, JOBS.TIMEOUT_SECONDS, JOBS.RUN_AT, JOBS.CALLBACK_URL)
-                .fetch(r -> new ClaimedJob(r.value1(), r.value2(), r.value3(), r.value4().data(),
-                        Priority.ofLevel(r.value5()), r.value6(), r.value7(), r.value8(),
-                        r.value9(), instant(r.value10()), now, r.value11() != null));
+                        JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS, JOBS.TIMEOUT_SECONDS, JOBS.RUN_AT, JOBS.CALLBACK_URL));
     }
 
     /**
@@ -149,27 +165,12 @@ public final class JobStore {
     public record Released(ClaimedJob job, Instant at) implements Outcome {
     }
 
-    /** running -> succeeded for one job, fenced by its attempt number. */
-    private static org.jooq.UpdateConditionStep<com.levqor.db.jooq.tables.records.JobsRecord> succeedOne(
-            DSLContext t, Succeeded s) {
-        return t.update(JOBS)
-                .set(JOBS.STATE, SUCCEEDED)
-                .set(JOBS.RESULT, s.resultJson() == null ? null : JSONB.valueOf(s.resultJson()))
-                .set(JOBS.LAST_ERROR, (String) null)
-                .set(JOBS.FINISHED_AT, at(s.at()))
-                .set(JOBS.UPDATED_AT, at(s.at()))
-                .set(JOBS.LEASE_OWNER, (String) null)
-                .set(JOBS.LEASE_EXPIRES_AT, (OffsetDateTime) null)
-                .set(JOBS.CALLBACK_STATE, callbackPending())
-                .set(JOBS.CALLBACK_NEXT_AT, at(s.at()))
-                .where(JOBS.ID.eq(s.job().id())).and(JOBS.ATTEMPT.eq(s.job().attempt())).and(JOBS.STATE.eq(RUNNING));
-    }
-
+    /** The update of an outcome other than success (those are written together by {@link #succeedAll}). */
     private static Query completion(DSLContext t, Outcome o) {
         ClaimedJob j = o.job();
         Condition current = JOBS.ID.eq(j.id()).and(JOBS.ATTEMPT.eq(j.attempt())).and(JOBS.STATE.eq(RUNNING));
-        if (o instanceof Succeeded s) {
-            return succeedOne(t, s);
+        if (o instanceof Succeeded) {
+            throw new IllegalArgumentException("successes are written by succeedAll");
         } else if (o instanceof Failed f) {
             return t.update(JOBS)
                     .set(JOBS.STATE, FAILED)
@@ -214,20 +215,20 @@ public final class JobStore {
         if (outcomes.isEmpty()) {
             return accepted;
         }
-        db.transaction(tx -> {
-            DSLContext t = tx.dsl();
+        Jdbc.transaction(db, c -> {
             List<Integer> successes = new ArrayList<>();
             List<Integer> others = new ArrayList<>();
             for (int i = 0; i < outcomes.size(); i++) {
                 (outcomes.get(i) instanceof Succeeded ? successes : others).add(i);
             }
             if (!successes.isEmpty()) {
-                Set<UUID> done = succeedAll(t, successes.stream().map(i -> (Succeeded) outcomes.get(i)).toList());
+                Set<UUID> done = succeedAll(c, successes.stream().map(i -> (Succeeded) outcomes.get(i)).toList());
                 for (int i : successes) {
                     accepted[i] = done.contains(outcomes.get(i).job().id());
                 }
             }
             if (!others.isEmpty()) {
+                DSLContext t = DSL.using(c, db.dialect(), db.settings());
                 List<Query> queries = new ArrayList<>(others.size());
                 for (int i : others) {
                     queries.add(completion(t, outcomes.get(i)));
@@ -237,39 +238,50 @@ public final class JobStore {
                     accepted[others.get(k)] = counts[k] > 0 || counts[k] == java.sql.Statement.SUCCESS_NO_INFO;
                 }
             }
+            return null;
         });
         return accepted;
     }
 
     /** running -> succeeded for many jobs in one statement; returns the ids accepted (current attempt, still running). */
-    private static Set<UUID> succeedAll(DSLContext t, List<Succeeded> list) {
-        if (list.size() == 1) {
-            return succeedOne(t, list.get(0)).returningResult(JOBS.ID).fetchSet(org.jooq.Record1::value1);
+    private Set<UUID> succeedAll(java.sql.Connection c, List<Succeeded> list) {
+        int n = list.size();
+        UUID[] ids = new UUID[n];
+        Integer[] attempts = new Integer[n];
+        String[] results = new String[n];
+        OffsetDateTime[] finished = new OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            Succeeded s = list.get(i);
+            ids[i] = s.job().id();
+            attempts[i] = s.job().attempt();
+            results[i] = s.resultJson();
+            finished[i] = at(s.at());
         }
-        ArrayColumns<Succeeded> a = new ArrayColumns<>(list);
-        var v = DSL.select(
-                        a.column(SQLDataType.UUID, s -> s.job().id()).as("id"),
-                        a.column(SQLDataType.INTEGER, s -> s.job().attempt()).as("attempt"),
-                        a.column(SQLDataType.CLOB, Succeeded::resultJson).cast(SQLDataType.JSONB).as("result"),
-                        a.column(SQLDataType.TIMESTAMPWITHTIMEZONE(6), s -> at(s.at())).as("finished_at"))
-                .from(a.rows()).asTable("v");
-        Field<UUID> vId = v.field("id", UUID.class);
-        Field<Integer> vAttempt = v.field("attempt", Integer.class);
-        Field<JSONB> vResult = v.field("result", JSONB.class);
-        Field<OffsetDateTime> vFinished = v.field("finished_at", OffsetDateTime.class);
-        return t.update(JOBS)
-                .set(JOBS.STATE, SUCCEEDED)
+        try (FixedSql.Bound s = succeed.prepare(c)) {
+            return new HashSet<>(s.set("s_id", ids).set("s_attempt", attempts).set("s_result", results)
+                    .set("s_finished", finished).fetch(rs -> rs.getObject(1, UUID.class)));
+        }
+    }
+
+    private static FixedSql succeedStatement(DSLContext db) {
+        ArrayColumns a = new ArrayColumns("v");
+        Field<UUID> vId = a.column("s_id", SQLDataType.UUID);
+        Field<Integer> vAttempt = a.column("s_attempt", SQLDataType.INTEGER);
+        Field<JSONB> vResult = a.column("s_result", SQLDataType.CLOB).cast(SQLDataType.JSONB);
+        Field<OffsetDateTime> vFinished = a.column("s_finished", SQLDataType.TIMESTAMPWITHTIMEZONE(6));
+        return FixedSql.of(db, DSL.update(JOBS)
+                .set(JOBS.STATE, DSL.inline(SUCCEEDED))
                 .set(JOBS.RESULT, vResult)
-                .set(JOBS.LAST_ERROR, (String) null)
+                .set(JOBS.LAST_ERROR, DSL.castNull(JOBS.LAST_ERROR))
                 .set(JOBS.FINISHED_AT, vFinished)
                 .set(JOBS.UPDATED_AT, vFinished)
-                .set(JOBS.LEASE_OWNER, (String) null)
-                .set(JOBS.LEASE_EXPIRES_AT, (OffsetDateTime) null)
+                .set(JOBS.LEASE_OWNER, DSL.castNull(JOBS.LEASE_OWNER))
+                .set(JOBS.LEASE_EXPIRES_AT, DSL.castNull(JOBS.LEASE_EXPIRES_AT))
                 .set(JOBS.CALLBACK_STATE, callbackPending())
                 .set(JOBS.CALLBACK_NEXT_AT, vFinished)
-                .from(v)
-                .where(JOBS.ID.eq(vId)).and(JOBS.ATTEMPT.eq(vAttempt)).and(JOBS.STATE.eq(RUNNING))
-                .returningResult(JOBS.ID).fetchSet(org.jooq.Record1::value1);
+                .from(a.rows())
+                .where(JOBS.ID.eq(vId)).and(JOBS.ATTEMPT.eq(vAttempt)).and(JOBS.STATE.eq(DSL.inline(RUNNING)))
+                .returningResult(JOBS.ID));
     }
 
     // ---------------------------------------------------------------- cancel: queued|failed|running -> cancelled

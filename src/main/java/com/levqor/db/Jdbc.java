@@ -1,0 +1,56 @@
+package com.levqor.db;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import org.jooq.ConnectionProvider;
+import org.jooq.DSLContext;
+
+/** Plain JDBC on the pool's connections, for {@link FixedSql} statements. */
+public final class Jdbc {
+    private Jdbc() {
+    }
+
+    /** Work on one connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs the work on one pooled connection, each statement committing by itself. */
+    public static <T> T withConnection(DSLContext dsl, Work<T> work) {
+        ConnectionProvider provider = dsl.configuration().connectionProvider();
+        Connection c = provider.acquire();
+        try {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw FixedSql.translate(e);
+        } finally {
+            provider.release(c);
+        }
+    }
+
+    /** Runs the work in one transaction: committed when it returns, rolled back when it throws. */
+    public static <T> T transaction(DSLContext dsl, Work<T> work) {
+        return withConnection(dsl, c -> {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailed) {
+                    e.addSuppressed(rollbackFailed);
+                }
+                throw e;
+            } finally {
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException broken) {
+                    // the pool checks and replaces a broken connection; the work's own outcome stands
+                }
+            }
+        });
+    }
+}
