@@ -27,11 +27,23 @@ public final class FixedSql {
     private final String sql;
     private final String[] names;
     private final String[] arrayElementTypes;
+    private final boolean customPlans;
 
-    private FixedSql(String sql, String[] names, String[] arrayElementTypes) {
+    private FixedSql(String sql, String[] names, String[] arrayElementTypes, boolean customPlans) {
         this.sql = sql;
         this.names = names;
         this.arrayElementTypes = arrayElementTypes;
+        this.customPlans = customPlans;
+    }
+
+    /**
+     * The same statement planned for each execution's values instead of once for any values. For
+     * joins against an unnested array: a generic plan cannot see the array's length and, with a
+     * stale estimate of the other side, may compare every element with every row (seen: 66 ms instead
+     * of 13 for 500 completions). Planning takes well under a millisecond; batches amortise it.
+     */
+    public FixedSql plannedPerExecution() {
+        return new FixedSql(sql, names, arrayElementTypes, true);
     }
 
     /** Renders the query once; fails when a bind value has no name (it could not be bound later). */
@@ -76,7 +88,7 @@ public final class FixedSql {
             DataType<?> type = p.getDataType();
             arrays[i] = type.isArray() ? elementType(type.getArrayComponentType()) : null;
         }
-        return new FixedSql(sql.toString(), names.toArray(String[]::new), arrays);
+        return new FixedSql(sql.toString(), names.toArray(String[]::new), arrays, false);
     }
 
     private static String elementType(Class<?> c) {
@@ -101,7 +113,11 @@ public final class FixedSql {
     /** Prepares the statement on a connection; set every parameter, then execute. */
     public Bound prepare(Connection c) {
         try {
-            return new Bound(c, c.prepareStatement(sql));
+            PreparedStatement ps = c.prepareStatement(sql);
+            if (customPlans) {
+                ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
+            }
+            return new Bound(c, ps);
         } catch (SQLException e) {
             throw translate(e);
         }

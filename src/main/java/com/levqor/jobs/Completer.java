@@ -17,11 +17,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Records outcomes in batches: one transaction for every outcome that finished meanwhile, then
  * metrics, error reports of failed and dead jobs, callback wake-up, and the queue acknowledgements.
- * A database outage delays the writes; they are retried until they land or the lease runs out.
+ * {@link #THREADS} recorders work side by side, so one batch is written while the previous one waits
+ * for its commit (their batches never share a job: no lock waits between them). A database outage
+ * delays the writes; they are retried until they land or the lease runs out.
  */
 final class Completer {
     private static final Logger log = LoggerFactory.getLogger(Completer.class);
     static final int MAX_BATCH = 1_000;
+    /** Batches being recorded at the same time. */
+    static final int THREADS = 2;
 
     record Done(RunningJob running, JobStore.Outcome outcome) {
     }
@@ -37,7 +41,7 @@ final class Completer {
     private final Runnable callbackWake;
     private final Release release;
     private final LinkedBlockingQueue<Done> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
 
     Completer(JobStore store, JobMetrics metrics, ErrorReporter reporter, Dispatcher dispatcher, Runnable callbackWake,
@@ -48,12 +52,15 @@ final class Completer {
         this.dispatcher = dispatcher;
         this.callbackWake = callbackWake;
         this.release = release;
-        this.thread = new Thread(this::loop, "levqor-completer");
-        this.thread.setDaemon(true);
+        for (int i = 1; i <= THREADS; i++) {
+            Thread t = new Thread(this::loop, "levqor-completer-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+        }
     }
 
     void start() {
-        thread.start();
+        threads.forEach(Thread::start);
     }
 
     void submit(RunningJob r, JobStore.Outcome outcome) {
@@ -171,8 +178,11 @@ final class Completer {
     /** Writes what is queued, then stops. */
     void close(long waitMillis) {
         stopping = true;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         try {
-            thread.join(waitMillis);
+            for (Thread t : threads) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -88,7 +88,8 @@ public final class Intake implements AutoCloseable {
             Field<UUID> kAccount = k.column("k_account", SQLDataType.UUID);
             Field<String> kKey = k.column("k_key", SQLDataType.CLOB);
             existing = FixedSql.of(db, DSL.select(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY, JOBS.STATE).from(JOBS)
-                    .where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(DSL.select(kAccount, kKey).from(k.rows()))));
+                    .where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(DSL.select(kAccount, kKey).from(k.rows()))))
+                    .plannedPerExecution();
 
             ArrayColumns a = new ArrayColumns("u");
             insert = FixedSql.of(db, DSL.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD,

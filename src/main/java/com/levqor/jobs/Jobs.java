@@ -40,6 +40,10 @@ public final class Jobs implements AutoCloseable {
     private final Worker worker;
     private final Sweeper sweeper;
     private final CallbackSender callbacks;
+    /** Oldest counts /ops/queue_health answers with. */
+    static final long COUNTS_MAX_AGE_NANOS = 1_000_000_000L;
+    private final Object countsLock = new Object();
+    private volatile CountsAt counts;
     private final Clock clock;
 
     /**
@@ -68,7 +72,7 @@ public final class Jobs implements AutoCloseable {
         this.callbacks = new CallbackSender(store, egress, new WebhookSigner(secret), mapper, clock,
                 settings.callbackMaxAttempts(), retries);
         this.sweeper = new Sweeper(store, dispatcher, metrics, reporter, clock, settings.sweepIntervalMillis(),
-                Duration.ofMillis(settings.redispatchAfterMillis()), callbacks::wake);
+                Duration.ofMillis(settings.redispatchAfterMillis()), callbacks::wake, this::counts);
         this.worker = localWorkers ? new Worker(owner, store, dispatcher, settings, clock, metrics,
                 new JobExecutor(workflows, mapper, egress, retries, clock, metrics), reporter, callbacks::wake) : null;
         this.intake = withIntake ? new Intake(database.dsl(), clock, settings, dispatcher, metrics) : null;
@@ -133,7 +137,7 @@ public final class Jobs implements AutoCloseable {
      * dlq (dead), delayed, and Redis' state.
      */
     public java.util.Map<String, Object> queueHealth() {
-        JobStore.Counts c = store.counts(clock.instant());
+        JobStore.Counts c = counts();
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("mode", dispatcher.mode());
         body.put("queue_available", dispatcher.redisUp());
@@ -144,6 +148,29 @@ public final class Jobs implements AutoCloseable {
         body.put("delayed", c.delayed());
         body.put("redis", !dispatcher.redisConfigured() ? "not_configured" : dispatcher.redisUp() ? "up" : "down");
         return body;
+    }
+
+    /**
+     * The queue's counts, at most {@link #COUNTS_MAX_AGE_NANOS} old: probes polling queue health in a
+     * tight loop share one count (it reads every queued job) instead of piling up on a busy database.
+     */
+    private JobStore.Counts counts() {
+        CountsAt c = counts;
+        if (c != null && System.nanoTime() - c.atNanos() < COUNTS_MAX_AGE_NANOS) {
+            return c.counts();
+        }
+        synchronized (countsLock) {
+            c = counts;
+            if (c != null && System.nanoTime() - c.atNanos() < COUNTS_MAX_AGE_NANOS) {
+                return c.counts();
+            }
+            JobStore.Counts fresh = store.counts(clock.instant());
+            counts = new CountsAt(fresh, System.nanoTime());
+            return fresh;
+        }
+    }
+
+    private record CountsAt(JobStore.Counts counts, long atNanos) {
     }
 
     public JobStore store() {

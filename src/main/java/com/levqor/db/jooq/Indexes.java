@@ -35,5 +35,6 @@ public class Indexes {
     public static final Index JOBS_IDEMPOTENCY = Internal.createIndex(DSL.name("jobs_idempotency"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.IDEMPOTENCY_KEY }, true);
     public static final Index JOBS_QUEUED_RUN_AT = Internal.createIndex(DSL.name("jobs_queued_run_at"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.RUN_AT }, false);
     public static final Index JOBS_RUNNING_LEASE = Internal.createIndex(DSL.name("jobs_running_lease"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.LEASE_EXPIRES_AT }, false);
+    public static final Index JOBS_UNDELIVERED = Internal.createIndex(DSL.name("jobs_undelivered"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.PRIORITY.desc(), Jobs.JOBS.RUN_AT }, false);
     public static final Index WEBHOOK_EVENTS_RECEIVED = Internal.createIndex(DSL.name("webhook_events_received"), WebhookEvents.WEBHOOK_EVENTS, new OrderField[] { WebhookEvents.WEBHOOK_EVENTS.RECEIVED_AT.desc() }, false);
 }

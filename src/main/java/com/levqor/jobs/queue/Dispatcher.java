@@ -203,6 +203,14 @@ public final class Dispatcher implements AutoCloseable {
         return redis;
     }
 
+    /**
+     * Ids handed over and not yet taken by a worker: Redis' waiting lists in async mode, the
+     * in-process queue in sync mode (throws when Redis does not answer).
+     */
+    public long waiting() {
+        return async() ? redis.orElseThrow().waiting() : local.size();
+    }
+
     public LocalQueue local() {
         return local;
     }

@@ -58,6 +58,23 @@ public final class RedisQueue implements JobSource, AutoCloseable {
             return #items
             """;
 
+    /** Removes one occurrence of each id in ARGV from the list KEYS[1] in one pass (LREM per id is O(list) each). */
+    private static final String REMOVE = """
+            local drop = {}
+            for i = 1, #ARGV do drop[ARGV[i]] = (drop[ARGV[i]] or 0) + 1 end
+            local items = redis.call('LRANGE', KEYS[1], 0, -1)
+            local keep = {}
+            for _, v in ipairs(items) do
+              local n = drop[v]
+              if n and n > 0 then drop[v] = n - 1 else keep[#keep + 1] = v end
+            end
+            redis.call('DEL', KEYS[1])
+            for i = 1, #keep, 1000 do
+              redis.call('RPUSH', KEYS[1], unpack(keep, i, math.min(i + 999, #keep)))
+            end
+            return #items - #keep
+            """;
+
     private final RedisClient client;
     private final String workerId;
     private final String processing;
@@ -178,12 +195,11 @@ public final class RedisQueue implements JobSource, AutoCloseable {
         if (ids.isEmpty()) {
             return;
         }
-        try (Pipeline p = client.pipelined()) {
-            for (UUID id : ids) {
-                p.lrem(processing, 1, id.toString());
-            }
-            p.sync();
+        List<String> args = new ArrayList<>(ids.size());
+        for (UUID id : ids) {
+            args.add(id.toString());
         }
+        client.eval(REMOVE, List.of(processing), args);
     }
 
     /** Marks this worker alive; its processing list is kept while the heartbeat lives. */

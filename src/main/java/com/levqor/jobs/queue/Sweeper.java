@@ -38,13 +38,15 @@ public final class Sweeper implements AutoCloseable {
     private final Object wake = new Object();
     private volatile boolean redispatchAll;
     private volatile boolean closed;
-    private volatile JobStore.Counts lastCounts = new JobStore.Counts(0, 0, 0, 0, 0);
+    private final java.util.function.Supplier<JobStore.Counts> counts;
     private Thread thread;
     private long sweeps;
 
     public Sweeper(JobStore store, Dispatcher dispatcher, JobMetrics metrics, ErrorReporter reporter, Clock clock,
-                   long intervalMillis, Duration redispatchAfter, Runnable callbackWake) {
+                   long intervalMillis, Duration redispatchAfter, Runnable callbackWake,
+                   java.util.function.Supplier<JobStore.Counts> counts) {
         this.store = store;
+        this.counts = counts;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
         this.reporter = reporter;
@@ -125,7 +127,10 @@ public final class Sweeper implements AutoCloseable {
         redispatchAll = false;
         // With neither Redis nor local workers, the sweepers of the processes that have workers dispatch.
         if (dispatcher.async() || dispatcher.localWorkers()) {
-            Duration stale = all ? Duration.ZERO : redispatchAfter;
+            // A job dispatched long ago but still queued was lost on its way (a Redis that died) — or it is
+            // waiting behind a backlog. While ids are waiting to be taken, only never-dispatched jobs (due
+            // retries and delayed jobs) are dispatched: re-pushing the backlog would only duplicate it.
+            Duration stale = all ? Duration.ZERO : backlog() > 0 ? null : redispatchAfter;
             List<JobRef> refs;
             do {
                 refs = store.takeUndelivered(now, stale, BATCH);
@@ -144,13 +149,16 @@ public final class Sweeper implements AutoCloseable {
                 }
             });
         }
-        lastCounts = store.counts(now);
-        metrics.counts(lastCounts);
+        metrics.counts(counts.get());
     }
 
-    /** The counts of the last sweep. */
-    public JobStore.Counts lastCounts() {
-        return lastCounts;
+    private long backlog() {
+        try {
+            return dispatcher.waiting();
+        } catch (RuntimeException e) {
+            dispatcher.redisFailed(e);
+            return 0;
+        }
     }
 
     @Override

@@ -267,7 +267,7 @@ public class Jobs extends TableImpl<JobsRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.JOBS_ACCOUNT_ID, Indexes.JOBS_CALLBACK_PENDING, Indexes.JOBS_DEAD, Indexes.JOBS_FAILED_RUN_AT, Indexes.JOBS_IDEMPOTENCY, Indexes.JOBS_QUEUED_RUN_AT, Indexes.JOBS_RUNNING_LEASE);
+        return Arrays.asList(Indexes.JOBS_ACCOUNT_ID, Indexes.JOBS_CALLBACK_PENDING, Indexes.JOBS_DEAD, Indexes.JOBS_FAILED_RUN_AT, Indexes.JOBS_IDEMPOTENCY, Indexes.JOBS_QUEUED_RUN_AT, Indexes.JOBS_RUNNING_LEASE, Indexes.JOBS_UNDELIVERED);
     }
 
     @Override
