@@ -81,6 +81,7 @@ public final class Intake implements AutoCloseable {
     private static final class Statements {
         final FixedSql existing;
         final FixedSql insert;
+        final FixedSql insertAll;
         final FixedSql charge;
 
         Statements(DSLContext db) {
@@ -92,7 +93,7 @@ public final class Intake implements AutoCloseable {
                     .plannedPerExecution();
 
             ArrayColumns a = new ArrayColumns("u");
-            insert = FixedSql.of(db, DSL.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD,
+            var insertJobs = DSL.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD,
                             JOBS.STATE, JOBS.PRIORITY, JOBS.ATTEMPT, JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS,
                             JOBS.TIMEOUT_SECONDS, JOBS.RUN_AT, JOBS.DISPATCHED_AT, JOBS.IDEMPOTENCY_KEY,
                             JOBS.CALLBACK_URL, JOBS.COST, JOBS.CREATED_AT, JOBS.UPDATED_AT, JOBS.CALLBACK_ATTEMPTS)
@@ -115,9 +116,12 @@ public final class Intake implements AutoCloseable {
                                     DSL.param("now", JOBS.CREATED_AT),
                                     DSL.param("now", JOBS.UPDATED_AT),
                                     DSL.inline(0))
-                            .from(a.rows()))
-                    .onConflictDoNothing()
-                    .returningResult(JOBS.ID));
+                            .from(a.rows()));
+            // Without keys nothing can conflict (the ids are new): the row count is the answer. (Rendered first:
+            // jOOQ's insert builder is mutable and the next line adds to it.)
+            insertAll = FixedSql.of(db, insertJobs);
+            // With idempotency keys a row may be skipped (the key was taken meanwhile): the ids inserted come back.
+            insert = FixedSql.of(db, insertJobs.onConflictDoNothing().returningResult(JOBS.ID));
 
             Field<Long> units = DSL.param("units", USAGE_DAILY.UNITS);
             charge = FixedSql.of(db, DSL.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
@@ -484,12 +488,23 @@ public final class Intake implements AutoCloseable {
             callbacks[k] = j.callbackUrl();
             costs[k] = j.cost();
         }
-        try (FixedSql.Bound s = sql.insert.prepare(c)) {
-            return new java.util.HashSet<>(s.set("id", ids).set("account_id", accounts).set("workflow", workflows)
-                    .set("payload", payloads).set("priority", priorities).set("max_attempts", maxAttempts)
-                    .set("timeout_seconds", timeouts).set("run_at", runAt).set("dispatched_at", dispatchedAt)
-                    .set("idempotency_key", keys).set("callback_url", callbacks).set("cost", costs).set("now", t)
-                    .fetch(rs -> rs.getObject(1, UUID.class)));
+        boolean anyKey = false;
+        for (String k : keys) {
+            anyKey |= k != null;
+        }
+        try (FixedSql.Bound s = (anyKey ? sql.insert : sql.insertAll).prepare(c)) {
+            s.set("id", ids).set("account_id", accounts).set("workflow", workflows).set("payload", payloads)
+                    .set("priority", priorities).set("max_attempts", maxAttempts).set("timeout_seconds", timeouts)
+                    .set("run_at", runAt).set("dispatched_at", dispatchedAt).set("idempotency_key", keys)
+                    .set("callback_url", callbacks).set("cost", costs).set("now", t);
+            if (anyKey) {
+                return new java.util.HashSet<>(s.fetch(rs -> rs.getObject(1, UUID.class)));
+            }
+            int n = s.execute();
+            if (n != m) {
+                throw new IllegalStateException("inserted " + n + " of " + m + " jobs");
+            }
+            return java.util.Set.of(ids);
         }
     }
 
