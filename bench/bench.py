@@ -9,7 +9,11 @@ Knobs (environment):
   BENCH_SECTIONS   comma list of sections to run (default: all):
                    coldstart,uptime,rq,intake,e2e,pickup
   COLD_RUNS        cold starts per variant, median reported (default 3)
-  WRK_DURATION     seconds per measured wrk run (default 10); WRK_WARMUP warm-up seconds (default 10)
+  WRK_DURATION     seconds per measured wrk run (default 10)
+  WRK_WARMUP       warm-up seconds of the peer before its measured runs (default 10)
+  LEVQOR_WARMUP    warm-up seconds of each Levqor instance before its measured runs (default 30: the
+                   JVM's JIT needs about a minute of load on 2 cores; when only WRK_WARMUP is set, it
+                   applies to Levqor too). Used by uptime and intake
   WRK_THREADS      wrk -t (default 2); WRK_CONNS connection counts (default "32 64")
   WRK_REPEATS      measured runs per target and connection count, Levqor and peer interleaved;
                    medians reported (default 3)
@@ -21,7 +25,9 @@ Knobs (environment):
   PICKUP_JOBS      jobs submitted one by one for pickup latency (default 200) at PICKUP_RATE/s (50)
   LEVQOR_DB        database of the Levqor instance under load: external (default: the same
                    throw-away Postgres as the peer) or embedded
-  LEVQOR_JAVA_OPTS extra JVM options (e.g. "-Xmx512m")
+  LEVQOR_JAVA_OPTS JVM options of every Levqor started here (default "-Xmx512m", so that the heap, and
+                   with it the RSS, is bounded like a sane deployment's; set it empty for the JVM's
+                   default of 1/4 of RAM)
   LEVQOR_BENCH_ENV extra env for Levqor under load, "K=V K=V" (added after the defaults below)
   PEERS_DIR        the peer scripts (default ../shared/peers next to the repo)
   PG_BIN           Postgres 15 binaries (default /usr/lib/postgresql/15/bin)
@@ -55,6 +61,8 @@ SECTIONS = [s.strip() for s in os.environ.get(
 COLD_RUNS = int(os.environ.get("COLD_RUNS", "3"))
 WRK_DURATION = int(os.environ.get("WRK_DURATION", "10"))
 WRK_WARMUP = int(os.environ.get("WRK_WARMUP", "10"))
+LEVQOR_WARMUP = int(os.environ.get("LEVQOR_WARMUP", os.environ.get("WRK_WARMUP", "30")))
+LEVQOR_JAVA_OPTS = os.environ.get("LEVQOR_JAVA_OPTS", "-Xmx512m")
 WRK_THREADS = int(os.environ.get("WRK_THREADS", "2"))
 WRK_CONNS = [int(c) for c in os.environ.get("WRK_CONNS", "32 64").split()]
 WRK_REPEATS = int(os.environ.get("WRK_REPEATS", "3"))
@@ -483,8 +491,13 @@ def levqor_env(port, data_dir=None, database_url=None, extra=None):
     return env
 
 
+def java_opts_text():
+    return (f"`{LEVQOR_JAVA_OPTS}`" if LEVQOR_JAVA_OPTS.strip()
+            else "none (LEVQOR_JAVA_OPTS empty: default heap, max = 1/4 of RAM)")
+
+
 def levqor_cmd():
-    return ["java"] + os.environ.get("LEVQOR_JAVA_OPTS", "").split() + ["-jar", JAR, "serve"]
+    return ["java"] + LEVQOR_JAVA_OPTS.split() + ["-jar", JAR, "serve"]
 
 
 def start_levqor(tag, data_dir=None, database_url=None, extra=None):
@@ -696,8 +709,8 @@ def section_uptime(lvq, peer):
     peer_pids = lambda: group_pids(pp.pid)            # gunicorn master + workers
     idle_l = rss_kib(lp.pid)
     idle_p = sum(rss_kib(x) for x in peer_pids())
-    # warm-up (JIT for Levqor; same treatment for the peer)
-    wrk(f"http://127.0.0.1:{lport}/ops/uptime", WRK_CONNS[0], WRK_WARMUP, tag="wrk-warmup-levqor-uptime")
+    # warm-up (JIT for Levqor, LEVQOR_WARMUP; the peer gets WRK_WARMUP)
+    wrk(f"http://127.0.0.1:{lport}/ops/uptime", WRK_CONNS[0], LEVQOR_WARMUP, tag="wrk-warmup-levqor-uptime")
     wrk(f"http://127.0.0.1:{pport}/ops/uptime", WRK_CONNS[0], WRK_WARMUP, tag="wrk-warmup-peer-uptime")
     rows = []
     res = {"idle_rss_kib": {"levqor": idle_l, "peer": idle_p}, "runs": {}}
@@ -719,7 +732,7 @@ def section_uptime(lvq, peer):
     R.line(f"Commands: `{re.sub(r':[0-9]+/', ':<port>/', res['runs'][WRK_CONNS[0]]['levqor']['cmd'])}` "
            f"(Levqor and the peer, each on its port, 32 and 64 connections); medians of {WRK_REPEATS} "
            f"interleaved runs of {WRK_DURATION}s (req/s of each run: see results.json); "
-           f"one {WRK_WARMUP}s warm-up run each before measuring.")
+           f"one warm-up run each before measuring: {LEVQOR_WARMUP}s Levqor, {WRK_WARMUP}s peer.")
     res["load_rss_peak_kib"] = {"levqor": peak_l, "peer": peak_p}
     R.data["uptime"] = res
     R.h("Resident memory (VmRSS from /proc/<pid>/status)")
@@ -728,8 +741,8 @@ def section_uptime(lvq, peer):
             [["idle (after start)", f"{idle_l // 1024} MiB", f"{idle_p // 1024} MiB", ratio(idle_l, idle_p)],
              ["peak under /ops/uptime load", f"{peak_l // 1024} MiB", f"{peak_p // 1024} MiB",
               ratio(peak_l, peak_p)]])
-    R.line("Levqor's JVM runs with default heap settings (max heap = 1/4 of RAM); Postgres and Redis "
-           "processes are not counted on either side.")
+    R.line(f"Levqor's JVM options: {java_opts_text()}; Postgres and Redis processes are not counted on "
+           "either side.")
 
 
 def section_rq(redis):
@@ -807,7 +820,7 @@ def section_intake(lvq, peer, key, available):
     wrk(f"http://127.0.0.1:{pport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script,
         tag="wrk-warmup-peer-intake")
     if available:
-        wrk(f"http://127.0.0.1:{lport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script, env=env,
+        wrk(f"http://127.0.0.1:{lport}/api/v1/intake", WRK_CONNS[0], LEVQOR_WARMUP, script=script, env=env,
             tag="wrk-warmup-levqor-intake")
         wait_drained(lport, key)
     else:
@@ -837,7 +850,8 @@ def section_intake(lvq, peer, key, available):
     R.table(["connections", "Levqor req/s", "peer req/s", "ratio (target ≥ 10×)", "Levqor p50 / p99 ms",
              "peer p50 / p99 ms", "p99 ratio (target < 1)", "RSS peak MiB L / P", "non-2xx L / P"], rows)
     R.line(f"Command: `LEVQOR_KEY=lvq_… wrk -t{WRK_THREADS} -c<32|64> -d{WRK_DURATION}s --latency -s "
-           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; medians of {WRK_REPEATS} interleaved runs; Levqor with "
+           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; medians of {WRK_REPEATS} interleaved runs; "
+           f"warm-up {LEVQOR_WARMUP}s Levqor, {WRK_WARMUP}s peer; JVM options {java_opts_text()}; Levqor with "
            f"{' '.join(f'{k}={v}' for k, v in LEVQOR_LOAD_ENV.items())}; queue drained between Levqor runs.")
     R.data["intake"] = res
 
