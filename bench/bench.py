@@ -809,7 +809,12 @@ def wait_drained(port, key, timeout=E2E_DRAIN_TIMEOUT):
     raise RuntimeError(f"queue not drained within {timeout}s: {last}")
 
 
-def section_intake(lvq, peer, key, available):
+# (pid, path) pairs of Levqor instances that have had LEVQOR_WARMUP of job load: "single" (POST
+# /api/v1/intake) or "batch" (POST /api/v1/intake/batch); the e2e section warms up what is missing.
+WARMED = set()
+
+
+def section_intake(lvq, peer, key, available, tmp, pg, redis):
     R.h("HTTP intake: POST /api/v1/intake (wrk + shared/peers/intake.lua)")
     lp, lport = lvq
     pp, pport = peer
@@ -817,42 +822,83 @@ def section_intake(lvq, peer, key, available):
     env = dict(os.environ, LEVQOR_KEY=key or "none")
     res = {"runs": {}}
     peer_pids = lambda: group_pids(pp.pid)
-    wrk(f"http://127.0.0.1:{pport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script,
-        tag="wrk-warmup-peer-intake")
+    # Levqor API-only: `serve` with WORKER_CONCURRENCY=0 on its own database (and Redis db), so no job
+    # runs in that process nor elsewhere during its runs; like for like with the peer, whose RQ workers
+    # do not run during its intake runs.
+    api = None
+    api_key = None
     if available:
-        wrk(f"http://127.0.0.1:{lport}/api/v1/intake", WRK_CONNS[0], LEVQOR_WARMUP, script=script, env=env,
-            tag="wrk-warmup-levqor-intake")
-        wait_drained(lport, key)
-    else:
-        R.line(SKIP_INTAKE + " — Levqor side skipped; the Flask peer is measured alone.")
-    rows = []
-    for c in WRK_CONNS:
-        la, pb = [], []
-        for i in range(WRK_REPEATS):
-            if available:
-                la.append(load_run("levqor-intake", f"http://127.0.0.1:{lport}/api/v1/intake", lambda: [lp.pid],
-                                   c, script=script, env=env, rep=i))
-                wait_drained(lport, key)
-            pb.append(load_run("peer-intake", f"http://127.0.0.1:{pport}/api/v1/intake", peer_pids, c,
-                               script=script, rep=i))
-        a = agg(la) if la else None
-        b = agg(pb)
-        res["runs"][c] = {"levqor": a, "peer": b}
-        if a:
-            rows.append([c, fmt(a["rps"]), fmt(b["rps"]), ratio(a["rps"], b["rps"]),
-                         f"{fmt(a['p50'], 2)} / {fmt(a['p99'], 2)}", f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}",
-                         ratio(a["p99"], b["p99"]), f"{a['rss_peak_kib'] // 1024} / {b['rss_peak_kib'] // 1024}",
-                         f"{a['non2xx']} / {b['non2xx']}"])
+        try:
+            ap, aport, _ = start_levqor("levqor-load-apionly", **levqor_db_args(tmp, pg, "api"),
+                                        extra=dict(LEVQOR_LOAD_ENV, WORKER_CONCURRENCY="0",
+                                                   REDIS_URL=f"redis://127.0.0.1:{redis.port}/3"))
+            api = (ap, aport)
+            api_key = create_api_key_or_reuse(aport)
+        except RuntimeError as e:
+            R.line(f"Levqor API-only instance (WORKER_CONCURRENCY=0) not measured: {e}")
+            if api:
+                stop_levqor(api[0])
+            api = None
+    api_env = dict(os.environ, LEVQOR_KEY=api_key or "none")
+    variants = [("serve (API + in-process workers)", "levqor-intake", lp, lport, env, True)]
+    if api:
+        variants.append(("serve API-only (WORKER_CONCURRENCY=0)", "levqor-apionly-intake", api[0], api[1],
+                         api_env, False))
+    try:
+        wrk(f"http://127.0.0.1:{pport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script,
+            tag="wrk-warmup-peer-intake")
+        if available:
+            for label, name, p, port, e, drains in variants:
+                wrk(f"http://127.0.0.1:{port}/api/v1/intake", WRK_CONNS[0], LEVQOR_WARMUP, script=script, env=e,
+                    tag=f"wrk-warmup-{name}")
+                if drains:
+                    wait_drained(port, key)
+                WARMED.add((p.pid, "single"))
         else:
-            rows.append([c, "pending", fmt(b["rps"]), "pending", "pending",
-                         f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}", "pending",
-                         f"- / {b['rss_peak_kib'] // 1024}", f"- / {b['non2xx']}"])
-    R.table(["connections", "Levqor req/s", "peer req/s", "ratio (target ≥ 10×)", "Levqor p50 / p99 ms",
-             "peer p50 / p99 ms", "p99 ratio (target < 1)", "RSS peak MiB L / P", "non-2xx L / P"], rows)
+            R.line(SKIP_INTAKE + " — Levqor side skipped; the Flask peer is measured alone.")
+        rows = []
+        for c in WRK_CONNS:
+            runs = {label: [] for label, *_ in variants}
+            pb = []
+            for i in range(WRK_REPEATS):
+                if available:
+                    for label, name, p, port, e, drains in variants:
+                        runs[label].append(load_run(name, f"http://127.0.0.1:{port}/api/v1/intake",
+                                                    lambda p=p: [p.pid], c, script=script, env=e, rep=i))
+                        if drains:
+                            wait_drained(port, key)
+                pb.append(load_run("peer-intake", f"http://127.0.0.1:{pport}/api/v1/intake", peer_pids, c,
+                                   script=script, rep=i))
+            b = agg(pb)
+            res["runs"][c] = {"peer": b}
+            if not available:
+                rows.append([c, "Levqor (pending)", "pending", fmt(b["rps"]), "pending", "pending",
+                             f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}", "pending",
+                             f"- / {b['rss_peak_kib'] // 1024}", f"- / {b['non2xx']}"])
+                continue
+            for label, name, *_ in variants:
+                a = agg(runs[label])
+                res["runs"][c]["levqor" if name == "levqor-intake" else "levqor_api_only"] = a
+                rows.append([c, f"Levqor {label}", fmt(a["rps"]), fmt(b["rps"]), ratio(a["rps"], b["rps"]),
+                             f"{fmt(a['p50'], 2)} / {fmt(a['p99'], 2)}", f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}",
+                             ratio(a["p99"], b["p99"]), f"{a['rss_peak_kib'] // 1024} / {b['rss_peak_kib'] // 1024}",
+                             f"{a['non2xx']} / {b['non2xx']}"])
+    finally:
+        if api:
+            stop_levqor(api[0])
+    R.table(["connections", "Levqor variant", "Levqor req/s", "peer req/s", "ratio (target ≥ 10×)",
+             "Levqor p50 / p99 ms", "peer p50 / p99 ms", "p99 ratio (target < 1)", "RSS peak MiB L / P",
+             "non-2xx L / P"], rows)
     R.line(f"Command: `LEVQOR_KEY=lvq_… wrk -t{WRK_THREADS} -c<32|64> -d{WRK_DURATION}s --latency -s "
-           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; medians of {WRK_REPEATS} interleaved runs; "
-           f"warm-up {LEVQOR_WARMUP}s Levqor, {WRK_WARMUP}s peer; JVM options {java_opts_text()}; Levqor with "
-           f"{' '.join(f'{k}={v}' for k, v in LEVQOR_LOAD_ENV.items())}; queue drained between Levqor runs.")
+           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; medians of {WRK_REPEATS} interleaved "
+           f"runs (Levqor serve, Levqor API-only, peer); warm-up {LEVQOR_WARMUP}s per Levqor instance, "
+           f"{WRK_WARMUP}s for the peer. Levqor with "
+           f"{' '.join(f'{k}={v}' for k, v in LEVQOR_LOAD_ENV.items())}, JVM options {java_opts_text()}. "
+           f"\"serve (API + in-process workers)\": the async instance (REDIS_URL set) runs its workers "
+           f"(default WORKER_CONCURRENCY) while it takes requests, and its queue is drained between runs. "
+           f"\"serve API-only\": a second instance with WORKER_CONCURRENCY=0 on its own database, whose jobs "
+           f"stay queued — like for like with the peer, whose RQ workers do not run during its intake runs "
+           f"(its jobs stay in RQ's queue).")
     R.data["intake"] = res
 
 
@@ -1055,7 +1101,7 @@ def main():
             guarded("rq", section_rq, redis)
         need_load = any(s in SECTIONS for s in ("uptime", "intake", "e2e", "pickup"))
         if need_load:
-            for tag in ("async", "sync"):
+            for tag in ("async", "sync", "api"):
                 if LEVQOR_DB != "embedded":
                     pg.sql(f"create database levqor_{tag}")
             peer_p, peer_port, _ = start_peer(pg, redis, "peer-load")
@@ -1071,7 +1117,7 @@ def main():
             if not available:
                 log(SKIP_INTAKE)
             if "intake" in SECTIONS:
-                guarded("intake", section_intake, lvq, peer, key, available)
+                guarded("intake", section_intake, lvq, peer, key, available, tmp, pg, redis)
             if "e2e" in SECTIONS or "pickup" in SECTIONS:
                 guarded("e2e/pickup", section_jobs, tmp, pg, redis, available, key, lvq)
     finally:
