@@ -1148,7 +1148,8 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
                              "n/a" if r["db_new_jobs"] is None else f"{r['db_new_jobs']:,} / {r['db_new_succeeded']:,}",
                              f"{r['seconds']:.1f}", f"**{fmt(r['jobs_per_s'])}**",
                              f"{fmt(r['intake_jobs_per_s'])} in {r['intake_seconds']:.1f}s",
-                             f"{r['backlog_at_intake_end']:,} at {fmt(r['drain_jobs_per_s'])}/s",
+                             (f"{r['backlog_at_intake_end']:,} at {fmt(r['drain_jobs_per_s'])}/s"
+                              if r["backlog_at_intake_end"] else "0"),
                              ratio(r["jobs_per_s"], rq, 1), r["dlq_after"], f"{r['rss_peak_kib'] // 1024} MiB"])
         rows.append(["peer: RQ SimpleWorker, processing rate (rq section of this run, 1 burst worker)", "",
                      "", "", rq_text, "", "", "1×" if rq else "", "", ""])
