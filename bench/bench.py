@@ -9,7 +9,13 @@ Knobs (environment):
   BENCH_SECTIONS   comma list of sections to run (default: all):
                    coldstart,uptime,rq,intake,e2e,pickup
   COLD_RUNS        cold starts per variant, median reported (default 3)
-  WRK_DURATION     seconds per measured wrk run (default 10); WRK_WARMUP warm-up seconds (default 10)
+  WRK_DURATION     seconds per measured wrk run (default 10)
+  WRK_WARMUP       warm-up seconds of the peer before its measured runs (default 10)
+  LEVQOR_WARMUP    warm-up seconds of each Levqor instance before its measured runs (default 30: the
+                   JVM's JIT needs about a minute of load on 2 cores; when only WRK_WARMUP is set, it
+                   applies to Levqor too). Used by uptime and intake (each target), and by e2e for an
+                   instance that has not had that load yet (the sync instance; the async one when
+                   the intake section did not run), split between the batch and single-job paths
   WRK_THREADS      wrk -t (default 2); WRK_CONNS connection counts (default "32 64")
   WRK_REPEATS      measured runs per target and connection count, Levqor and peer interleaved;
                    medians reported (default 3)
@@ -17,11 +23,17 @@ Knobs (environment):
   RQ_JOBS          jobs for RQ SimpleWorker (default 5000); RQ_FORK_JOBS for the forking Worker
                    (default 1000, 0 skips it)
   E2E_JOBS         jobs submitted per end-to-end run (default 100000), at most E2E_SECONDS of intake
-                   (default 20), then at most E2E_DRAIN_TIMEOUT seconds (300) waiting for the queue to drain
+                   (default 20), then at most E2E_DRAIN_TIMEOUT seconds (300) waiting for the queue to drain;
+                   two runs per mode: batches (POST /api/v1/intake/batch, bench/intake_batch.lua) and
+                   single-job requests (POST /api/v1/intake, bench/intake_n.lua)
+  E2E_BATCH        jobs per batch request in the e2e batch run (default 100; the endpoint takes 1..1000)
+  E2E_CONNS        wrk connections of the e2e runs (default 64)
   PICKUP_JOBS      jobs submitted one by one for pickup latency (default 200) at PICKUP_RATE/s (50)
   LEVQOR_DB        database of the Levqor instance under load: external (default: the same
                    throw-away Postgres as the peer) or embedded
-  LEVQOR_JAVA_OPTS extra JVM options (e.g. "-Xmx512m")
+  LEVQOR_JAVA_OPTS JVM options of every Levqor started here (default "-Xmx512m", so that the heap, and
+                   with it the RSS, is bounded like a sane deployment's; set it empty for the JVM's
+                   default of 1/4 of RAM)
   LEVQOR_BENCH_ENV extra env for Levqor under load, "K=V K=V" (added after the defaults below)
   PEERS_DIR        the peer scripts (default ../shared/peers next to the repo)
   PG_BIN           Postgres 15 binaries (default /usr/lib/postgresql/15/bin)
@@ -55,6 +67,8 @@ SECTIONS = [s.strip() for s in os.environ.get(
 COLD_RUNS = int(os.environ.get("COLD_RUNS", "3"))
 WRK_DURATION = int(os.environ.get("WRK_DURATION", "10"))
 WRK_WARMUP = int(os.environ.get("WRK_WARMUP", "10"))
+LEVQOR_WARMUP = int(os.environ.get("LEVQOR_WARMUP", os.environ.get("WRK_WARMUP", "30")))
+LEVQOR_JAVA_OPTS = os.environ.get("LEVQOR_JAVA_OPTS", "-Xmx512m")
 WRK_THREADS = int(os.environ.get("WRK_THREADS", "2"))
 WRK_CONNS = [int(c) for c in os.environ.get("WRK_CONNS", "32 64").split()]
 WRK_REPEATS = int(os.environ.get("WRK_REPEATS", "3"))
@@ -64,6 +78,8 @@ RQ_FORK_JOBS = int(os.environ.get("RQ_FORK_JOBS", "1000"))
 E2E_JOBS = int(os.environ.get("E2E_JOBS", "100000"))
 E2E_SECONDS = int(os.environ.get("E2E_SECONDS", "20"))
 E2E_DRAIN_TIMEOUT = int(os.environ.get("E2E_DRAIN_TIMEOUT", "300"))
+E2E_BATCH = int(os.environ.get("E2E_BATCH", "100"))
+E2E_CONNS = int(os.environ.get("E2E_CONNS", "64"))
 PICKUP_JOBS = int(os.environ.get("PICKUP_JOBS", "200"))
 PICKUP_RATE = float(os.environ.get("PICKUP_RATE", "50"))
 LEVQOR_DB = os.environ.get("LEVQOR_DB", "external")
@@ -323,33 +339,34 @@ def _ms(v):
 
 
 def _wrk_until_limit(args, env, seconds):
-    """Runs wrk with bench/intake_n.lua: once every thread printed BENCH-LIMIT, SIGINT ends it
-    (wrk then prints its summary for the real elapsed time)."""
+    """Runs wrk with bench/intake_n.lua or bench/intake_batch.lua: once every thread printed
+    BENCH-LIMIT, SIGINT ends it (wrk then prints its summary for the real elapsed time)."""
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines, hits = [], 0
     killer = threading.Timer(seconds + 60, p.kill)
     killer.start()
     try:
         for line in p.stdout:
+            lines.append(line)
             if line.startswith("BENCH-LIMIT"):
                 hits += 1
                 if hits == WRK_THREADS:
                     p.send_signal(signal.SIGINT)
-                continue
-            lines.append(line)
         p.wait()
     finally:
         killer.cancel()
     return "".join(lines)
 
 
-def wrk(url, conns, seconds, script=None, env=None, tag="wrk"):
+def wrk(url, conns, seconds, script=None, env=None, tag="wrk", timeout=None):
     args = ["wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{seconds}s", "--latency"]
+    if timeout:
+        args += ["--timeout", f"{timeout}s"]
     if script:
         args += ["-s", script]
     args.append(url)
     cmd = " ".join(args)
-    if script and script.endswith("intake_n.lua"):
+    if script and script.endswith(("intake_n.lua", "intake_batch.lua")):
         out = _wrk_until_limit(args, env, seconds)
     else:
         out = subprocess.run(args, capture_output=True, text=True, env=env,
@@ -373,6 +390,11 @@ def wrk(url, conns, seconds, script=None, env=None, tag="wrk"):
     m = re.search(r"Socket errors: (.*)", out)
     if m:
         res["errors"] = m.group(1)
+    res["limit_hits"] = len(re.findall(r"^BENCH-LIMIT", out, re.M))
+    m = re.search(r"^BENCH-TOTAL (.*)$", out, re.M)   # bench/intake_batch.lua's totals
+    if m:
+        res["batch"] = {k: (int(v) if v.isdigit() else v)
+                        for k, v in re.findall(r"(\w+)=(\S+)", m.group(1))}
     return res
 
 
@@ -483,8 +505,13 @@ def levqor_env(port, data_dir=None, database_url=None, extra=None):
     return env
 
 
+def java_opts_text():
+    return (f"`{LEVQOR_JAVA_OPTS}`" if LEVQOR_JAVA_OPTS.strip()
+            else "none (LEVQOR_JAVA_OPTS empty: default heap, max = 1/4 of RAM)")
+
+
 def levqor_cmd():
-    return ["java"] + os.environ.get("LEVQOR_JAVA_OPTS", "").split() + ["-jar", JAR, "serve"]
+    return ["java"] + LEVQOR_JAVA_OPTS.split() + ["-jar", JAR, "serve"]
 
 
 def start_levqor(tag, data_dir=None, database_url=None, extra=None):
@@ -696,8 +723,8 @@ def section_uptime(lvq, peer):
     peer_pids = lambda: group_pids(pp.pid)            # gunicorn master + workers
     idle_l = rss_kib(lp.pid)
     idle_p = sum(rss_kib(x) for x in peer_pids())
-    # warm-up (JIT for Levqor; same treatment for the peer)
-    wrk(f"http://127.0.0.1:{lport}/ops/uptime", WRK_CONNS[0], WRK_WARMUP, tag="wrk-warmup-levqor-uptime")
+    # warm-up (JIT for Levqor, LEVQOR_WARMUP; the peer gets WRK_WARMUP)
+    wrk(f"http://127.0.0.1:{lport}/ops/uptime", WRK_CONNS[0], LEVQOR_WARMUP, tag="wrk-warmup-levqor-uptime")
     wrk(f"http://127.0.0.1:{pport}/ops/uptime", WRK_CONNS[0], WRK_WARMUP, tag="wrk-warmup-peer-uptime")
     rows = []
     res = {"idle_rss_kib": {"levqor": idle_l, "peer": idle_p}, "runs": {}}
@@ -719,7 +746,7 @@ def section_uptime(lvq, peer):
     R.line(f"Commands: `{re.sub(r':[0-9]+/', ':<port>/', res['runs'][WRK_CONNS[0]]['levqor']['cmd'])}` "
            f"(Levqor and the peer, each on its port, 32 and 64 connections); medians of {WRK_REPEATS} "
            f"interleaved runs of {WRK_DURATION}s (req/s of each run: see results.json); "
-           f"one {WRK_WARMUP}s warm-up run each before measuring.")
+           f"one warm-up run each before measuring: {LEVQOR_WARMUP}s Levqor, {WRK_WARMUP}s peer.")
     res["load_rss_peak_kib"] = {"levqor": peak_l, "peer": peak_p}
     R.data["uptime"] = res
     R.h("Resident memory (VmRSS from /proc/<pid>/status)")
@@ -728,8 +755,8 @@ def section_uptime(lvq, peer):
             [["idle (after start)", f"{idle_l // 1024} MiB", f"{idle_p // 1024} MiB", ratio(idle_l, idle_p)],
              ["peak under /ops/uptime load", f"{peak_l // 1024} MiB", f"{peak_p // 1024} MiB",
               ratio(peak_l, peak_p)]])
-    R.line("Levqor's JVM runs with default heap settings (max heap = 1/4 of RAM); Postgres and Redis "
-           "processes are not counted on either side.")
+    R.line(f"Levqor's JVM options: {java_opts_text()}; Postgres and Redis processes are not counted on "
+           "either side.")
 
 
 def section_rq(redis):
@@ -796,7 +823,12 @@ def wait_drained(port, key, timeout=E2E_DRAIN_TIMEOUT):
     raise RuntimeError(f"queue not drained within {timeout}s: {last}")
 
 
-def section_intake(lvq, peer, key, available):
+# (pid, path) pairs of Levqor instances that have had LEVQOR_WARMUP of job load: "single" (POST
+# /api/v1/intake) or "batch" (POST /api/v1/intake/batch); the e2e section warms up what is missing.
+WARMED = set()
+
+
+def section_intake(lvq, peer, key, available, tmp, pg, redis):
     R.h("HTTP intake: POST /api/v1/intake (wrk + shared/peers/intake.lua)")
     lp, lport = lvq
     pp, pport = peer
@@ -804,71 +836,200 @@ def section_intake(lvq, peer, key, available):
     env = dict(os.environ, LEVQOR_KEY=key or "none")
     res = {"runs": {}}
     peer_pids = lambda: group_pids(pp.pid)
-    wrk(f"http://127.0.0.1:{pport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script,
-        tag="wrk-warmup-peer-intake")
+    # Levqor API-only: `serve` with WORKER_CONCURRENCY=0 on its own database (and Redis db), so no job
+    # runs in that process nor elsewhere during its runs; like for like with the peer, whose RQ workers
+    # do not run during its intake runs.
+    api = None
+    api_key = None
     if available:
-        wrk(f"http://127.0.0.1:{lport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script, env=env,
-            tag="wrk-warmup-levqor-intake")
-        wait_drained(lport, key)
-    else:
-        R.line(SKIP_INTAKE + " — Levqor side skipped; the Flask peer is measured alone.")
-    rows = []
-    for c in WRK_CONNS:
-        la, pb = [], []
-        for i in range(WRK_REPEATS):
-            if available:
-                la.append(load_run("levqor-intake", f"http://127.0.0.1:{lport}/api/v1/intake", lambda: [lp.pid],
-                                   c, script=script, env=env, rep=i))
-                wait_drained(lport, key)
-            pb.append(load_run("peer-intake", f"http://127.0.0.1:{pport}/api/v1/intake", peer_pids, c,
-                               script=script, rep=i))
-        a = agg(la) if la else None
-        b = agg(pb)
-        res["runs"][c] = {"levqor": a, "peer": b}
-        if a:
-            rows.append([c, fmt(a["rps"]), fmt(b["rps"]), ratio(a["rps"], b["rps"]),
-                         f"{fmt(a['p50'], 2)} / {fmt(a['p99'], 2)}", f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}",
-                         ratio(a["p99"], b["p99"]), f"{a['rss_peak_kib'] // 1024} / {b['rss_peak_kib'] // 1024}",
-                         f"{a['non2xx']} / {b['non2xx']}"])
+        try:
+            ap, aport, _ = start_levqor("levqor-load-apionly", **levqor_db_args(tmp, pg, "api"),
+                                        extra=dict(LEVQOR_LOAD_ENV, WORKER_CONCURRENCY="0",
+                                                   REDIS_URL=f"redis://127.0.0.1:{redis.port}/3"))
+            api = (ap, aport)
+            api_key = create_api_key_or_reuse(aport)
+        except RuntimeError as e:
+            R.line(f"Levqor API-only instance (WORKER_CONCURRENCY=0) not measured: {e}")
+            if api:
+                stop_levqor(api[0])
+            api = None
+    api_env = dict(os.environ, LEVQOR_KEY=api_key or "none")
+    variants = [("serve (API + in-process workers)", "levqor-intake", lp, lport, env, True)]
+    if api:
+        variants.append(("serve API-only (WORKER_CONCURRENCY=0)", "levqor-apionly-intake", api[0], api[1],
+                         api_env, False))
+    try:
+        wrk(f"http://127.0.0.1:{pport}/api/v1/intake", WRK_CONNS[0], WRK_WARMUP, script=script,
+            tag="wrk-warmup-peer-intake")
+        if available:
+            for label, name, p, port, e, drains in variants:
+                wrk(f"http://127.0.0.1:{port}/api/v1/intake", WRK_CONNS[0], LEVQOR_WARMUP, script=script, env=e,
+                    tag=f"wrk-warmup-{name}")
+                if drains:
+                    wait_drained(port, key)
+                WARMED.add((p.pid, "single"))
         else:
-            rows.append([c, "pending", fmt(b["rps"]), "pending", "pending",
-                         f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}", "pending",
-                         f"- / {b['rss_peak_kib'] // 1024}", f"- / {b['non2xx']}"])
-    R.table(["connections", "Levqor req/s", "peer req/s", "ratio (target ≥ 10×)", "Levqor p50 / p99 ms",
-             "peer p50 / p99 ms", "p99 ratio (target < 1)", "RSS peak MiB L / P", "non-2xx L / P"], rows)
+            R.line(SKIP_INTAKE + " — Levqor side skipped; the Flask peer is measured alone.")
+        rows = []
+        for c in WRK_CONNS:
+            runs = {label: [] for label, *_ in variants}
+            pb = []
+            for i in range(WRK_REPEATS):
+                if available:
+                    for label, name, p, port, e, drains in variants:
+                        runs[label].append(load_run(name, f"http://127.0.0.1:{port}/api/v1/intake",
+                                                    lambda p=p: [p.pid], c, script=script, env=e, rep=i))
+                        if drains:
+                            wait_drained(port, key)
+                pb.append(load_run("peer-intake", f"http://127.0.0.1:{pport}/api/v1/intake", peer_pids, c,
+                                   script=script, rep=i))
+            b = agg(pb)
+            res["runs"][c] = {"peer": b}
+            if not available:
+                rows.append([c, "Levqor (pending)", "pending", fmt(b["rps"]), "pending", "pending",
+                             f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}", "pending",
+                             f"- / {b['rss_peak_kib'] // 1024}", f"- / {b['non2xx']}"])
+                continue
+            for label, name, *_ in variants:
+                a = agg(runs[label])
+                res["runs"][c]["levqor" if name == "levqor-intake" else "levqor_api_only"] = a
+                rows.append([c, f"Levqor {label}", fmt(a["rps"]), fmt(b["rps"]), ratio(a["rps"], b["rps"]),
+                             f"{fmt(a['p50'], 2)} / {fmt(a['p99'], 2)}", f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}",
+                             ratio(a["p99"], b["p99"]), f"{a['rss_peak_kib'] // 1024} / {b['rss_peak_kib'] // 1024}",
+                             f"{a['non2xx']} / {b['non2xx']}"])
+    finally:
+        if api:
+            stop_levqor(api[0])
+    R.table(["connections", "Levqor variant", "Levqor req/s", "peer req/s", "ratio (target ≥ 10×)",
+             "Levqor p50 / p99 ms", "peer p50 / p99 ms", "p99 ratio (target < 1)", "RSS peak MiB L / P",
+             "non-2xx L / P"], rows)
     R.line(f"Command: `LEVQOR_KEY=lvq_… wrk -t{WRK_THREADS} -c<32|64> -d{WRK_DURATION}s --latency -s "
-           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; medians of {WRK_REPEATS} interleaved runs; Levqor with "
-           f"{' '.join(f'{k}={v}' for k, v in LEVQOR_LOAD_ENV.items())}; queue drained between Levqor runs.")
+           f"shared/peers/intake.lua http://127.0.0.1:<port>/api/v1/intake`; medians of {WRK_REPEATS} interleaved "
+           f"runs (Levqor serve, Levqor API-only, peer); warm-up {LEVQOR_WARMUP}s per Levqor instance, "
+           f"{WRK_WARMUP}s for the peer. Levqor with "
+           f"{' '.join(f'{k}={v}' for k, v in LEVQOR_LOAD_ENV.items())}, JVM options {java_opts_text()}. "
+           f"\"serve (API + in-process workers)\": the async instance (REDIS_URL set) runs its workers "
+           f"(default WORKER_CONCURRENCY) while it takes requests, and its queue is drained between runs. "
+           f"\"serve API-only\": a second instance with WORKER_CONCURRENCY=0 on its own database, whose jobs "
+           f"stay queued — like for like with the peer, whose RQ workers do not run during its intake runs "
+           f"(its jobs stay in RQ's queue).")
     R.data["intake"] = res
 
 
-def e2e_run(lport, key, mode_name, pid):
+def db_jobs(pg, tag):
+    """(jobs, succeeded) in the database of the Levqor instance `tag`; None with LEVQOR_DB=embedded."""
+    if LEVQOR_DB == "embedded":
+        return None
+    try:
+        out = pg.sql("select count(*), count(*) filter (where state = 'succeeded') from jobs", db=f"levqor_{tag}")
+        n, ok = out.split("|")
+        return int(n), int(ok)
+    except Exception as e:  # noqa: BLE001 - a cross-check only
+        log(f"  counting jobs in levqor_{tag} failed: {e}")
+        return None
+
+
+def batch_available(port, key):
+    """None when POST /api/v1/intake/batch works (and GET on it answers 404/405, which
+    bench/intake_batch.lua uses as its filler request); else the reason, for the results."""
+    st, js = http_req(port, "POST", "/api/v1/intake/batch", {"jobs": [INTAKE_BODY]},
+                      {"Authorization": f"Bearer {key}"})
+    log(f"  probe POST /api/v1/intake/batch → {st} {js}")
+    if st in (404, 405):
+        return f"batch endpoint not available (POST /api/v1/intake/batch answered {st}; not merged yet?)"
+    if st not in (200, 202) or not isinstance(js, dict) or not isinstance(js.get("jobs"), list):
+        return f"batch endpoint not usable: POST /api/v1/intake/batch answered {st} {json.dumps(js)[:200]}"
+    gst, _ = http_req(port, "GET", "/api/v1/intake/batch", headers={"Authorization": f"Bearer {key}"})
+    if gst not in (404, 405):
+        return (f"batch run not possible: GET /api/v1/intake/batch answered {gst}, and bench/intake_batch.lua "
+                f"needs a 404 or 405 there for its filler requests")
+    return None
+
+
+def _batch_wrk(lport, key, seconds, jobs_per_thread, tag):
+    env = dict(os.environ, LEVQOR_KEY=key, E2E_BATCH=str(E2E_BATCH), BENCH_SECONDS=str(seconds),
+               BENCH_JOBS_PER_THREAD=str(jobs_per_thread))
+    # -d only as a safety net: the script stops sending after `seconds` and waits for its answers
+    return wrk(f"http://127.0.0.1:{lport}/api/v1/intake/batch", E2E_CONNS, seconds + 30,
+               script=os.path.join(BENCH_DIR, "intake_batch.lua"), env=env, tag=tag, timeout=30)
+
+
+def levqor_job_warmup(lport, key, pid, mode_name, kinds):
+    """LEVQOR_WARMUP seconds of job load (split between the kinds not warmed yet), then a drained queue."""
+    todo = [k for k in kinds if (pid, k) not in WARMED]
+    if not todo or LEVQOR_WARMUP <= 0:
+        return
+    secs = max(1, LEVQOR_WARMUP // len(kinds))
+    for k in todo:
+        log(f"  warm-up {mode_name} {k}: {secs}s")
+        if k == "batch":
+            _batch_wrk(lport, key, secs, 0, f"wrk-warmup-e2e-{mode_name}-batch")
+        else:
+            wrk(f"http://127.0.0.1:{lport}/api/v1/intake", E2E_CONNS, secs, script=os.path.join(PEERS, "intake.lua"),
+                env=dict(os.environ, LEVQOR_KEY=key), tag=f"wrk-warmup-e2e-{mode_name}-single")
+        wait_drained(lport, key)
+        WARMED.add((pid, k))
+
+
+def e2e_run(lport, key, mode_name, pid, kind, pg, dbtag):
+    """One end-to-end run: kind "batch" (POST /api/v1/intake/batch) or "single" (POST /api/v1/intake)."""
     st, js = queue_health(lport, key)
-    log(f"  queue_health before {mode_name}: {st} {js}")
+    log(f"  queue_health before {mode_name} {kind}: {st} {js}")
     mode = js.get("mode") if js else None
     wait_drained(lport, key)
+    db0 = db_jobs(pg, dbtag)
     sampler = RssSampler(lambda: [pid])
     sampler.start()
-    t0 = time.monotonic()
-    script = os.path.join(BENCH_DIR, "intake_n.lua")
     per_thread = max(1, E2E_JOBS // WRK_THREADS)
-    r = wrk(f"http://127.0.0.1:{lport}/api/v1/intake", 64, E2E_SECONDS, script=script,
-            env=dict(os.environ, LEVQOR_KEY=key, BENCH_REQUESTS_PER_THREAD=str(per_thread)),
-            tag=f"wrk-e2e-{mode_name}")
+    t0 = time.monotonic()
+    if kind == "batch":
+        r = _batch_wrk(lport, key, E2E_SECONDS, per_thread, f"wrk-e2e-{mode_name}-batch")
+    else:
+        r = wrk(f"http://127.0.0.1:{lport}/api/v1/intake", E2E_CONNS, E2E_SECONDS,
+                script=os.path.join(BENCH_DIR, "intake_n.lua"),
+                env=dict(os.environ, LEVQOR_KEY=key, BENCH_REQUESTS_PER_THREAD=str(per_thread)),
+                tag=f"wrk-e2e-{mode_name}-single")
     t_wrk = time.monotonic()
     _, at_end = queue_health(lport, key)
     backlog = (at_end or {}).get("depth", 0) + (at_end or {}).get("running", 0)
     t1, js = wait_drained(lport, key)
     rss = sampler.finish()
-    accepted = r["requests"] - r["non2xx"]
+    db1 = db_jobs(pg, dbtag)
+    notes = []
+    if kind == "batch":
+        tot = r.get("batch") or {}
+        accepted = tot.get("created", 0)
+        requests, non2xx = tot.get("batches", 0), tot.get("non2xx", 0)
+        if non2xx:
+            seen = sorted({x for x in str(tot.get("statuses", "")).split(",") if x.isdigit()})
+            notes.append(f"{non2xx} non-2xx batch answers (statuses seen: {', '.join(seen)})")
+        if r["limit_hits"] < WRK_THREADS:
+            notes.append(f"only {r['limit_hits']} of {WRK_THREADS} wrk threads got every answer (see "
+                         f"{OUT}/wrk-e2e-{mode_name}-batch.txt): unanswered batches are not counted")
+    else:
+        accepted = r["requests"] - r["non2xx"]
+        requests, non2xx = r["requests"], r["non2xx"]
+        if non2xx:
+            notes.append(f"{non2xx} non-2xx answers")
+    db_new = db_ok = None
+    if db0 and db1:
+        db_new, db_ok = db1[0] - db0[0], db1[1] - db0[1]
+        if db_new != accepted:
+            notes.append(f"Postgres has {db_new:,} new jobs, the client counted {accepted:,}"
+                         + (" (requests still in flight when wrk stopped are not counted by the client)"
+                            if kind == "single" else ""))
     rate = accepted / (t1 - t0)
     drain = backlog / (t1 - t_wrk) if backlog and t1 > t_wrk else None
-    log(f"  e2e {mode_name} (mode reported: {mode}): {accepted} jobs accepted in {t_wrk - t0:.1f}s, all done "
-        f"after {t1 - t0:.1f}s → {rate:,.0f} jobs/s (intake {r['rps']} req/s); backlog at intake end {backlog}, "
-        f"drained at {fmt(drain)} jobs/s; after: {js}")
-    return {"mode": mode, "accepted": accepted, "seconds": t1 - t0, "drain_after_intake_s": t1 - t_wrk,
+    log(f"  e2e {mode_name} {kind} (mode reported: {mode}): {accepted} jobs accepted in {t_wrk - t0:.1f}s "
+        f"({requests} requests), all done after {t1 - t0:.1f}s → {rate:,.0f} jobs/s; Postgres +{db_new} jobs, "
+        f"+{db_ok} succeeded; backlog at intake end {backlog}, drained at {fmt(drain)} jobs/s; after: {js}"
+        + (f"; NOTE: {'; '.join(notes)}" if notes else ""))
+    return {"kind": kind, "mode": mode, "accepted": accepted, "requests": requests, "non2xx": non2xx,
+            "db_new_jobs": db_new, "db_new_succeeded": db_ok, "seconds": t1 - t0,
+            "intake_seconds": t_wrk - t0, "drain_after_intake_s": t1 - t_wrk,
             "backlog_at_intake_end": backlog, "drain_jobs_per_s": drain, "rss_peak_kib": rss,
-            "jobs_per_s": rate, "intake_rps": r["rps"], "dlq_after": js.get("dlq"), "cmd": r["cmd"]}
+            "jobs_per_s": rate, "intake_jobs_per_s": accepted / (t_wrk - t0), "dlq_after": js.get("dlq"),
+            "cmd": r["cmd"], "notes": notes}
 
 
 def _ts(js, names):
@@ -927,12 +1088,18 @@ def pickup_run(lport, key, mode_name):
 def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
     """End-to-end echo throughput and pickup latency, async (REDIS_URL) then sync (NEW_QUEUE_ENABLED=false)."""
     rq = R.data.get("rq", {}).get("simple", {}).get("process")
+    if "rq" not in SECTIONS:
+        rq_text = f"not measured: the rq section did not run (BENCH_SECTIONS={','.join(SECTIONS)})"
+    elif rq is None:
+        rq_text = "not measured: the rq section failed (see above)"
+    else:
+        rq_text = fmt(rq)
     if "e2e" in SECTIONS:
         R.h("End-to-end echo jobs (created → succeeded, durable in Postgres)")
     if not available:
         if "e2e" in SECTIONS:
             R.line(SKIP_INTAKE)
-            R.line(f"RQ SimpleWorker reference from this run: {fmt(rq)} jobs/s.")
+            R.line(f"RQ SimpleWorker reference from this run: {rq_text} jobs/s.")
         if "pickup" in SECTIONS:
             R.h("Pickup latency (committed → started), not saturated")
             R.line(SKIP_INTAKE)
@@ -951,10 +1118,15 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
         modes.append(("sync", (lp, lport), create_api_key_or_reuse(lport)))
     except RuntimeError as e:
         log(f"  sync-mode Levqor did not start: {e}")
+    batch_missing = {}
     try:
         for name, (p, port), key in modes:
             if "e2e" in SECTIONS:
-                results[name] = e2e_run(port, key, name, p.pid)
+                batch_missing[name] = batch_available(port, key)
+                kinds = (["batch"] if batch_missing[name] is None else []) + ["single"]
+                levqor_job_warmup(port, key, p.pid, name, kinds)
+                for kind in kinds:
+                    results[f"{name}-{kind}"] = e2e_run(port, key, name, p.pid, kind, pg, name)
             if "pickup" in SECTIONS:
                 pickups[name] = pickup_run(port, key, name)
     finally:
@@ -962,19 +1134,46 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
             stop_levqor(sync_proc)
     if "e2e" in SECTIONS:
         rows = []
-        for name, r in results.items():
-            rows.append([f"Levqor {name} (mode reported: {r['mode']})", f"{r['accepted']:,}",
-                         f"{r['seconds']:.1f}", fmt(r["jobs_per_s"]), fmt(r["intake_rps"]),
-                         f"{r['backlog_at_intake_end']:,} at {fmt(r['drain_jobs_per_s'])}/s",
-                         fmt(rq), ratio(r["jobs_per_s"], rq, 1), r["dlq_after"], f"{r['rss_peak_kib'] // 1024} MiB"])
-        R.table(["run", "jobs", "seconds (first submit → queue empty)", "jobs/s end-to-end",
-                 "intake req/s during run", "backlog left at intake end, drained at",
-                 "RQ SimpleWorker jobs/s", "ratio vs RQ (async target ≥ 20,000 jobs/s)", "dlq after", "Levqor JVM RSS peak"], rows)
-        R.line(f"Method: `wrk -t{WRK_THREADS} -c64 -d{E2E_SECONDS}s -s bench/intake_n.lua` submits about {E2E_JOBS:,} "
-               f"echo jobs (each wrk thread stops after its share), then GET "
-               f"/ops/queue_health is polled until depth 0 and running 0; jobs/s = accepted (2xx) jobs / "
-               f"(first submit → drained). Async: REDIS_URL set; sync: NEW_QUEUE_ENABLED=false.")
+        for name, _, _ in modes:
+            label = {"async": "async (REDIS_URL set)", "sync": "sync (NEW_QUEUE_ENABLED=false)"}[name]
+            for kind in ("batch", "single"):
+                what = (f"batch requests ({E2E_BATCH} jobs per POST /api/v1/intake/batch)" if kind == "batch"
+                        else "single-job requests (POST /api/v1/intake)")
+                r = results.get(f"{name}-{kind}")
+                if r is None:
+                    if kind == "batch" and batch_missing.get(name):
+                        rows.append([f"Levqor {label}, {what}", batch_missing[name]] + [""] * 8)
+                    continue
+                rows.append([f"Levqor {label}, {what}", f"{r['accepted']:,}",
+                             "n/a" if r["db_new_jobs"] is None else f"{r['db_new_jobs']:,} / {r['db_new_succeeded']:,}",
+                             f"{r['seconds']:.1f}", f"**{fmt(r['jobs_per_s'])}**",
+                             f"{fmt(r['intake_jobs_per_s'])} in {r['intake_seconds']:.1f}s",
+                             (f"{r['backlog_at_intake_end']:,} at {fmt(r['drain_jobs_per_s'])}/s"
+                              if r["backlog_at_intake_end"] else "0"),
+                             ratio(r["jobs_per_s"], rq, 1), r["dlq_after"], f"{r['rss_peak_kib'] // 1024} MiB"])
+        rows.append(["peer: RQ SimpleWorker, processing rate (rq section of this run, 1 burst worker)", "",
+                     "", "", rq_text, "", "", "1×" if rq else "", "", ""])
+        R.table(["run", "jobs created (2xx)", "Postgres: new jobs / succeeded", "seconds (first submit → queue empty)",
+                 "jobs/s end-to-end", "intake jobs/s (submit phase)", "backlog left at intake end, drained at",
+                 "ratio vs RQ SimpleWorker (async target ≥ 20,000 jobs/s)", "dlq after", "Levqor JVM RSS peak"], rows)
+        notes = [f"{k}: {'; '.join(r['notes'])}" for k, r in results.items() if r["notes"]]
+        if notes:
+            R.line("Notes: " + " | ".join(notes))
+        R.line(f"Method: per mode, two runs of at most {E2E_JOBS:,} echo jobs and {E2E_SECONDS}s of submitting "
+               f"each (every wrk thread stops after its share), `wrk -t{WRK_THREADS} -c{E2E_CONNS}`, then GET "
+               f"/ops/queue_health is polled until depth 0 and running 0; jobs/s = jobs created / "
+               f"(first submit → drained). Batch run: `bench/intake_batch.lua`, {E2E_BATCH} jobs per "
+               f"POST /api/v1/intake/batch; jobs created = the job ids in its 2xx answers (each thread waits "
+               f"for the answers to every batch it sent). Single-job run: `bench/intake_n.lua`, one job per "
+               f"POST /api/v1/intake; jobs created = 2xx answers. \"Postgres\" counts the rows of the "
+               f"instance's `jobs` table before and after (external Postgres only). Async: REDIS_URL set; sync: "
+               f"a freshly started instance with NEW_QUEUE_ENABLED=false. Workers run in the same JVM as the "
+               f"HTTP server (default WORKER_CONCURRENCY); JVM options {java_opts_text()}. An instance not yet "
+               f"warmed by the intake section first gets {LEVQOR_WARMUP}s of the same load (LEVQOR_WARMUP). "
+               f"RQ: `bench/rq_bench.py {RQ_JOBS} simple`, no-op jobs enqueued first, then drained by one "
+               f"SimpleWorker (no Postgres, no HTTP).")
         R.data["e2e"] = results
+        R.data["e2e_batch_unavailable"] = {k: v for k, v in batch_missing.items() if v}
     if "pickup" in SECTIONS:
         R.h("Pickup latency (committed → started), not saturated")
         R.table(["mode", "jobs", "p50 ms", "p99 ms", "max ms"],
@@ -1041,7 +1240,7 @@ def main():
             guarded("rq", section_rq, redis)
         need_load = any(s in SECTIONS for s in ("uptime", "intake", "e2e", "pickup"))
         if need_load:
-            for tag in ("async", "sync"):
+            for tag in ("async", "sync", "api"):
                 if LEVQOR_DB != "embedded":
                     pg.sql(f"create database levqor_{tag}")
             peer_p, peer_port, _ = start_peer(pg, redis, "peer-load")
@@ -1057,7 +1256,7 @@ def main():
             if not available:
                 log(SKIP_INTAKE)
             if "intake" in SECTIONS:
-                guarded("intake", section_intake, lvq, peer, key, available)
+                guarded("intake", section_intake, lvq, peer, key, available, tmp, pg, redis)
             if "e2e" in SECTIONS or "pickup" in SECTIONS:
                 guarded("e2e/pickup", section_jobs, tmp, pg, redis, available, key, lvq)
     finally:
