@@ -1,5 +1,9 @@
 package com.levqor.jobs;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -34,10 +38,10 @@ public final class JobMetrics {
                 .labelNames("workflow", "outcome").register(registry);
         runDuration = Histogram.builder().name("levqor_job_run_duration_seconds")
                 .help("Run time of one attempt in seconds, by workflow").labelNames("workflow")
-                .classicUpperBounds(DURATION_BUCKETS).register(registry);
+                .classicUpperBounds(DURATION_BUCKETS).classicOnly().register(registry);
         queueWait = Histogram.builder().name("levqor_job_queue_wait_seconds")
                 .help("Time from due (run_at) to claimed, in seconds, by workflow").labelNames("workflow")
-                .classicUpperBounds(DURATION_BUCKETS).register(registry);
+                .classicUpperBounds(DURATION_BUCKETS).classicOnly().register(registry);
         depth = Gauge.builder().name("levqor_queue_depth").help("Queued jobs that are due").register(registry);
         running = Gauge.builder().name("levqor_jobs_running").help("Jobs running (claimed)").register(registry);
         retry = Gauge.builder().name("levqor_jobs_retry_waiting").help("Failed jobs waiting for a retry")
@@ -49,28 +53,44 @@ public final class JobMetrics {
                 .help("1 when Redis answered the last check, 0 when not (or not configured)").register(registry);
         intakeBatch = Histogram.builder().name("levqor_intake_batch_size")
                 .help("Jobs written per intake commit (group commit)")
-                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000).register(registry);
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000).classicOnly().register(registry);
         claimBatch = Histogram.builder().name("levqor_claim_batch_size")
                 .help("Jobs won per claim statement")
-                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).classicOnly().register(registry);
         mode.labelValues("sync").set(1);
         mode.labelValues("async").set(0);
     }
 
+    /**
+     * The series of one workflow, looked up once (workflow names are the known workflows, so this
+     * stays small): every job touches three or four of them.
+     */
+    private record Series(CounterDataPoint enqueued, DistributionDataPoint ran, DistributionDataPoint waited,
+                          Map<String, CounterDataPoint> finished) {
+    }
+
+    private final Map<String, Series> series = new ConcurrentHashMap<>();
+
+    private Series of(String workflow) {
+        Series s = series.get(workflow);
+        return s != null ? s : series.computeIfAbsent(workflow, w -> new Series(enqueued.labelValues(w),
+                runDuration.labelValues(w), queueWait.labelValues(w), new ConcurrentHashMap<>()));
+    }
+
     public void enqueued(String workflow) {
-        enqueued.labelValues(workflow).inc();
+        of(workflow).enqueued().inc();
     }
 
     public void finished(String workflow, String outcome) {
-        finished.labelValues(workflow, outcome).inc();
+        of(workflow).finished().computeIfAbsent(outcome, o -> finished.labelValues(workflow, o)).inc();
     }
 
     public void ran(String workflow, double seconds) {
-        runDuration.labelValues(workflow).observe(seconds);
+        of(workflow).ran().observe(seconds);
     }
 
     public void waited(String workflow, double seconds) {
-        queueWait.labelValues(workflow).observe(Math.max(0, seconds));
+        of(workflow).waited().observe(Math.max(0, seconds));
     }
 
     public void intakeBatch(int size) {
