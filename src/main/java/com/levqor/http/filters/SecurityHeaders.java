@@ -3,9 +3,14 @@ package com.levqor.http.filters;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.Locale;
+import org.eclipse.jetty.ee10.servlet.ServletApiResponse;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -27,6 +32,22 @@ public final class SecurityHeaders {
             + "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
     /** How long a browser may cache a preflight answer, in seconds. */
     private static final int PREFLIGHT_MAX_AGE_SECONDS = 600;
+
+    // Built once and encoded once: every answer carries them, twice set (before and after the handler).
+    private static final HttpField HSTS_FIELD = new PreEncodedHttpField(HttpHeader.STRICT_TRANSPORT_SECURITY, HSTS);
+    private static final HttpField API_CSP_FIELD = new PreEncodedHttpField("Content-Security-Policy", API_CSP);
+    private static final HttpField HTML_CSP_FIELD = new PreEncodedHttpField("Content-Security-Policy", HTML_CSP);
+    private static final HttpField NO_STORE_FIELD = new PreEncodedHttpField(HttpHeader.CACHE_CONTROL, "no-store");
+    /** The headers that are the same on every answer, CSP and Cache-Control aside. */
+    private static final HttpField[] FIXED_FIELDS = {
+            HSTS_FIELD,
+            new PreEncodedHttpField("X-Content-Type-Options", "nosniff"),
+            new PreEncodedHttpField("X-Frame-Options", "DENY"),
+            new PreEncodedHttpField("Referrer-Policy", "no-referrer"),
+            new PreEncodedHttpField("Cross-Origin-Opener-Policy", "same-origin"),
+            new PreEncodedHttpField("Cross-Origin-Resource-Policy", "same-origin"),
+            new PreEncodedHttpField("X-Permitted-Cross-Domain-Policies", "none"),
+    };
 
     private final boolean enabled;
     private final List<String> allowedOrigins;
@@ -91,7 +112,79 @@ public final class SecurityHeaders {
 
     private static void apply(Context ctx) {
         String type = ctx.res().getContentType();
-        boolean html = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/html");
+        boolean html = type != null && type.regionMatches(true, 0, "text/html", 0, 9);
+        HttpFields.Mutable fields = jettyHeaders(ctx.res());
+        if (fields == null) {
+            applyThroughServletApi(ctx, html);
+            return;
+        }
+        HttpField csp = html ? HTML_CSP_FIELD : API_CSP_FIELD;
+        if (alreadyApplied(fields, csp, html)) {
+            return; // the after filter of an answer whose headers nobody touched since the before filter
+        }
+        // The order of the servlet-API version below, so the answer's header order stays the same.
+        fields.put(HSTS_FIELD);
+        for (int i = 1; i < 3; i++) {
+            fields.put(FIXED_FIELDS[i]);
+        }
+        fields.put(csp);
+        for (int i = 3; i < FIXED_FIELDS.length; i++) {
+            fields.put(FIXED_FIELDS[i]);
+        }
+        if (!html && fields.get(HttpHeader.CACHE_CONTROL) == null) {
+            fields.put(NO_STORE_FIELD);
+        }
+    }
+
+    /**
+     * True when every header {@link #apply} would set is there already, as the very field it puts
+     * (compared by identity: anyone who changed one put another object), in one pass over the headers.
+     */
+    private static boolean alreadyApplied(HttpFields fields, HttpField csp, boolean html) {
+        int seen = 0;
+        boolean cspSeen = false;
+        boolean cacheControlSeen = false;
+        for (HttpField f : fields) {
+            if (f == csp) {
+                cspSeen = true;
+            } else if (f.getHeader() == HttpHeader.CACHE_CONTROL) {
+                cacheControlSeen = true;
+            } else if (isFixed(f)) {
+                seen++;
+            } else if (ourName(f.getName())) {
+                return false; // a second or changed copy of one of ours: let put() settle it
+            }
+        }
+        return seen == FIXED_FIELDS.length && cspSeen && (html || cacheControlSeen);
+    }
+
+    private static boolean isFixed(HttpField f) {
+        for (HttpField fixed : FIXED_FIELDS) {
+            if (f == fixed) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean ourName(String name) {
+        if (name.equalsIgnoreCase(API_CSP_FIELD.getName())) {
+            return true;
+        }
+        for (HttpField fixed : FIXED_FIELDS) {
+            if (name.equalsIgnoreCase(fixed.getName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The Jetty headers behind the servlet response (what {@code setHeader} writes to), or null. */
+    private static HttpFields.Mutable jettyHeaders(HttpServletResponse res) {
+        return res instanceof ServletApiResponse api ? api.getResponse().getHeaders() : null;
+    }
+
+    private static void applyThroughServletApi(Context ctx, boolean html) {
         ctx.header("Strict-Transport-Security", HSTS);
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("X-Frame-Options", "DENY");
