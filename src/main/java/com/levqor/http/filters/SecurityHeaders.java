@@ -49,6 +49,11 @@ public final class SecurityHeaders {
             new PreEncodedHttpField("X-Permitted-Cross-Domain-Policies", "none"),
     };
 
+    // What one pass over an answer's headers found (see scan).
+    private static final int ALL_OURS_PRESENT = 1;
+    private static final int ANY_OURS_PRESENT = 2;
+    private static final int CACHE_CONTROL_PRESENT = 4;
+
     private final boolean enabled;
     private final List<String> allowedOrigins;
 
@@ -119,43 +124,67 @@ public final class SecurityHeaders {
             return;
         }
         HttpField csp = html ? HTML_CSP_FIELD : API_CSP_FIELD;
-        if (alreadyApplied(fields, csp, html)) {
+        int found = scan(fields, csp);
+        boolean cacheControl = (found & CACHE_CONTROL_PRESENT) != 0;
+        if ((found & ALL_OURS_PRESENT) != 0 && (html || cacheControl)) {
             return; // the after filter of an answer whose headers nobody touched since the before filter
         }
-        // The order of the servlet-API version below, so the answer's header order stays the same.
-        fields.put(HSTS_FIELD);
+        // Same order as the servlet-API version below, so the answer's header order stays the same.
+        // None of ours there yet (the before filter): appending is what put() would do, without its search.
+        boolean append = (found & ANY_OURS_PRESENT) == 0;
+        set(fields, HSTS_FIELD, append);
         for (int i = 1; i < 3; i++) {
-            fields.put(FIXED_FIELDS[i]);
+            set(fields, FIXED_FIELDS[i], append);
         }
-        fields.put(csp);
+        set(fields, csp, append);
         for (int i = 3; i < FIXED_FIELDS.length; i++) {
-            fields.put(FIXED_FIELDS[i]);
+            set(fields, FIXED_FIELDS[i], append);
         }
-        if (!html && fields.get(HttpHeader.CACHE_CONTROL) == null) {
-            fields.put(NO_STORE_FIELD);
+        if (!html && !cacheControl) {
+            set(fields, NO_STORE_FIELD, append);
+        }
+    }
+
+    private static void set(HttpFields.Mutable fields, HttpField field, boolean append) {
+        if (append) {
+            fields.add(field);
+        } else {
+            fields.put(field);
         }
     }
 
     /**
-     * True when every header {@link #apply} would set is there already, as the very field it puts
-     * (compared by identity: anyone who changed one put another object), in one pass over the headers.
+     * One pass over the headers: whether every header {@link #apply} sets is there already as the
+     * very field it puts (compared by identity: anyone who changed one put another object), whether
+     * any header of those names is there at all, and whether Cache-Control is.
      */
-    private static boolean alreadyApplied(HttpFields fields, HttpField csp, boolean html) {
-        int seen = 0;
-        boolean cspSeen = false;
-        boolean cacheControlSeen = false;
+    private static int scan(HttpFields fields, HttpField csp) {
+        int identical = 0;
+        boolean any = false;
+        boolean changed = false;
+        boolean cacheControl = false;
         for (HttpField f : fields) {
-            if (f == csp) {
-                cspSeen = true;
+            if (f == csp || isFixed(f)) {
+                identical++;
+                any = true;
             } else if (f.getHeader() == HttpHeader.CACHE_CONTROL) {
-                cacheControlSeen = true;
-            } else if (isFixed(f)) {
-                seen++;
+                cacheControl = true;
             } else if (ourName(f.getName())) {
-                return false; // a second or changed copy of one of ours: let put() settle it
+                any = true;
+                changed = true; // a changed or second copy of one of ours
             }
         }
-        return seen == FIXED_FIELDS.length && cspSeen && (html || cacheControlSeen);
+        int found = 0;
+        if (!changed && identical == FIXED_FIELDS.length + 1) {
+            found |= ALL_OURS_PRESENT;
+        }
+        if (any) {
+            found |= ANY_OURS_PRESENT;
+        }
+        if (cacheControl) {
+            found |= CACHE_CONTROL_PRESENT;
+        }
+        return found;
     }
 
     private static boolean isFixed(HttpField f) {
