@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.regex.Pattern;
 
 /**
  * A new API key as shown once to its owner: {@code lvq_} + 40 random base62 characters (about 238
@@ -15,8 +14,10 @@ public record ApiKeySecret(String key, String prefix, byte[] hash) {
     static final int RANDOM_CHARS = 40;
     static final int PREFIX_CHARS = 8;
     private static final String ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    private static final Pattern SHAPE = Pattern.compile("lvq_[0-9A-Za-z]{" + RANDOM_CHARS + "}");
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Cloned per digest: {@code MessageDigest.getInstance} looks the provider up on every call. */
+    private static final MessageDigest SHA_256_PROTOTYPE = newSha256();
+    private static final boolean SHA_256_CLONEABLE = cloneable(SHA_256_PROTOTYPE);
 
     public static ApiKeySecret generate() {
         StringBuilder sb = new StringBuilder(SCHEME.length() + RANDOM_CHARS).append(SCHEME);
@@ -29,7 +30,16 @@ public record ApiKeySecret(String key, String prefix, byte[] hash) {
 
     /** True when the text has the shape of a Levqor key (cheap check before any lookup). */
     public static boolean looksLikeKey(String text) {
-        return text != null && SHAPE.matcher(text).matches();
+        if (text == null || text.length() != SCHEME.length() + RANDOM_CHARS || !text.startsWith(SCHEME)) {
+            return false;
+        }
+        for (int i = SCHEME.length(); i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static String prefixOf(String key) {
@@ -37,10 +47,34 @@ public record ApiKeySecret(String key, String prefix, byte[] hash) {
     }
 
     public static byte[] sha256(String key) {
+        return sha256().digest(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static MessageDigest sha256() {
+        if (SHA_256_CLONEABLE) {
+            try {
+                return (MessageDigest) SHA_256_PROTOTYPE.clone();
+            } catch (CloneNotSupportedException e) {
+                // checked once at start-up; fall through to a fresh instance
+            }
+        }
+        return newSha256();
+    }
+
+    private static MessageDigest newSha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static boolean cloneable(MessageDigest md) {
+        try {
+            md.clone();
+            return true;
+        } catch (CloneNotSupportedException e) {
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package com.levqor.ops;
 
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -10,6 +11,7 @@ import io.prometheus.metrics.config.EscapingScheme;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The process's Prometheus registry and the metrics every part shares. Capabilities register their
@@ -24,6 +26,12 @@ public final class Metrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final Histogram requestDuration;
+    /**
+     * The request-duration series already looked up, by their labels: the histogram's own lookup
+     * builds a label list and a status string per request. Bounded like the series themselves
+     * (route templates, not paths).
+     */
+    private final ConcurrentHashMap<RequestLabels, DistributionDataPoint> requestSeries = new ConcurrentHashMap<>();
     private final Counter errors;
     private final Gauge dbUp;
 
@@ -55,7 +63,27 @@ public final class Metrics {
     }
 
     public void observeRequest(String method, String route, int status, double seconds) {
-        requestDuration.labelValues(method, route, Integer.toString(status)).observe(seconds);
+        RequestLabels labels = new RequestLabels(method, route, status);
+        DistributionDataPoint series = requestSeries.get(labels);
+        if (series == null) {
+            series = requestSeries.computeIfAbsent(labels,
+                    l -> requestDuration.labelValues(l.method, l.route, Integer.toString(l.status)));
+        }
+        series.observe(seconds);
+    }
+
+    /** The labels of one request-duration series. */
+    private record RequestLabels(String method, String route, int status) {
+        @Override
+        public int hashCode() {
+            return (method.hashCode() * 31 + route.hashCode()) * 31 + status;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RequestLabels l && status == l.status && route.equals(l.route)
+                    && method.equals(l.method);
+        }
     }
 
     /** Counts one error of the given type in {@code error_rate_total}. */

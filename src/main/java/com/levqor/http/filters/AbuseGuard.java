@@ -74,7 +74,9 @@ public final class AbuseGuard implements AuthFailures {
     }
 
     public void register(RoutesConfig routes) {
-        routes.before(this::rejectBlocked);
+        if (enabled) { // off, the filter would return at once: not registering it spares Javalin a task per request
+            routes.before(this::rejectBlocked);
+        }
         // Jetty refuses a body that trickles in below MIN_REQUEST_DATA_RATE (408) or is broken (400)
         // while a handler reads it: answer that status in JSON instead of a 500.
         routes.exception(BadMessageException.class, (e, ctx) -> {

@@ -49,12 +49,16 @@ public final class RateLimiting {
 
     /** Per client IP on public routes: before authentication. */
     public void registerBeforeAuthentication(RoutesConfig routes) {
-        routes.beforeMatched(this::perIp);
+        if (enabled) { // off, the filter would return at once: not registering it spares Javalin a task per request
+            routes.beforeMatched(this::perIp);
+        }
     }
 
     /** Per API key: after authentication, which names the caller and its plan. */
     public void registerAfterAuthentication(RoutesConfig routes) {
-        routes.beforeMatched(this::perKey);
+        if (enabled) {
+            routes.beforeMatched(this::perKey);
+        }
     }
 
     private void perIp(Context ctx) {

@@ -3,9 +3,14 @@ package com.levqor.http.filters;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.Locale;
+import org.eclipse.jetty.ee10.servlet.ServletApiResponse;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -27,6 +32,27 @@ public final class SecurityHeaders {
             + "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
     /** How long a browser may cache a preflight answer, in seconds. */
     private static final int PREFLIGHT_MAX_AGE_SECONDS = 600;
+
+    // Built once and encoded once: every answer carries them, twice set (before and after the handler).
+    private static final HttpField HSTS_FIELD = new PreEncodedHttpField(HttpHeader.STRICT_TRANSPORT_SECURITY, HSTS);
+    private static final HttpField API_CSP_FIELD = new PreEncodedHttpField("Content-Security-Policy", API_CSP);
+    private static final HttpField HTML_CSP_FIELD = new PreEncodedHttpField("Content-Security-Policy", HTML_CSP);
+    private static final HttpField NO_STORE_FIELD = new PreEncodedHttpField(HttpHeader.CACHE_CONTROL, "no-store");
+    /** The headers that are the same on every answer, CSP and Cache-Control aside. */
+    private static final HttpField[] FIXED_FIELDS = {
+            HSTS_FIELD,
+            new PreEncodedHttpField("X-Content-Type-Options", "nosniff"),
+            new PreEncodedHttpField("X-Frame-Options", "DENY"),
+            new PreEncodedHttpField("Referrer-Policy", "no-referrer"),
+            new PreEncodedHttpField("Cross-Origin-Opener-Policy", "same-origin"),
+            new PreEncodedHttpField("Cross-Origin-Resource-Policy", "same-origin"),
+            new PreEncodedHttpField("X-Permitted-Cross-Domain-Policies", "none"),
+    };
+
+    // What one pass over an answer's headers found (see scan).
+    private static final int ALL_OURS_PRESENT = 1;
+    private static final int ANY_OURS_PRESENT = 2;
+    private static final int CACHE_CONTROL_PRESENT = 4;
 
     private final boolean enabled;
     private final List<String> allowedOrigins;
@@ -91,7 +117,103 @@ public final class SecurityHeaders {
 
     private static void apply(Context ctx) {
         String type = ctx.res().getContentType();
-        boolean html = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/html");
+        boolean html = type != null && type.regionMatches(true, 0, "text/html", 0, 9);
+        HttpFields.Mutable fields = jettyHeaders(ctx.res());
+        if (fields == null) {
+            applyThroughServletApi(ctx, html);
+            return;
+        }
+        HttpField csp = html ? HTML_CSP_FIELD : API_CSP_FIELD;
+        int found = scan(fields, csp);
+        boolean cacheControl = (found & CACHE_CONTROL_PRESENT) != 0;
+        if ((found & ALL_OURS_PRESENT) != 0 && (html || cacheControl)) {
+            return; // the after filter of an answer whose headers nobody touched since the before filter
+        }
+        // Same order as the servlet-API version below, so the answer's header order stays the same.
+        // None of ours there yet (the before filter): appending is what put() would do, without its search.
+        boolean append = (found & ANY_OURS_PRESENT) == 0;
+        set(fields, HSTS_FIELD, append);
+        for (int i = 1; i < 3; i++) {
+            set(fields, FIXED_FIELDS[i], append);
+        }
+        set(fields, csp, append);
+        for (int i = 3; i < FIXED_FIELDS.length; i++) {
+            set(fields, FIXED_FIELDS[i], append);
+        }
+        if (!html && !cacheControl) {
+            set(fields, NO_STORE_FIELD, append);
+        }
+    }
+
+    private static void set(HttpFields.Mutable fields, HttpField field, boolean append) {
+        if (append) {
+            fields.add(field);
+        } else {
+            fields.put(field);
+        }
+    }
+
+    /**
+     * One pass over the headers: whether every header {@link #apply} sets is there already as the
+     * very field it puts (compared by identity: anyone who changed one put another object), whether
+     * any header of those names is there at all, and whether Cache-Control is.
+     */
+    private static int scan(HttpFields fields, HttpField csp) {
+        int identical = 0;
+        boolean any = false;
+        boolean changed = false;
+        boolean cacheControl = false;
+        for (HttpField f : fields) {
+            if (f == csp || isFixed(f)) {
+                identical++;
+                any = true;
+            } else if (f.getHeader() == HttpHeader.CACHE_CONTROL) {
+                cacheControl = true;
+            } else if (ourName(f.getName())) {
+                any = true;
+                changed = true; // a changed or second copy of one of ours
+            }
+        }
+        int found = 0;
+        if (!changed && identical == FIXED_FIELDS.length + 1) {
+            found |= ALL_OURS_PRESENT;
+        }
+        if (any) {
+            found |= ANY_OURS_PRESENT;
+        }
+        if (cacheControl) {
+            found |= CACHE_CONTROL_PRESENT;
+        }
+        return found;
+    }
+
+    private static boolean isFixed(HttpField f) {
+        for (HttpField fixed : FIXED_FIELDS) {
+            if (f == fixed) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean ourName(String name) {
+        if (name.equalsIgnoreCase(API_CSP_FIELD.getName())) {
+            return true;
+        }
+        for (HttpField fixed : FIXED_FIELDS) {
+            if (name.equalsIgnoreCase(fixed.getName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The Jetty headers behind the servlet response (what {@code setHeader} writes to), or null. */
+    private static HttpFields.Mutable jettyHeaders(HttpServletResponse res) {
+        return res instanceof ServletApiResponse api ? api.getResponse().getHeaders() : null;
+    }
+
+    private static void applyThroughServletApi(Context ctx, boolean html) {
         ctx.header("Strict-Transport-Security", HSTS);
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("X-Frame-Options", "DENY");
