@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * @param redisUrl            {@code REDIS_URL}: redis://[:password@]host:port[/db]; unset, the queue runs in sync mode
  * @param workerConcurrency   {@code WORKER_CONCURRENCY}: job threads of this process (default {@value #DEFAULT_WORKER_CONCURRENCY}; 0: no workers here)
- * @param workerPrefetch      {@code WORKER_PREFETCH}: jobs this process claims ahead of free threads (default {@value #DEFAULT_WORKER_PREFETCH})
+ * @param workerPrefetch      {@code WORKER_PREFETCH}: most jobs this process holds (claimed, running or waiting for a thread) while jobs
+ *                            are short (under 2 ms on average; longer ones: twice the threads) (default {@value #DEFAULT_WORKER_PREFETCH})
  * @param maxPayloadBytes     {@code MAX_PAYLOAD_BYTES}: largest job payload in bytes of JSON; above it 413 (default 200 KiB)
  * @param budgetFreeUnits     {@code BUDGET_FREE_UNITS_PER_DAY}: free plan's daily job budget in units (default {@value #DEFAULT_BUDGET_FREE})
  * @param budgetProUnits      {@code BUDGET_PRO_UNITS_PER_DAY}: pro plan's daily job budget in units (default {@value #DEFAULT_BUDGET_PRO})
@@ -54,7 +55,7 @@ public record QueueSettings(
         int callbackMaxAttempts) {
 
     public static final int DEFAULT_WORKER_CONCURRENCY = 16;
-    public static final int DEFAULT_WORKER_PREFETCH = 512;
+    public static final int DEFAULT_WORKER_PREFETCH = 2_048;
     public static final long DEFAULT_MAX_PAYLOAD_BYTES = 200L * 1024;
     public static final long DEFAULT_BUDGET_FREE = 1_000;
     public static final long DEFAULT_BUDGET_PRO = 100_000;

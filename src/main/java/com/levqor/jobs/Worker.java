@@ -33,6 +33,8 @@ public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     /** Most ids taken and claimed in one round trip. */
     static final int CLAIM_BATCH = 256;
+    /** Jobs shorter than this on average may be held up to WORKER_PREFETCH; longer ones up to twice the threads. */
+    static final long SHORT_JOB_NANOS = 2_000_000;
     private static final long TIMEOUT_CHECK_MS = 50;
 
     private final String owner;
@@ -50,6 +52,10 @@ public final class Worker implements AutoCloseable {
     private final Duration lease;
     private volatile boolean stopping;
     private volatile boolean releaseUnstarted;
+    /** Moving average of recent run times (racy updates are fine: it only sizes the prefetch). */
+    private volatile double avgRunNanos;
+    private final Object room = new Object();
+    private volatile boolean feederWaiting;
 
     Worker(String owner, JobStore store, Dispatcher dispatcher, QueueSettings settings, Clock clock, JobMetrics metrics,
            JobExecutor executor, com.levqor.ops.ErrorReporter reporter, Runnable callbackWake) {
@@ -73,6 +79,11 @@ public final class Worker implements AutoCloseable {
         this.completer = new Completer(store, metrics, reporter, dispatcher, callbackWake, r -> {
             held.remove(r.job.id());
             slots.release();
+            if (feederWaiting) {
+                synchronized (room) {
+                    room.notifyAll();
+                }
+            }
         });
     }
 
@@ -118,11 +129,16 @@ public final class Worker implements AutoCloseable {
                 if (!redis && !dispatcher.local().awaitNonEmpty(200)) {
                     continue; // hold no slots while the in-process queue is empty (async mode feeds from Redis)
                 }
+                int free = holdLimit() - held.size();
+                if (free <= 0) {
+                    waitForRoom();
+                    continue;
+                }
                 if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
                 n = 1;
-                int more = Math.min(slots.availablePermits(), CLAIM_BATCH - 1);
+                int more = Math.min(Math.min(slots.availablePermits(), CLAIM_BATCH - 1), free - 1);
                 if (more > 0 && slots.tryAcquire(more)) {
                     n += more;
                 }
@@ -188,7 +204,36 @@ public final class Worker implements AutoCloseable {
             metrics.waited(job.workflow(), Duration.between(job.runAt(), job.startedAt()).toNanos() / 1e9);
             RunningJob r = new RunningJob(job, source);
             held.put(job.id(), r);
-            pool.execute(() -> completer.submit(r, executor.run(r, releaseUnstarted)));
+            pool.execute(() -> {
+                long t0 = System.nanoTime();
+                JobStore.Outcome outcome = executor.run(r, releaseUnstarted);
+                avgRunNanos += ((System.nanoTime() - t0) - avgRunNanos) / 64;
+                completer.submit(r, outcome);
+            });
+        }
+    }
+
+    /**
+     * How many jobs this process may hold (claimed, running or waiting for a thread): up to
+     * WORKER_PREFETCH while jobs are short, so claims and completions go in large batches; twice the
+     * threads once they take longer, so one process does not hoard work other processes could start.
+     */
+    private int holdLimit() {
+        int threads = pool.getCorePoolSize();
+        int ceiling = Math.max(threads, settings.workerPrefetch());
+        return avgRunNanos < SHORT_JOB_NANOS ? ceiling : Math.min(ceiling, 2 * threads);
+    }
+
+    private void waitForRoom() throws InterruptedException {
+        feederWaiting = true;
+        try {
+            synchronized (room) {
+                if (holdLimit() - held.size() <= 0) {
+                    room.wait(50);
+                }
+            }
+        } finally {
+            feederWaiting = false;
         }
     }
 
