@@ -53,7 +53,7 @@ public final class Worker implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean releaseUnstarted;
     /** Moving average of recent run times (racy updates are fine: it only sizes the prefetch). */
-    private volatile double avgRunNanos;
+    private volatile double avgRunNanos = SHORT_JOB_NANOS; // unknown at first: assume long jobs
     private final Object room = new Object();
     private volatile boolean feederWaiting;
 

@@ -63,6 +63,35 @@ class ExecutionTest {
     }
 
     @Test
+    void aProcessHoldsAtMostTwiceItsThreadsOfLongerJobs() {
+        try (TestServer server = TestServer.start(Map.of("WORKER_CONCURRENCY", "2", "WORKER_PREFETCH", "50"))) {
+            String key = server.createAccount("hoard@example.com", "pro").get("api_key").asText();
+            List<String> ids = new java.util.ArrayList<>();
+            StringBuilder batch = new StringBuilder("{\"jobs\":[");
+            for (int i = 0; i < 16; i++) {
+                batch.append(i == 0 ? "" : ",").append("{\"workflow\":\"delay\",\"payload\":{\"ms\":150}}");
+            }
+            Response r = server.post("/api/v1/intake/batch", batch.append("]}").toString(), bearer(key));
+            assertThat(r.status()).isEqualTo(202);
+            r.json().get("jobs").forEach(j -> ids.add(j.get("job_id").asText()));
+            int most = 0;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                JsonNode running = server.get("/api/v1/jobs?status=running&limit=200", bearer(key)).json().get("jobs");
+                most = Math.max(most, running.size());
+                JsonNode done = server.get("/api/v1/jobs?status=succeeded&limit=200", bearer(key)).json().get("jobs");
+                if (done.size() == ids.size()) {
+                    break;
+                }
+                Await.sleep(20);
+            }
+            assertThat(server.get("/api/v1/jobs?status=succeeded&limit=200", bearer(key)).json().get("jobs"))
+                    .hasSize(ids.size());
+            assertThat(most).as("jobs claimed at once by a process with 2 threads").isBetween(2, 4);
+        }
+    }
+
+    @Test
     void intakeOverThePlansDailyBudgetAnswers402() {
         try (TestServer server = TestServer.start(Map.of("BUDGET_FREE_UNITS_PER_DAY", "3",
                 "BUDGET_PRO_UNITS_PER_DAY", "20"))) {
