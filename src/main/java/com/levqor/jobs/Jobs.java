@@ -42,7 +42,7 @@ public final class Jobs implements AutoCloseable {
     private final CallbackSender callbacks;
     /** How long queue counts are shared at least and at most (see {@link #counts()}). */
     static final long COUNTS_MIN_AGE_NANOS = 250_000_000L;
-    static final long COUNTS_MAX_AGE_NANOS = 10_000_000_000L;
+    static final long COUNTS_MAX_AGE_NANOS = 5_000_000_000L;
     private final Object countsLock = new Object();
     private volatile CountsAt counts;
     private final Clock clock;
@@ -154,7 +154,7 @@ public final class Jobs implements AutoCloseable {
     /**
      * The queue's counts, shared by every caller for a while: probes polling queue health in a tight
      * loop (and the sweeper's gauges) read one count instead of piling up on a busy database. A count
-     * reads every waiting job, so the while grows with what the count costs: 20 times its duration,
+     * reads every waiting job, so the while grows with what the count costs: 10 times its duration,
      * at least {@link #COUNTS_MIN_AGE_NANOS} and at most {@link #COUNTS_MAX_AGE_NANOS} (a backlog of
      * 200,000 jobs took 0.46 s to count; counting it every second took a third of a database core).
      */
@@ -171,7 +171,7 @@ public final class Jobs implements AutoCloseable {
             long t0 = System.nanoTime();
             JobStore.Counts fresh = store.counts(clock.instant());
             long t1 = System.nanoTime();
-            counts = new CountsAt(fresh, t1, Math.min(COUNTS_MAX_AGE_NANOS, Math.max(COUNTS_MIN_AGE_NANOS, 20 * (t1 - t0))));
+            counts = new CountsAt(fresh, t1, Math.min(COUNTS_MAX_AGE_NANOS, Math.max(COUNTS_MIN_AGE_NANOS, 10 * (t1 - t0))));
             return fresh;
         }
     }
