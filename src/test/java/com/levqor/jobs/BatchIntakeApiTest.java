@@ -41,10 +41,7 @@ class BatchIntakeApiTest {
     }
 
     static Response batch(String key, String body, String... headers) {
-        String[] all = new String[headers.length + 2];
-        System.arraycopy(bearer(key), 0, all, 0, 2);
-        System.arraycopy(headers, 0, all, 2, headers.length);
-        return server.post("/api/v1/intake/batch", body, all);
+        return server.post("/api/v1/intake/batch", body, bearer(key, headers));
     }
 
     static String jobs(List<String> items) {

@@ -42,10 +42,7 @@ class JobsApiTest {
     }
 
     static Response submit(String k, String body, String... headers) {
-        String[] all = new String[headers.length + 2];
-        System.arraycopy(bearer(k), 0, all, 0, 2);
-        System.arraycopy(headers, 0, all, 2, headers.length);
-        return server.post("/api/v1/intake", body, all);
+        return server.post("/api/v1/intake", body, bearer(k, headers));
     }
 
     static String submitted(String k, String body) {

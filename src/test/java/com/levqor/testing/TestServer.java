@@ -145,6 +145,15 @@ public final class TestServer implements AutoCloseable {
         return new String[] {"Authorization", "Bearer " + key};
     }
 
+    /** The bearer header of {@code key} followed by more header names and values. */
+    public static String[] bearer(String key, String... more) {
+        String[] all = new String[more.length + 2];
+        all[0] = "Authorization";
+        all[1] = "Bearer " + key;
+        System.arraycopy(more, 0, all, 2, more.length);
+        return all;
+    }
+
     /** Creates an account through the admin API; returns the answer (account_id, api_key…). */
     public JsonNode createAccount(String email, String plan) {
         Response r = post("/ops/accounts", "{\"email\":\"" + email + "\",\"plan\":\"" + plan + "\"}", admin());
