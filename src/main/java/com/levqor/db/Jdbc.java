@@ -16,6 +16,11 @@ public final class Jdbc {
         T run(Connection c) throws SQLException;
     }
 
+    /** jOOQ on a connection already taken (inside {@link #transaction}), with the settings of {@code db}. */
+    public static DSLContext dsl(DSLContext db, Connection c) {
+        return org.jooq.impl.DSL.using(c, db.dialect(), db.settings());
+    }
+
     /** Runs the work on one pooled connection, each statement committing by itself. */
     public static <T> T withConnection(DSLContext dsl, Work<T> work) {
         ConnectionProvider provider = dsl.configuration().connectionProvider();

@@ -263,11 +263,16 @@ public final class Intake implements AutoCloseable {
         }
     }
 
-    /** One job of the batch: its request and place in it. */
-    private record Entry(int request, int index, NewJob job) {
+    /** One job of the batch and the request it came with. */
+    private record Entry(int request, NewJob job) {
         String key() {
-            return job.idempotencyKey() == null ? null : job.accountId() + "/" + job.idempotencyKey();
+            return job.idempotencyKey() == null ? null : idempotencyKey(job.accountId(), job.idempotencyKey());
         }
+    }
+
+    /** An idempotency key is unique per account. */
+    private static String idempotencyKey(UUID account, String key) {
+        return account + "/" + key;
     }
 
     /**
@@ -285,7 +290,7 @@ public final class Intake implements AutoCloseable {
         for (int r = 0; r < batch.size(); r++) {
             List<NewJob> jobs = batch.get(r).jobs();
             for (int i = 0; i < jobs.size(); i++) {
-                entries.add(new Entry(r, i, jobs.get(i)));
+                entries.add(new Entry(r, jobs.get(i)));
             }
         }
         int n = entries.size();
@@ -318,7 +323,6 @@ public final class Intake implements AutoCloseable {
             // 2. Budgets. Fast path: charged after the insert, one conditional upsert per account, when the whole
             //    batch fits; otherwise lock the account's row and decide request by request, in arrival order.
             boolean[] refused = new boolean[batch.size()];
-            Map<UUID, Long> slowCharge = new HashMap<>();
             if (!lockFirst) {
                 for (Map.Entry<UUID, Long> w : wanted.entrySet()) {
                     if (w.getValue() > settings.budgetFor(planOf(batch, w.getKey()))) {
@@ -326,8 +330,9 @@ public final class Intake implements AutoCloseable {
                     }
                 }
             } else {
-                DSLContext x = DSL.using(c, db.dialect(), db.settings());
+                DSLContext x = Jdbc.dsl(db, c);
                 Map<UUID, Long> remaining = new HashMap<>();
+                Map<UUID, Long> slowCharge = new HashMap<>();
                 for (UUID account : wanted.keySet()) {
                     x.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
                             .values(account, today, 0L).onConflictDoNothing().execute();
@@ -398,7 +403,7 @@ public final class Intake implements AutoCloseable {
                     }
                 }
             } else if (!refund.isEmpty()) {
-                DSLContext x = DSL.using(c, db.dialect(), db.settings());
+                DSLContext x = Jdbc.dsl(db, c);
                 for (Map.Entry<UUID, Long> ch : refund.entrySet()) {
                     x.update(USAGE_DAILY).set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.minus(ch.getValue()))
                             .where(USAGE_DAILY.ACCOUNT_ID.eq(ch.getKey())).and(USAGE_DAILY.DAY.eq(today)).execute();
@@ -447,7 +452,7 @@ public final class Intake implements AutoCloseable {
         }
         try (FixedSql.Bound s = sql.existing.prepare(c)) {
             s.set("k_account", accounts.toArray(UUID[]::new)).set("k_key", keys.toArray(String[]::new))
-                    .fetch(rs -> found.put(rs.getObject(2, UUID.class) + "/" + rs.getString(3),
+                    .fetch(rs -> found.put(idempotencyKey(rs.getObject(2, UUID.class), rs.getString(3)),
                             new IntakeResult.Existing(rs.getObject(1, UUID.class), rs.getString(4))));
         }
         return found;

@@ -233,7 +233,7 @@ public final class JobStore {
                 }
             }
             if (!others.isEmpty()) {
-                DSLContext t = DSL.using(c, db.dialect(), db.settings());
+                DSLContext t = Jdbc.dsl(db, c);
                 List<Query> queries = new ArrayList<>(others.size());
                 for (int i : others) {
                     queries.add(completion(t, outcomes.get(i)));

@@ -160,13 +160,13 @@ public final class Jobs implements AutoCloseable {
      */
     private JobStore.Counts counts() {
         CountsAt c = counts;
-        if (c != null && System.nanoTime() - c.atNanos() < c.maxAgeNanos()) {
+        if (c != null && c.fresh()) {
             return c.counts();
         }
         synchronized (countsLock) {
             c = counts;
-            if (c != null && System.nanoTime() - c.atNanos() < c.maxAgeNanos()) {
-                return c.counts();
+            if (c != null && c.fresh()) {
+                return c.counts(); // counted by another caller while this one waited
             }
             long t0 = System.nanoTime();
             JobStore.Counts fresh = store.counts(clock.instant());
@@ -177,6 +177,9 @@ public final class Jobs implements AutoCloseable {
     }
 
     private record CountsAt(JobStore.Counts counts, long atNanos, long maxAgeNanos) {
+        boolean fresh() {
+            return System.nanoTime() - atNanos < maxAgeNanos;
+        }
     }
 
     public JobStore store() {

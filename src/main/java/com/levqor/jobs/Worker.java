@@ -54,8 +54,6 @@ public final class Worker implements AutoCloseable {
     private volatile boolean releaseUnstarted;
     /** Moving average of recent run times (racy updates are fine: it only sizes the prefetch). */
     private volatile double avgRunNanos = SHORT_JOB_NANOS; // unknown at first: assume long jobs
-    private final Object room = new Object();
-    private volatile boolean feederWaiting;
 
     Worker(String owner, JobStore store, Dispatcher dispatcher, QueueSettings settings, Clock clock, JobMetrics metrics,
            JobExecutor executor, com.levqor.ops.ErrorReporter reporter, Runnable callbackWake) {
@@ -68,7 +66,7 @@ public final class Worker implements AutoCloseable {
         this.executor = executor;
         this.lease = Duration.ofSeconds(settings.leaseSeconds());
         int threadsWanted = Math.max(1, settings.workerConcurrency());
-        this.slots = new Semaphore(Math.max(threadsWanted, settings.workerPrefetch()));
+        this.slots = new Semaphore(Math.max(threadsWanted, settings.workerPrefetch())); // the hold ceiling
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threadsWanted, threadsWanted, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -79,11 +77,6 @@ public final class Worker implements AutoCloseable {
         this.completer = new Completer(store, metrics, reporter, dispatcher, callbackWake, r -> {
             held.remove(r.job.id());
             slots.release();
-            if (feederWaiting) {
-                synchronized (room) {
-                    room.notifyAll();
-                }
-            }
         });
     }
 
@@ -131,7 +124,12 @@ public final class Worker implements AutoCloseable {
                 }
                 int free = holdLimit() - held.size();
                 if (free <= 0) {
-                    waitForRoom();
+                    // A slot is released as each outcome is recorded: wait until enough of them are free that
+                    // this process holds fewer than its limit, without taking them.
+                    int need = Math.max(1, ceiling() - holdLimit() + 1);
+                    if (slots.tryAcquire(need, 50, TimeUnit.MILLISECONDS)) {
+                        slots.release(need);
+                    }
                     continue;
                 }
                 if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
@@ -219,22 +217,12 @@ public final class Worker implements AutoCloseable {
      * threads once they take longer, so one process does not hoard work other processes could start.
      */
     private int holdLimit() {
-        int threads = pool.getCorePoolSize();
-        int ceiling = Math.max(threads, settings.workerPrefetch());
-        return avgRunNanos < SHORT_JOB_NANOS ? ceiling : Math.min(ceiling, 2 * threads);
+        return avgRunNanos < SHORT_JOB_NANOS ? ceiling() : Math.min(ceiling(), 2 * pool.getCorePoolSize());
     }
 
-    private void waitForRoom() throws InterruptedException {
-        feederWaiting = true;
-        try {
-            synchronized (room) {
-                if (holdLimit() - held.size() <= 0) {
-                    room.wait(50);
-                }
-            }
-        } finally {
-            feederWaiting = false;
-        }
+    /** The most this process ever holds: the size of {@link #slots}. */
+    private int ceiling() {
+        return Math.max(pool.getCorePoolSize(), settings.workerPrefetch());
     }
 
     private void keepLeases() {
