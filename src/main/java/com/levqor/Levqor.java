@@ -7,10 +7,13 @@ import com.levqor.config.Settings;
 import com.levqor.db.Database;
 import com.levqor.db.PoolMetrics;
 import com.levqor.http.Api;
+import com.levqor.http.DirectRoute;
 import com.levqor.http.HttpServer;
 import com.levqor.http.Json;
 import com.levqor.http.JsonBody;
+import com.levqor.http.RequestObserver;
 import com.levqor.http.filters.Authentication;
+import com.levqor.jobs.IntakeRoute;
 import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.Jobs;
 import com.levqor.jobs.QueueOpsHandlers;
@@ -43,6 +46,7 @@ public final class Levqor implements AutoCloseable {
     private final Jobs jobs;
     private final EdgeGuards edge;
     private final HttpServer http;
+    private final List<DirectRoute> directRoutes;
 
     private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
         long start = System.nanoTime();
@@ -66,13 +70,17 @@ public final class Levqor implements AutoCloseable {
             try {
                 edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, authentication, accounts, health,
                         mapper, startedJobs::queueHealth);
+                JobHandlers jobHandlers = new JobHandlers(startedJobs, json, mapper);
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
-                        new JobHandlers(startedJobs, json, mapper), new QueueOpsHandlers(startedJobs, json),
+                        jobHandlers, new QueueOpsHandlers(startedJobs, json),
                         edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks());
                 List<Consumer<RoutesConfig>> filters = new ArrayList<>(edgeGuards.beforeAuthentication());
                 filters.addAll(extraFilters);
+                DirectRoute.Shared direct = new DirectRoute.Shared(settings.http().maxBodyBytes(), authentication,
+                        json, mapper, edgeGuards, new RequestObserver(metrics, reporter), reporter);
+                this.directRoutes = List.of(new IntakeRoute(startedJobs, jobHandlers, direct));
                 this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, filters,
-                        edgeGuards.afterAuthentication(), edgeGuards.jetty(), api);
+                        edgeGuards.afterAuthentication(), edgeGuards.jetty(), directRoutes, api);
                 http.start();
             } catch (RuntimeException e) {
                 startedJobs.close();
@@ -124,6 +132,11 @@ public final class Levqor implements AutoCloseable {
 
     public Jobs jobs() {
         return jobs;
+    }
+
+    /** The hot routes served in front of Javalin. */
+    public List<DirectRoute> directRoutes() {
+        return directRoutes;
     }
 
     /** Stops in reverse order: HTTP (draining in-flight requests), jobs, then the pool and embedded Postgres. */

@@ -69,17 +69,23 @@ public final class ErrorMapping {
     }
 
     private void unhandled(Context ctx, Throwable e) {
-        String requestId = RequestIds.of(ctx);
+        ApiException answer = reportUnhandled(reporter, RequestIds.of(ctx), ctx.method().name(), Routes.template(ctx), e);
+        ctx.attribute(REPORTED, Boolean.TRUE);
+        write(ctx, answer.status(), answer.code(), answer.getMessage(), Map.of(), Map.of());
+    }
+
+    /** Reports an unhandled exception (errors.jsonl, Sentry) and returns the 500 to answer with. */
+    public static ApiException reportUnhandled(ErrorReporter reporter, String requestId, String method, String route,
+                                               Throwable e) {
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("request_id", requestId);
-        context.put("method", ctx.method().name());
-        context.put("route", Routes.template(ctx));
+        context.put("method", method);
+        context.put("route", route);
         context.put("status", 500);
-        reporter.report("unhandled_exception", "Unhandled " + e.getClass().getSimpleName() + " on "
-                + ctx.method().name() + " " + Routes.template(ctx) + ": " + e.getMessage(), e, context);
-        ctx.attribute(REPORTED, Boolean.TRUE);
-        write(ctx, 500, "internal_error", "An unexpected error occurred. Quote request id " + requestId
-                + " when reporting it.", Map.of(), Map.of());
+        reporter.report("unhandled_exception", "Unhandled " + e.getClass().getSimpleName() + " on " + method + " "
+                + route + ": " + e.getMessage(), e, context);
+        return new ApiException(500, "internal_error", "An unexpected error occurred. Quote request id " + requestId
+                + " when reporting it.");
     }
 
     /** True when this request's failure has already been reported (no second errors.jsonl line). */
@@ -135,16 +141,22 @@ public final class ErrorMapping {
         }
     }
 
-    /** Writes the JSON error body; the single writer of error answers. */
-    public static void write(Context ctx, int status, String code, String message, Map<String, String> details,
-                             Map<String, String> headers) {
+    /** The JSON error body: {@code {"error","message","request_id"[,"details"]}}. */
+    public static Map<String, Object> body(String code, String message, String requestId, Map<String, String> details) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", code);
         body.put("message", message);
-        body.put("request_id", RequestIds.of(ctx));
+        body.put("request_id", requestId);
         if (!details.isEmpty()) {
             body.put("details", details);
         }
+        return body;
+    }
+
+    /** Writes the JSON error body; the single writer of error answers (the direct routes use {@link #body}). */
+    public static void write(Context ctx, int status, String code, String message, Map<String, String> details,
+                             Map<String, String> headers) {
+        Map<String, Object> body = body(code, message, RequestIds.of(ctx), details);
         headers.forEach(ctx::header);
         if (status == 413) {
             drainRefusedBody(ctx);

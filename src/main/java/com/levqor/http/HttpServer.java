@@ -4,17 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.config.HttpSettings;
 import com.levqor.http.filters.Authentication;
 import com.levqor.ops.ErrorReporter;
-import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -26,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpServer {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
-    private static final Logger access = LoggerFactory.getLogger(LogSetup.ACCESS_LOGGER);
 
     private final Javalin app;
     private final HttpSettings settings;
@@ -37,22 +34,25 @@ public final class HttpServer {
      */
     public HttpServer(HttpSettings settings, ObjectMapper mapper, Metrics metrics, ErrorReporter reporter,
                       Authentication authentication, List<Consumer<RoutesConfig>> filters, Api api) {
-        this(settings, mapper, metrics, reporter, authentication, filters, List.of(), cfg -> { }, api);
+        this(settings, mapper, metrics, reporter, authentication, filters, List.of(), cfg -> { }, List.of(), api);
     }
 
     /**
      * @param afterAuthentication filters that need the authenticated caller (per-key rate limits),
      *                            registered right after authentication
      * @param customize           further server configuration (Jetty's minimum data rate…)
+     * @param direct              hot routes served in front of Javalin ({@link DirectRoute}); each also
+     *                            stays registered in {@code api}, which serves what they pass on
      */
     public HttpServer(HttpSettings settings, ObjectMapper mapper, Metrics metrics, ErrorReporter reporter,
                       Authentication authentication, List<Consumer<RoutesConfig>> filters,
-                      List<Consumer<RoutesConfig>> afterAuthentication, Consumer<JavalinConfig> customize, Api api) {
+                      List<Consumer<RoutesConfig>> afterAuthentication, Consumer<JavalinConfig> customize,
+                      List<DirectRoute> direct, Api api) {
         this.settings = settings;
         ErrorMapping errors = new ErrorMapping(reporter, settings.maxBodyBytes());
         this.app = Javalin.create(cfg -> {
             configure(cfg, settings, mapper, metrics, reporter, errors, authentication, filters, afterAuthentication,
-                    api);
+                    direct, api);
             customize.accept(cfg);
         });
     }
@@ -60,7 +60,7 @@ public final class HttpServer {
     private static void configure(JavalinConfig cfg, HttpSettings settings, ObjectMapper mapper, Metrics metrics,
                                   ErrorReporter reporter, ErrorMapping errors, Authentication authentication,
                                   List<Consumer<RoutesConfig>> filters, List<Consumer<RoutesConfig>> afterAuthentication,
-                                  Api api) {
+                                  List<DirectRoute> direct, Api api) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.jsonMapper(new JavalinJackson(mapper, false));
@@ -79,12 +79,21 @@ public final class HttpServer {
         });
         cfg.jetty.modifyServer(server -> {
             // Graceful stop: close the connectors, let in-flight requests finish within the grace period.
-            server.setHandler(new GracefulHandler());
+            // Javalin puts its servlet context inside the innermost wrapper: after the direct routes.
+            GracefulHandler graceful = new GracefulHandler();
+            Handler.Wrapper innermost = graceful;
+            for (DirectRoute route : direct) {
+                innermost.setHandler(route);
+                innermost = route;
+            }
+            server.setHandler(graceful);
             server.setStopTimeout(settings.shutdownGraceMillis());
             server.setErrorHandler(new JsonJettyErrorHandler());
         });
         cfg.router.javaLangErrorHandler((res, error) -> log.error("Fatal error while serving a request", error));
-        cfg.requestLogger.http((ctx, ms) -> observe(ctx, ms, metrics, reporter));
+        RequestObserver observer = new RequestObserver(metrics, reporter);
+        cfg.requestLogger.http((ctx, ms) -> observer.observe(ctx.method().name(), ctx.path(), Routes.template(ctx),
+                ctx.statusCode(), ms, RequestIds.of(ctx), ErrorMapping.alreadyReported(ctx)));
 
         RoutesConfig routes = cfg.routes;
         errors.register(routes);
@@ -104,23 +113,6 @@ public final class HttpServer {
         if (declared > max) {
             throw ApiException.tooLarge("The request body of " + declared + " bytes is larger than the limit of "
                     + max + " bytes (MAX_BODY_BYTES).");
-        }
-    }
-
-    private static void observe(Context ctx, float ms, Metrics metrics, ErrorReporter reporter) {
-        String route = Routes.template(ctx);
-        int status = ctx.statusCode();
-        metrics.observeRequest(ctx.method().name(), route, status, ms / 1000.0);
-        if (status >= 500 && !ErrorMapping.alreadyReported(ctx)) {
-            Map<String, Object> context = new LinkedHashMap<>();
-            context.put("request_id", RequestIds.of(ctx));
-            context.put("method", ctx.method().name());
-            context.put("route", route);
-            context.put("status", status);
-            reporter.report("http_5xx", ctx.method().name() + " " + route + " answered " + status, null, context);
-        }
-        if (access.isInfoEnabled()) {
-            access.info(accessLine(ctx.method().name(), ctx.path(), status, ms, RequestIds.of(ctx)));
         }
     }
 

@@ -33,14 +33,17 @@ public final class JsonBody {
 
     /** The body as a JSON object; an empty body is an empty object when {@code emptyAllowed}. */
     public ObjectNode object(Context ctx, boolean emptyAllowed) {
-        byte[] bytes = ctx.bodyAsBytes();
+        return parse(ctx.bodyAsBytes(), ctx.contentType(), emptyAllowed);
+    }
+
+    /** {@link #object(Context, boolean)} for a body already read, with its declared Content-Type (or null). */
+    public ObjectNode parse(byte[] bytes, String type, boolean emptyAllowed) {
         if (bytes.length == 0) {
             if (emptyAllowed) {
                 return mapper.createObjectNode();
             }
             throw ApiException.badRequest("empty_body", "The request body is empty; send a JSON object.");
         }
-        String type = ctx.contentType();
         if (type != null && !acceptedType(type.toLowerCase(Locale.ROOT))) {
             throw ApiException.unsupportedMediaType(
                     "Content-Type '" + type + "' is not supported; send application/json.");

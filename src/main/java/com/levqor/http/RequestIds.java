@@ -28,11 +28,15 @@ public final class RequestIds {
         if (existing != null) {
             return existing;
         }
-        String incoming = ctx.header(HEADER);
-        String id = incoming != null && SANE.matcher(incoming).matches() ? incoming : randomUuid().toString();
+        String id = choose(ctx.header(HEADER));
         ctx.attribute(ATTRIBUTE, id);
         ctx.header(HEADER, id);
         return id;
+    }
+
+    /** The caller's {@code X-Request-Id} when it is sane (1–128 of {@code A-Za-z0-9._:-}), else a new one. */
+    public static String choose(String incoming) {
+        return incoming != null && SANE.matcher(incoming).matches() ? incoming : randomUuid().toString();
     }
 
     /** A random (version 4) UUID, as {@link UUID#randomUUID()} makes them, from this thread's generator. */

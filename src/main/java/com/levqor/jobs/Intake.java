@@ -23,7 +23,13 @@ import java.util.UUID;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.exception.DataAccessException;
@@ -33,14 +39,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Durable intake with group commit: concurrent requests are gathered while the previous batch
- * commits and written together (one multi-row insert, one budget update per account, one commit).
- * A request carries one job or, from the batch endpoint, up to {@link #MAX_REQUEST_JOBS} jobs that
- * are written in the same transaction and charged all or nothing. Each request is answered only when
- * its batch has committed; then the due jobs are dispatched. There is no writer thread: a waiting
- * request thread becomes the leader, writes whatever has gathered, and answers its followers (at
- * most {@link #LEADERS} batches commit at once), so a CPU-starved machine cannot stall intake behind
- * one thread. The hot statements are rendered once ({@link FixedSql}).
+ * Durable intake with group commit: requests are gathered while the previous batch commits and
+ * written together (one multi-row insert, one budget update per account, one commit). A request
+ * carries one job or, from the batch endpoint, up to {@link #MAX_REQUEST_JOBS} jobs that are
+ * written in the same transaction and charged all or nothing. A request is answered only when its
+ * batch has committed; then the due jobs are dispatched. {@link #WRITERS} writer threads take
+ * turns: while one commits, the next batch gathers for the other. {@link #submit} does not block,
+ * so the HTTP fast path ({@code IntakeRoute}) gives its thread back at once and is answered by
+ * the writer; {@link #submitAllAndWait} blocks for the other callers. The hot statements are
+ * rendered once ({@link FixedSql}).
  */
 public final class Intake implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
@@ -48,14 +55,14 @@ public final class Intake implements AutoCloseable {
     public static final int MAX_BATCH = 1_000;
     /** Jobs one request may carry (the batch endpoint's limit). */
     public static final int MAX_REQUEST_JOBS = 1_000;
-    /** Batches committing at the same time. */
-    public static final int LEADERS = 2;
+    /** Batches committing at the same time: one writer thread each. */
+    public static final int WRITERS = 2;
+    /** A request not answered within this long is failed (503): the database is hanging. */
+    public static final long ANSWER_TIMEOUT_MILLIS = 30_000;
     private static final int QUEUE_CAPACITY = 16_384;
-    /** How long a follower waits for its answer before it checks whether it should lead (a safety net). */
-    private static final long FOLLOWER_POLL_MICROS = 5_000;
 
     /** One request: its jobs, answered together. */
-    private record Pending(List<NewJob> jobs, CompletableFuture<List<IntakeResult>> answer) {
+    private record Pending(List<NewJob> jobs, CompletableFuture<List<IntakeResult>> answer, long queuedAtNanos) {
     }
 
     private final DSLContext db;
@@ -65,16 +72,40 @@ public final class Intake implements AutoCloseable {
     private final JobMetrics metrics;
     private final Statements sql;
     private final BlockingDeque<Pending> queue = new LinkedBlockingDeque<>(QUEUE_CAPACITY);
-    private final java.util.concurrent.Semaphore leaders = new java.util.concurrent.Semaphore(LEADERS);
+    /** The batch each writer is committing (null when idle) and since when, for the watchdog. */
+    private final AtomicReferenceArray<List<Pending>> writing = new AtomicReferenceArray<>(WRITERS);
+    private final AtomicLongArray writingSince = new AtomicLongArray(WRITERS);
+    private final Thread[] writers = new Thread[WRITERS];
+    private final ScheduledExecutorService watchdog;
+    private final long answerTimeoutNanos;
     private volatile boolean stopped;
 
     public Intake(DSLContext db, Clock clock, QueueSettings settings, Dispatcher dispatcher, JobMetrics metrics) {
+        this(db, clock, settings, dispatcher, metrics, ANSWER_TIMEOUT_MILLIS);
+    }
+
+    Intake(DSLContext db, Clock clock, QueueSettings settings, Dispatcher dispatcher, JobMetrics metrics,
+           long answerTimeoutMillis) {
         this.db = db;
         this.clock = clock;
         this.settings = settings;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
         this.sql = new Statements(db);
+        this.answerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(answerTimeoutMillis);
+        for (int i = 0; i < WRITERS; i++) {
+            int slot = i;
+            writers[i] = new Thread(() -> writeLoop(slot), "levqor-intake-" + (i + 1));
+            writers[i].setDaemon(true);
+            writers[i].start();
+        }
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "levqor-intake-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(10, Math.min(1_000, answerTimeoutMillis / 4));
+        watchdog.scheduleWithFixedDelay(this::failOverdue, every, every, TimeUnit.MILLISECONDS);
     }
 
     /** The hot statements, rendered once. */
@@ -134,87 +165,120 @@ public final class Intake implements AutoCloseable {
     }
 
     /**
-     * Writes a job with the next batch and returns once that batch committed (or failed).
+     * Queues the jobs of one request for the next batch, written in one transaction and charged all
+     * or nothing (every new job is {@link IntakeResult.OverBudget} when they do not fit together).
+     * Does not block: the answer, one result per job in order, completes once that batch committed,
+     * on a writer thread (keep what runs on it short). It fails with {@link TimeoutException} after
+     * {@link #ANSWER_TIMEOUT_MILLIS}, or with the batch's failure (e.g. the database is down).
      *
-     * @throws IllegalStateException when intake is stopped or the queue is full
-     * @throws RuntimeException      the batch's failure (e.g. the database is down)
+     * @throws IllegalStateException when intake is stopped or its queue is full
      */
-    public IntakeResult submitAndWait(NewJob job, long timeoutMillis) throws InterruptedException,
-            java.util.concurrent.TimeoutException {
-        return submitAllAndWait(List.of(job), timeoutMillis).get(0);
-    }
-
-    /**
-     * Writes the jobs of one request in one transaction with the next batch, charged all or nothing
-     * (every new job is {@link IntakeResult.OverBudget} when they do not fit together), and returns
-     * one result per job, in order, once that batch committed.
-     */
-    public List<IntakeResult> submitAllAndWait(List<NewJob> jobs, long timeoutMillis) throws InterruptedException,
-            java.util.concurrent.TimeoutException {
+    public CompletableFuture<List<IntakeResult>> submit(List<NewJob> jobs) {
         if (jobs.isEmpty() || jobs.size() > MAX_REQUEST_JOBS) {
             throw new IllegalArgumentException("a request carries 1 to " + MAX_REQUEST_JOBS + " jobs");
         }
         if (stopped) {
             throw new IllegalStateException("intake is stopped");
         }
-        Pending mine = new Pending(jobs, new CompletableFuture<>());
-        if (!queue.offer(mine, 5, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("intake queue is full (" + QUEUE_CAPACITY + ")");
+        Pending mine = new Pending(jobs, new CompletableFuture<>(), System.nanoTime());
+        if (!queue.offer(mine)) {
+            throw new IllegalStateException("intake queue is full (" + QUEUE_CAPACITY + " requests)");
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!mine.answer().isDone()) {
-            boolean led = false;
-            if (leaders.tryAcquire()) {
-                try {
-                    led = lead();
-                } finally {
-                    leaders.release();
-                }
-            }
-            if (!led) {
-                // Nothing to write (another leader took this request) or no leader slot: wait for the answer
-                // rather than spin on the queue.
-                try {
-                    mine.answer().get(FOLLOWER_POLL_MICROS, TimeUnit.MICROSECONDS);
-                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                    // not answered yet (or failed: reported below)
-                }
-            }
-            if (System.nanoTime() > deadline && !mine.answer().isDone()) {
-                throw new java.util.concurrent.TimeoutException("no commit within " + timeoutMillis + " ms");
-            }
-        }
-        // Hand-off: requests that arrived while this thread led must not wait for a follower's poll
-        // (one batch at most: under steady load the waiting requests lead themselves).
-        if (!queue.isEmpty() && leaders.tryAcquire()) {
-            try {
-                lead();
-            } finally {
-                leaders.release();
-            }
-        }
+        return mine.answer();
+    }
+
+    /** {@link #submit} one job and wait for its result. */
+    public IntakeResult submitAndWait(NewJob job, long timeoutMillis) throws InterruptedException, TimeoutException {
+        return submitAllAndWait(List.of(job), timeoutMillis).get(0);
+    }
+
+    /** {@link #submit} and wait for the results. */
+    public List<IntakeResult> submitAllAndWait(List<NewJob> jobs, long timeoutMillis) throws InterruptedException,
+            TimeoutException {
         try {
-            return mine.answer().get();
-        } catch (java.util.concurrent.ExecutionException e) {
+            return submit(jobs).get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException t) {
+                throw t;
+            }
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
     }
 
-    /** Writes one batch of what has gathered; false when nothing had gathered. */
-    private boolean lead() {
+    private void writeLoop(int slot) {
+        while (true) {
+            Pending first;
+            try {
+                first = queue.pollFirst(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (first == null) {
+                if (stopped && queue.isEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            List<Pending> batch = gather(first);
+            writingSince.set(slot, System.nanoTime());
+            writing.set(slot, batch);
+            try {
+                lead(batch);
+            } catch (RuntimeException | Error e) {
+                log.error("Intake writer failed on a batch of {} request(s)", batch.size(), e);
+                batch.forEach(x -> x.answer().completeExceptionally(e));
+            } finally {
+                writing.set(slot, null);
+            }
+        }
+    }
+
+    /** The first request and whatever gathered behind it, up to {@link #MAX_BATCH} jobs. */
+    private List<Pending> gather(Pending first) {
         List<Pending> batch = new ArrayList<>();
-        int jobs = 0;
+        batch.add(first);
+        int jobs = first.jobs().size();
         Pending p;
         while (jobs < MAX_BATCH && (p = queue.pollFirst()) != null) {
-            if (!batch.isEmpty() && jobs + p.jobs().size() > MAX_BATCH) {
+            if (jobs + p.jobs().size() > MAX_BATCH) {
                 queue.offerFirst(p); // a large request waits for the next batch (it is written alone if need be)
                 break;
             }
             batch.add(p);
             jobs += p.jobs().size();
         }
-        if (batch.isEmpty()) {
-            return false;
+        return batch;
+    }
+
+    /**
+     * Fails what has waited past the answer timeout: requests still queued (both writers are stuck)
+     * are taken out unwritten; a batch stuck in its commit is answered with the timeout (the commit
+     * may still land later, as with any client-side timeout).
+     */
+    private void failOverdue() {
+        long now = System.nanoTime();
+        Pending head;
+        while ((head = queue.peekFirst()) != null && now - head.queuedAtNanos() > answerTimeoutNanos) {
+            if (queue.removeFirstOccurrence(head)) {
+                head.answer().completeExceptionally(new TimeoutException("not written within "
+                        + TimeUnit.NANOSECONDS.toMillis(answerTimeoutNanos) + " ms"));
+            }
+        }
+        for (int i = 0; i < WRITERS; i++) {
+            List<Pending> batch = writing.get(i);
+            if (batch != null && now - writingSince.get(i) > answerTimeoutNanos) {
+                TimeoutException t = new TimeoutException("no commit within "
+                        + TimeUnit.NANOSECONDS.toMillis(answerTimeoutNanos) + " ms");
+                batch.forEach(x -> x.answer().completeExceptionally(t));
+            }
+        }
+    }
+
+    /** Writes one batch and answers its requests. */
+    private void lead(List<Pending> batch) {
+        int jobs = 0;
+        for (Pending p : batch) {
+            jobs += p.jobs().size();
         }
         metrics.intakeBatch(jobs);
         try {
@@ -224,7 +288,6 @@ public final class Intake implements AutoCloseable {
             batch.forEach(x -> x.answer().completeExceptionally(e));
         }
         batch.forEach(x -> x.answer().complete(rejected(x, "The job could not be stored; retry.")));
-        return true;
     }
 
     private static List<IntakeResult> rejected(Pending p, String message) {
@@ -530,19 +593,26 @@ public final class Intake implements AutoCloseable {
         return v == null ? 0 : v;
     }
 
-    /** Stops taking requests; what was already queued is written by the requests waiting for it. */
+    /** Stops taking requests; the writers finish what was already queued (for at most 5 s), then stop. */
     @Override
     public void close() {
         stopped = true;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!queue.isEmpty() && System.nanoTime() < deadline) {
-            if (leaders.tryAcquire()) {
-                try {
-                    lead();
-                } finally {
-                    leaders.release();
-                }
+        for (Thread w : writers) {
+            try {
+                w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
+        }
+        for (Thread w : writers) {
+            w.interrupt();
+        }
+        watchdog.shutdownNow();
+        Pending left;
+        while ((left = queue.pollFirst()) != null) {
+            left.answer().completeExceptionally(new IllegalStateException("intake stopped before this was written"));
         }
     }
 }

@@ -57,20 +57,28 @@ public final class JobHandlers {
         try {
             result = jobs.intake().submitAndWait(job, TimeUnit.SECONDS.toMillis(INTAKE_WAIT_SECONDS));
         } catch (RuntimeException | TimeoutException e) {
-            throw ApiException.unavailable("intake_unavailable", "The job could not be stored ("
-                    + e.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");
+            throw intakeUnavailable(e);
         }
+        IntakeAnswer answer = intakeAnswer(result, caller);
+        ctx.header("Location", answer.location());
+        ctx.status(answer.status()).json(answer.body());
+    }
+
+    /** A stored job's answer to {@code POST /api/v1/intake}: its status code, JSON body and Location. */
+    record IntakeAnswer(int status, Map<String, Object> body, String location) {
+    }
+
+    /** 202 for a new job, 200 for a repeated idempotency key; 402 or 400 (thrown) when it was not stored. */
+    static IntakeAnswer intakeAnswer(IntakeResult result, Caller caller) {
         Map<String, Object> body = new LinkedHashMap<>();
         if (result instanceof IntakeResult.Created c) {
             body.put("job_id", c.jobId());
             body.put("status", JobState.QUEUED.wire());
-            ctx.header("Location", "/api/v1/status/" + c.jobId());
-            ctx.status(202).json(body);
+            return new IntakeAnswer(202, body, "/api/v1/status/" + c.jobId());
         } else if (result instanceof IntakeResult.Existing x) {
             body.put("job_id", x.jobId());
             body.put("status", x.status());
-            ctx.header("Location", "/api/v1/status/" + x.jobId());
-            ctx.status(200).json(body);
+            return new IntakeAnswer(200, body, "/api/v1/status/" + x.jobId());
         } else if (result instanceof IntakeResult.OverBudget o) {
             throw new ApiException(402, "budget_exceeded", "The " + caller.plan().wire() + " plan's daily budget of "
                     + o.budget() + " units is spent (" + o.used() + " used; this job costs " + o.cost()
@@ -79,6 +87,12 @@ public final class JobHandlers {
             throw ApiException.invalid(((IntakeResult.Rejected) result).message(),
                     Map.of("payload", ((IntakeResult.Rejected) result).message()));
         }
+    }
+
+    /** 503 when intake could not store the job (database down, no commit in time, intake stopped). */
+    static ApiException intakeUnavailable(Throwable e) {
+        return ApiException.unavailable("intake_unavailable", "The job could not be stored ("
+                + e.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");
     }
 
     /**

@@ -80,18 +80,36 @@ public final class AbuseGuard implements AuthFailures {
         // Jetty refuses a body that trickles in below MIN_REQUEST_DATA_RATE (408) or is broken (400)
         // while a handler reads it: answer that status in JSON instead of a 500.
         routes.exception(BadMessageException.class, (e, ctx) -> {
-            int status = e.getCode() >= 400 && e.getCode() < 500 ? e.getCode() : 400;
-            log.warn("Refused the body of {} {} from {}: {}", ctx.method().name(), ctx.path(), clientIp.of(ctx),
-                    e.getReason());
-            ctx.header("Connection", "close");
-            if (status == 408) {
-                ErrorMapping.write(ctx, 408, "request_timeout", "The request body arrived too slowly (below "
-                        + "MIN_REQUEST_DATA_RATE bytes per second); send it at once.", Map.of(), Map.of());
-            } else {
-                ErrorMapping.write(ctx, status, "bad_request", "The request body could not be read: "
-                        + e.getReason() + ".", Map.of(), Map.of());
-            }
+            ApiException answer = refusedBody(e, ctx.method().name(), ctx.path(), clientIp.of(ctx));
+            ErrorMapping.write(ctx, answer.status(), answer.code(), answer.getMessage(), Map.of(), answer.headers());
         });
+    }
+
+    /**
+     * The answer to a body Jetty refused while it was read (too slow: 408; broken: 400), logged; the
+     * connection is closed after it.
+     */
+    public static ApiException refusedBody(BadMessageException e, String method, String path, String ip) {
+        int status = e.getCode() >= 400 && e.getCode() < 500 ? e.getCode() : 400;
+        log.warn("Refused the body of {} {} from {}: {}", method, path, ip, e.getReason());
+        if (status == 408) {
+            return new ApiException(408, "request_timeout", "The request body arrived too slowly (below "
+                    + "MIN_REQUEST_DATA_RATE bytes per second); send it at once.", Map.of(), Map.of("Connection", "close"));
+        }
+        return new ApiException(status, "bad_request", "The request body could not be read: " + e.getReason() + ".",
+                Map.of(), Map.of("Connection", "close"));
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /**
+     * True when a request from this client IP with this Authorization header would be refused
+     * because the IP is blocked (the direct routes then leave it to the filter, which says so).
+     */
+    public boolean refuses(String ip, String authorization) {
+        return enabled && !isExempt(ip) && blocks.blockedUntil(ip).isPresent() && !presentsAdminKey(authorization);
     }
 
     private void rejectBlocked(Context ctx) {
@@ -103,7 +121,7 @@ public final class AbuseGuard implements AuthFailures {
             return;
         }
         Optional<Instant> until = blocks.blockedUntil(ip);
-        if (until.isEmpty() || presentsAdminKey(ctx)) {
+        if (until.isEmpty() || presentsAdminKey(ctx.header("Authorization"))) {
             return;
         }
         metrics.rejectedBlocked();
@@ -198,11 +216,10 @@ public final class AbuseGuard implements AuthFailures {
         return false;
     }
 
-    private boolean presentsAdminKey(Context ctx) {
+    private boolean presentsAdminKey(String h) {
         if (adminKeyDigest.isEmpty()) {
             return false;
         }
-        String h = ctx.header("Authorization");
         if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return false;
         }

@@ -61,16 +61,13 @@ public final class Authentication {
     }
 
     private Caller requireApiKey(Context ctx) {
-        String presented = ctx.header("X-Api-Key");
-        if (presented == null || presented.isBlank()) {
-            presented = bearer(ctx);
-        }
-        if (presented == null || presented.isBlank()) {
+        String presented = presentedKey(ctx.header("X-Api-Key"), ctx.header("Authorization"));
+        if (presented == null) {
             failures.failed(ctx, "api_key");
             throw ApiException.unauthorized("missing_api_key",
                     "This endpoint needs an API key: send 'Authorization: Bearer lvq_…' or 'X-Api-Key: lvq_…'.");
         }
-        Optional<Caller> caller = accounts.authenticate(presented.trim());
+        Optional<Caller> caller = accounts.authenticate(presented);
         if (caller.isEmpty()) {
             failures.failed(ctx, "api_key");
             throw ApiException.unauthorized("invalid_api_key", "The API key is unknown or has been revoked.");
@@ -78,8 +75,30 @@ public final class Authentication {
         return caller.get();
     }
 
+    /**
+     * The caller behind a live API key in these headers, or empty when none is presented or it is
+     * unknown or revoked. Failures are not counted here: a caller that gets empty answers through
+     * {@link #check}, which counts them and says what is wrong.
+     */
+    public Optional<Caller> apiKeyCaller(String xApiKey, String authorization) {
+        String presented = presentedKey(xApiKey, authorization);
+        return presented == null ? Optional.empty() : accounts.authenticate(presented);
+    }
+
+    /** The key of {@code X-Api-Key}, else of {@code Authorization: Bearer}, trimmed; null when neither has one. */
+    private static String presentedKey(String xApiKey, String authorization) {
+        String presented = xApiKey;
+        if (presented == null || presented.isBlank()) {
+            presented = bearer(authorization);
+        }
+        return presented == null || presented.isBlank() ? null : presented.trim();
+    }
+
     private static String bearer(Context ctx) {
-        String h = ctx.header("Authorization");
+        return bearer(ctx.header("Authorization"));
+    }
+
+    private static String bearer(String h) {
         if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }

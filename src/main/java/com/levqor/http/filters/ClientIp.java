@@ -3,6 +3,7 @@ package com.levqor.http.filters;
 import com.levqor.config.Cidr;
 import io.javalin.http.Context;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 
@@ -25,9 +26,15 @@ public final class ClientIp {
         if (cached != null) {
             return cached;
         }
-        String ip = resolve(normalise(ctx.req().getRemoteAddr()), forwardedHops(ctx));
+        Enumeration<String> values = ctx.req().getHeaders("X-Forwarded-For");
+        String ip = of(ctx.req().getRemoteAddr(), values == null ? List.of() : Collections.list(values));
         ctx.attribute(ATTRIBUTE, ip);
         return ip;
+    }
+
+    /** The client address given the socket peer's address and the X-Forwarded-For header values. */
+    public String of(String remoteAddr, List<String> forwardedFor) {
+        return resolve(normalise(remoteAddr), forwardedHops(forwardedFor));
     }
 
     /** The client address given the socket peer and the X-Forwarded-For hops, left to right. */
@@ -58,11 +65,10 @@ public final class ClientIp {
         return false;
     }
 
-    private static List<String> forwardedHops(Context ctx) {
+    private static List<String> forwardedHops(List<String> values) {
         List<String> hops = new ArrayList<>();
-        Enumeration<String> values = ctx.req().getHeaders("X-Forwarded-For");
-        while (values != null && values.hasMoreElements()) {
-            for (String part : values.nextElement().split(",")) {
+        for (String value : values) {
+            for (String part : value.split(",")) {
                 if (!part.isBlank()) {
                     hops.add(part.trim());
                 }

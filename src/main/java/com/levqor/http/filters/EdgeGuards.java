@@ -42,6 +42,7 @@ public final class EdgeGuards implements AutoCloseable {
     private final WebhookHandlers webhookHandlers;
     private final FlagsHandler flagsHandler;
     private final long minRequestDataRate;
+    private final ClientIp clientIp;
 
     public EdgeGuards(Settings settings, DSLContext db, Metrics metrics, Clock clock, Authentication authentication,
                       AccountService accounts, HealthService health, ObjectMapper mapper,
@@ -66,6 +67,7 @@ public final class EdgeGuards implements AutoCloseable {
                 accounts::clearCache);
         this.flagsHandler = new FlagsHandler(settings, () -> flags.rateLimit() ? buckets.store() : "off");
         this.minRequestDataRate = flags.abuseGuards() ? edge.minRequestDataRate() : 0;
+        this.clientIp = clientIp;
     }
 
     /** The status facts of {@code /levqor status}: the uptime probe and the queue's health. */
@@ -104,6 +106,22 @@ public final class EdgeGuards implements AutoCloseable {
                 cfg.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(minRequestDataRate));
             }
         };
+    }
+
+    public SecurityHeaders securityHeaders() {
+        return securityHeaders;
+    }
+
+    public AbuseGuard abuseGuard() {
+        return abuseGuard;
+    }
+
+    public RateLimiting rateLimiting() {
+        return rateLimiting;
+    }
+
+    public ClientIp clientIp() {
+        return clientIp;
     }
 
     public AbuseHandlers abuse() {

@@ -74,12 +74,28 @@ public final class RateLimiting {
         if (!enabled || !ctx.routeRoles().contains(Access.API_KEY)) {
             return;
         }
-        Caller caller = Authentication.caller(ctx);
-        limit(ctx, SCOPE_API_KEY, "key:" + caller.keyPrefix(), settings.perMinuteForPlan(caller.plan().wire()),
+        perKey(Authentication.caller(ctx)).forEach(ctx::header);
+    }
+
+    /**
+     * Takes one request from the caller's per-key bucket: the rate-limit headers the answer carries
+     * (none when limits are off).
+     *
+     * @throws ApiException 429, with those headers and Retry-After, when the bucket is empty
+     */
+    public Map<String, String> perKey(Caller caller) {
+        if (!enabled) {
+            return Map.of();
+        }
+        return limit(SCOPE_API_KEY, "key:" + caller.keyPrefix(), settings.perMinuteForPlan(caller.plan().wire()),
                 "per API key on the " + caller.plan().wire() + " plan");
     }
 
     private void limit(Context ctx, String scope, String key, int perMinute, String what) {
+        limit(scope, key, perMinute, what).forEach(ctx::header);
+    }
+
+    private Map<String, String> limit(String scope, String key, int perMinute, String what) {
         RateLimitBuckets.Outcome o = buckets.take(key, perMinute);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("RateLimit-Policy", "\"" + scope + "\";q=" + o.limit() + ";w=" + WINDOW_SECONDS);
@@ -87,9 +103,8 @@ public final class RateLimiting {
         headers.put("X-RateLimit-Limit", Long.toString(o.limit()));
         headers.put("X-RateLimit-Remaining", Long.toString(o.remaining()));
         headers.put("X-RateLimit-Reset", Long.toString(clock.instant().getEpochSecond() + o.resetSeconds()));
-        headers.forEach(ctx::header);
         if (o.allowed()) {
-            return;
+            return headers;
         }
         metrics.rateLimited(scope);
         headers.put("Retry-After", Long.toString(o.retryAfterSeconds()));

@@ -93,6 +93,30 @@ public final class SecurityHeaders {
         }
     }
 
+    /** Whether answers get the header set (SECURITY_HEADERS_ENABLED). */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /**
+     * Adds the header set of a JSON answer to headers that have none of them yet, in the order
+     * the filters set them (a direct route's answer; no-op when the flag is off).
+     */
+    public void addJsonAnswerHeaders(HttpFields.Mutable fields) {
+        if (!enabled) {
+            return;
+        }
+        fields.add(HSTS_FIELD);
+        for (int i = 1; i < 3; i++) {
+            fields.add(FIXED_FIELDS[i]);
+        }
+        fields.add(API_CSP_FIELD);
+        for (int i = 3; i < FIXED_FIELDS.length; i++) {
+            fields.add(FIXED_FIELDS[i]);
+        }
+        fields.add(NO_STORE_FIELD);
+    }
+
     /**
      * Wraps Jetty's own error handler (malformed request lines, bad URIs, oversized headers: answered
      * before Javalin sees the request) so those answers carry the headers too.
