@@ -139,10 +139,22 @@ public final class Levqor implements AutoCloseable {
         return directRoutes;
     }
 
-    /** Stops in reverse order: HTTP (draining in-flight requests), jobs, then the pool and embedded Postgres. */
+    /**
+     * Stops in reverse order: HTTP (draining in-flight requests), jobs, then the pool and embedded
+     * Postgres; last, writes out the lines app.log still buffers (the process may end right after).
+     */
     @Override
     public void close() {
         log.info("Levqor stopping");
+        try {
+            stopServices();
+            log.info("Levqor stopped");
+        } finally {
+            LogSetup.flush();
+        }
+    }
+
+    private void stopServices() {
         try {
             try {
                 http.stop();
@@ -154,6 +166,5 @@ public final class Levqor implements AutoCloseable {
             database.close();
             reporter.close();
         }
-        log.info("Levqor stopped");
     }
 }

@@ -63,6 +63,7 @@ public final class WorkerCommand extends EnvCommand implements Callable<Integer>
                 db.close();
                 reporter.close();
             } finally {
+                LogSetup.flush();
                 stopped.countDown();
             }
         }, "levqor-worker-shutdown"));

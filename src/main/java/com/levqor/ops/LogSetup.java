@@ -17,11 +17,16 @@ import org.slf4j.LoggerFactory;
  * Adds the file logs to the console logging of {@code logback.xml}: {@code logs/app.log} (every
  * line, including one per HTTP request from the {@code levqor.access} logger) and
  * {@code logs/errors.jsonl} (the {@code levqor.errors} logger only, one JSON object a line). Both
- * roll by size, keeping five old files.
+ * roll by size, keeping five old files. app.log is buffered (see {@link BufferedRollingFileAppender}):
+ * an INFO line reaches the file within {@link #APP_LOG_FLUSH_MILLIS}, a WARN or ERROR line at once;
+ * errors.jsonl writes every line through at once.
  */
 public final class LogSetup {
     public static final String ERRORS_LOGGER = "levqor.errors";
     public static final String ACCESS_LOGGER = "levqor.access";
+    /** How long an INFO line of app.log may wait in its buffer, in milliseconds. */
+    static final long APP_LOG_FLUSH_MILLIS = 100;
+    private static final String APP_LOG_PREFIX = "app-file:";
     private static final int KEEP_FILES = 5;
 
     private LogSetup() {
@@ -34,25 +39,19 @@ public final class LogSetup {
         }
         String dir = logDir.toAbsolutePath().normalize().toString();
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        String appName = "app-file:" + dir;
-        if (root.getAppender(appName) != null) {
+        if (root.getAppender(APP_LOG_PREFIX + dir) != null) {
             return;
         }
         // One process writes to one folder: a later configuration (tests start several servers) replaces the earlier.
         for (var it = root.iteratorForAppenders(); it.hasNext(); ) {
             var a = it.next();
-            if (a.getName() != null && a.getName().startsWith("app-file:")) {
+            if (a.getName() != null && a.getName().startsWith(APP_LOG_PREFIX)) {
                 root.detachAppender(a);
                 context.getLogger(ACCESS_LOGGER).detachAppender(a);
                 a.stop();
             }
         }
-        PatternLayoutEncoder pattern = new PatternLayoutEncoder();
-        pattern.setContext(context);
-        pattern.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{36} - %msg%n");
-        pattern.start();
-        RollingFileAppender<ILoggingEvent> app = rolling(context, appName, dir + "/app.log", maxBytes, pattern,
-                1_000);
+        BufferedRollingFileAppender app = appLog(context, dir, maxBytes, APP_LOG_FLUSH_MILLIS);
         root.addAppender(app);
         context.getLogger(ACCESS_LOGGER).addAppender(app);
 
@@ -63,13 +62,40 @@ public final class LogSetup {
         errors.setLevel(Level.INFO);
         errors.setAdditive(false);
         errors.detachAndStopAllAppenders();
-        errors.addAppender(rolling(context, "errors-file:" + dir, dir + "/errors.jsonl", maxBytes, json, 0));
+        errors.addAppender(rolling(new RollingFileAppender<>(), context, "errors-file:" + dir, dir + "/errors.jsonl",
+                maxBytes, json, 0));
     }
 
-    private static RollingFileAppender<ILoggingEvent> rolling(LoggerContext context, String name, String file,
-                                                              long maxBytes, Encoder<ILoggingEvent> encoder,
-                                                              long checkEveryMillis) {
-        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+    /**
+     * Writes out the lines app.log still holds in its buffer. The last step of an orderly stop: the
+     * process may end right after it, before the flusher's next turn.
+     */
+    public static void flush() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        for (var it = context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders(); it.hasNext(); ) {
+            if (it.next() instanceof BufferedRollingFileAppender app) {
+                app.flush();
+            }
+        }
+    }
+
+    /** The started app.log appender of {@code dir}, flushing INFO lines every {@code flushEveryMillis}. */
+    static BufferedRollingFileAppender appLog(LoggerContext context, String dir, long maxBytes,
+                                              long flushEveryMillis) {
+        PatternLayoutEncoder pattern = new PatternLayoutEncoder();
+        pattern.setContext(context);
+        pattern.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{36} - %msg%n");
+        pattern.start();
+        return rolling(new BufferedRollingFileAppender(flushEveryMillis), context, APP_LOG_PREFIX + dir,
+                dir + "/app.log", maxBytes, pattern, 1_000);
+    }
+
+    private static <A extends RollingFileAppender<ILoggingEvent>> A rolling(A appender, LoggerContext context,
+                                                                           String name, String file, long maxBytes,
+                                                                           Encoder<ILoggingEvent> encoder,
+                                                                           long checkEveryMillis) {
         appender.setContext(context);
         appender.setName(name);
         appender.setFile(file);

@@ -68,7 +68,9 @@ class ServeProcessTest {
         assertThat(out).contains("Levqor stopping").contains("Levqor stopped").contains("Embedded Postgres in");
         assertThat(out).doesNotContain("Exception");
         assertThat(data.resolve("data/postmaster.pid")).as("Postgres stopped cleanly").doesNotExist();
-        assertThat(Files.readString(data.resolve("logs/app.log"))).contains("GET /ops/uptime 200");
+        // app.log is buffered: the stop writes out its last lines before the process ends.
+        assertThat(Files.readString(data.resolve("logs/app.log"))).contains("GET /ops/uptime 200")
+                .contains("Levqor stopped");
     }
 
     private void waitForUptime(int port, Duration max) throws Exception {

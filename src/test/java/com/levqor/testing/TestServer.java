@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.levqor.Levqor;
 import com.levqor.config.Settings;
 import io.javalin.config.RoutesConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,6 +96,17 @@ public final class TestServer implements AutoCloseable {
 
     public Path logDir() {
         return logDir;
+    }
+
+    /** The text of {@code name} in the log folder so far, empty before it exists (poll it with {@link Await}). */
+    public String logText(String name) {
+        try {
+            return Files.readString(logDir.resolve(name));
+        } catch (NoSuchFileException notYet) {
+            return "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public URI uri(String path) {
