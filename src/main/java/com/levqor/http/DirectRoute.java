@@ -182,7 +182,12 @@ public abstract class DirectRoute extends Handler.Wrapper {
                 fail(e);
                 return;
             }
-            send(status, bytes, headerName == null ? Map.of() : Map.of(headerName, headerValue), false);
+            answerJson(status, bytes, headerName, headerValue);
+        }
+
+        /** Answers with a body that is JSON already (UTF-8) and, optionally, one more header. */
+        public void answerJson(int status, byte[] json, String headerName, String headerValue) {
+            send(status, json, headerName == null ? Map.of() : Map.of(headerName, headerValue), false);
         }
 
         /** Answers a failure: an {@link ApiException} as itself, anything else as a reported 500. */
