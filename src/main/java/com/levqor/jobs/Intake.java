@@ -60,6 +60,17 @@ public final class Intake implements AutoCloseable {
     /** A request not answered within this long is failed (503): the database is hanging. */
     public static final long ANSWER_TIMEOUT_MILLIS = 30_000;
     private static final int QUEUE_CAPACITY = 16_384;
+    private static final long WATCHDOG_MAX_MILLIS = 1_000;
+
+    /**
+     * The answer to a request whose batch was still committing when the answer timeout passed: the
+     * commit may yet land, so its jobs may be stored.
+     */
+    public static final class Unconfirmed extends TimeoutException {
+        Unconfirmed(String message) {
+            super(message);
+        }
+    }
 
     /** One request: its jobs, answered together. */
     private record Pending(List<NewJob> jobs, CompletableFuture<List<IntakeResult>> answer, long queuedAtNanos) {
@@ -104,7 +115,7 @@ public final class Intake implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long every = Math.max(10, Math.min(1_000, answerTimeoutMillis / 4));
+        long every = Math.max(10, Math.min(WATCHDOG_MAX_MILLIS, answerTimeoutMillis / 4));
         watchdog.scheduleWithFixedDelay(this::failOverdue, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -168,8 +179,9 @@ public final class Intake implements AutoCloseable {
      * Queues the jobs of one request for the next batch, written in one transaction and charged all
      * or nothing (every new job is {@link IntakeResult.OverBudget} when they do not fit together).
      * Does not block: the answer, one result per job in order, completes once that batch committed,
-     * on a writer thread (keep what runs on it short). It fails with {@link TimeoutException} after
-     * {@link #ANSWER_TIMEOUT_MILLIS}, or with the batch's failure (e.g. the database is down).
+     * on a writer thread (keep what runs on it short). After {@link #ANSWER_TIMEOUT_MILLIS} it fails
+     * with {@link TimeoutException} when nothing was written, {@link Unconfirmed} when its batch was
+     * still committing; or with the batch's failure (e.g. the database is down).
      *
      * @throws IllegalStateException when intake is stopped or its queue is full
      */
@@ -192,11 +204,15 @@ public final class Intake implements AutoCloseable {
         return submitAllAndWait(List.of(job), timeoutMillis).get(0);
     }
 
-    /** {@link #submit} and wait for the results. */
+    /**
+     * {@link #submit} and wait for the results: up to the answer timeout (the watchdog then says
+     * whether anything may have been stored) or {@code timeoutMillis}, whichever is longer.
+     */
     public List<IntakeResult> submitAllAndWait(List<NewJob> jobs, long timeoutMillis) throws InterruptedException,
             TimeoutException {
+        long wait = Math.max(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(answerTimeoutNanos) + WATCHDOG_MAX_MILLIS);
         try {
-            return submit(jobs).get(timeoutMillis, TimeUnit.MILLISECONDS);
+            return submit(jobs).get(wait, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TimeoutException t) {
                 throw t;
@@ -267,7 +283,7 @@ public final class Intake implements AutoCloseable {
         for (int i = 0; i < WRITERS; i++) {
             List<Pending> batch = writing.get(i);
             if (batch != null && now - writingSince.get(i) > answerTimeoutNanos) {
-                TimeoutException t = new TimeoutException("no commit within "
+                TimeoutException t = new Unconfirmed("no commit within "
                         + TimeUnit.NANOSECONDS.toMillis(answerTimeoutNanos) + " ms");
                 batch.forEach(x -> x.answer().completeExceptionally(t));
             }

@@ -91,7 +91,16 @@ public final class JobHandlers {
 
     /** 503 when intake could not store the job (database down, no commit in time, intake stopped). */
     static ApiException intakeUnavailable(Throwable e) {
-        return ApiException.unavailable("intake_unavailable", "The job could not be stored ("
+        return intakeUnavailable(e, "job", "an idempotency_key");
+    }
+
+    private static ApiException intakeUnavailable(Throwable e, String what, String key) {
+        if (e instanceof Intake.Unconfirmed) {
+            return ApiException.unavailable("intake_unavailable", "The database did not confirm the " + what
+                    + " within " + Intake.ANSWER_TIMEOUT_MILLIS / 1000 + " s; it may still be stored. Retry with "
+                    + key + " to be safe: a repeat is answered with the first job.");
+        }
+        return ApiException.unavailable("intake_unavailable", "The " + what + " could not be stored ("
                 + e.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");
     }
 
@@ -146,8 +155,7 @@ public final class JobHandlers {
         try {
             results = jobs.intake().submitAllAndWait(batch, TimeUnit.SECONDS.toMillis(INTAKE_WAIT_SECONDS));
         } catch (RuntimeException | TimeoutException e) {
-            throw ApiException.unavailable("intake_unavailable", "The jobs could not be stored ("
-                    + e.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");
+            throw intakeUnavailable(e, "jobs", "idempotency_key on each job");
         }
         List<Map<String, Object>> answers = new ArrayList<>(results.size());
         boolean created = false;
