@@ -18,21 +18,25 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The workers of one process: feeders take job ids (from Redis in async mode, from the in-process
- * queue in sync mode), claim them in Postgres in batches, and hand the won claims to a pool of
- * {@code WORKER_CONCURRENCY} threads. A lease keeper renews the leases of held jobs, interrupts runs
- * past their timeout, and stops jobs whose lease was lost or that were cancelled. Shutdown lets
- * running jobs finish within {@code WORKER_SHUTDOWN_GRACE_MS}, then releases them for another worker.
+ * queue in sync mode; two per queue, taking turns, see {@link Feed}), claim them in Postgres in
+ * batches, and hand the won claims to a pool of {@code WORKER_CONCURRENCY} threads. A lease keeper
+ * renews the leases of held jobs, interrupts runs past their timeout, and stops jobs whose lease was
+ * lost or that were cancelled. Shutdown lets running jobs finish within
+ * {@code WORKER_SHUTDOWN_GRACE_MS}, then releases them for another worker.
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     /** Most ids taken and claimed in one round trip. */
     static final int CLAIM_BATCH = 256;
+    /** Feeder threads per queue (see {@link Feed}). */
+    static final int FEEDERS = 2;
     /** Jobs shorter than this on average may be held up to WORKER_PREFETCH; longer ones up to twice the threads. */
     static final long SHORT_JOB_NANOS = 2_000_000;
     private static final long TIMEOUT_CHECK_MS = 50;
@@ -48,6 +52,8 @@ public final class Worker implements AutoCloseable {
     private final Semaphore slots;
     private final ThreadPoolExecutor pool;
     private final Map<UUID, RunningJob> held = new ConcurrentHashMap<>();
+    /** Ids a feeder has taken and is claiming: not yet held, but already counted against the hold limit. */
+    private final AtomicInteger claiming = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
     private final Duration lease;
     private volatile boolean stopping;
@@ -86,8 +92,14 @@ public final class Worker implements AutoCloseable {
 
     void start() {
         completer.start();
-        threads.add(thread("levqor-feed-local", () -> feed(dispatcher.local(), false)));
-        dispatcher.redis().ifPresent(r -> threads.add(thread("levqor-feed-redis", () -> feed(r, true))));
+        List<Feed> feeds = new ArrayList<>();
+        feeds.add(new Feed(dispatcher.local(), false));
+        dispatcher.redis().ifPresent(r -> feeds.add(new Feed(r, true)));
+        for (Feed f : feeds) {
+            for (int i = 1; i <= FEEDERS; i++) {
+                threads.add(thread("levqor-feed-" + f.source.name() + "-" + i, () -> feed(f)));
+            }
+        }
         threads.add(thread("levqor-lease-keeper", this::keepLeases));
         log.info("Workers started: {} thread(s), prefetch {}, lease {} s, owner {}", pool.getCorePoolSize(),
                 slots.availablePermits(), settings.leaseSeconds(), owner);
@@ -100,79 +112,112 @@ public final class Worker implements AutoCloseable {
         return t;
     }
 
-    private void feed(JobSource source, boolean redis) {
-        boolean wasAsync = false;
+    /**
+     * One queue and its feeders, which take turns: the one holding the turn waits for ids and takes
+     * them, then passes the turn on before it claims them, so the next job is waited for while this
+     * one's claim is in flight (a job arriving during a slow claim would otherwise wait for it).
+     */
+    private static final class Feed {
+        final JobSource source;
+        final boolean redis;
+        final ReentrantLock turn = new ReentrantLock();
+        /** Whether the last turn found async mode (read and written with the turn held). */
+        boolean wasAsync;
+
+        Feed(JobSource source, boolean redis) {
+            this.source = source;
+            this.redis = redis;
+        }
+    }
+
+    private void feed(Feed f) {
         while (!stopping) {
-            int n = 0;
+            List<JobRef> refs;
             try {
-                if (redis) {
-                    boolean async = dispatcher.async();
-                    if (!async) {
-                        wasAsync = false;
-                        Thread.sleep(50);
-                        continue;
-                    }
-                    if (!wasAsync) {
-                        // Back in async mode: what this worker's processing list held is recovered from Postgres.
-                        ((RedisQueue) source).resetProcessing();
-                        ((RedisQueue) source).heartbeat();
-                        wasAsync = true;
-                    }
-                }
-                if (!redis && !dispatcher.local().awaitNonEmpty(200)) {
-                    continue; // hold no slots while the in-process queue is empty (async mode feeds from Redis)
-                }
-                int free = holdLimit() - held.size();
-                if (free <= 0) {
-                    // A slot is released as each outcome is recorded: wait until enough of them are free that
-                    // this process holds fewer than its limit, without taking them.
-                    int need = Math.max(1, ceiling() - holdLimit() + 1);
-                    if (slots.tryAcquire(need, 50, TimeUnit.MILLISECONDS)) {
-                        slots.release(need);
-                    }
-                    continue;
-                }
-                if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-                    continue;
-                }
-                n = 1;
-                int more = Math.min(Math.min(slots.availablePermits(), CLAIM_BATCH - 1), free - 1);
-                if (more > 0 && slots.tryAcquire(more)) {
-                    n += more;
-                }
-                List<JobRef> refs = source.take(n, redis ? 500 : 0);
-                if (refs.isEmpty()) {
-                    slots.release(n);
-                    n = 0;
-                    continue;
-                }
-                slots.release(n - refs.size());
-                n = refs.size();
-                claimAndRun(source, refs);
-                n = 0;
+                f.turn.lockInterruptibly();
             } catch (InterruptedException e) {
-                if (n > 0) {
-                    slots.release(n);
-                }
-                if (stopping) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                if (n > 0) {
-                    slots.release(n);
-                }
-                if (redis) {
-                    wasAsync = false;
-                    dispatcher.redisFailed(e);
-                } else {
-                    log.warn("Feeding jobs from the {} queue failed: {}", source.name(), e.toString());
-                }
+                continue; // closing: the loop ends
+            }
+            try {
+                refs = takeTurn(f);
+                claiming.addAndGet(refs.size());
+            } catch (InterruptedException e) {
+                continue;
+            } finally {
+                f.turn.unlock();
+            }
+            if (!refs.isEmpty()) {
                 try {
-                    Thread.sleep(100);
-                } catch (InterruptedException ie) {
-                    return;
+                    claimAndRun(f.source, refs);
+                } catch (RuntimeException e) {
+                    // Jobs claimed but not handed to a thread run again once their lease expires.
+                    log.warn("Running {} job(s) taken from the {} queue failed: {}", refs.size(), f.source.name(),
+                            e.toString());
+                } finally {
+                    claiming.addAndGet(-refs.size());
                 }
             }
+        }
+    }
+
+    /**
+     * One turn: waits for ids while there is room to hold them and takes them, with a slot acquired
+     * for each id returned; an empty list when none came (or on a failure, reported here).
+     */
+    private List<JobRef> takeTurn(Feed f) throws InterruptedException {
+        int n = 0;
+        try {
+            if (f.redis) {
+                if (!dispatcher.async()) {
+                    f.wasAsync = false;
+                    Thread.sleep(50);
+                    return List.of();
+                }
+                if (!f.wasAsync) {
+                    // Back in async mode: what this worker's processing list held is recovered from Postgres.
+                    ((RedisQueue) f.source).resetProcessing();
+                    ((RedisQueue) f.source).heartbeat();
+                    f.wasAsync = true;
+                }
+            }
+            if (!f.redis && !dispatcher.local().awaitNonEmpty(200)) {
+                return List.of(); // hold no slots while the in-process queue is empty (async mode feeds from Redis)
+            }
+            int free = holdLimit() - held.size() - claiming.get();
+            if (free <= 0) {
+                // A slot is released as each outcome is recorded: wait until enough of them are free that
+                // this process holds fewer than its limit, without taking them.
+                int need = Math.max(1, ceiling() - holdLimit() + 1);
+                if (slots.tryAcquire(need, 50, TimeUnit.MILLISECONDS)) {
+                    slots.release(need);
+                }
+                return List.of();
+            }
+            if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                return List.of();
+            }
+            n = 1;
+            int more = Math.min(Math.min(slots.availablePermits(), CLAIM_BATCH - 1), free - 1);
+            if (more > 0 && slots.tryAcquire(more)) {
+                n += more;
+            }
+            List<JobRef> refs = f.source.take(n, f.redis ? 500 : 0);
+            slots.release(n - refs.size());
+            n = 0;
+            return refs;
+        } catch (InterruptedException e) {
+            slots.release(n);
+            throw e;
+        } catch (RuntimeException e) {
+            slots.release(n);
+            if (f.redis) {
+                f.wasAsync = false;
+                dispatcher.redisFailed(e);
+            } else {
+                log.warn("Feeding jobs from the {} queue failed: {}", f.source.name(), e.toString());
+            }
+            Thread.sleep(100); // with the turn held: the other feeder does not retry meanwhile
+            return List.of();
         }
     }
 

@@ -11,6 +11,7 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
@@ -169,13 +170,46 @@ public final class RedisQueue implements JobSource, AutoCloseable {
         if (!got.isEmpty() || waitMillis <= 0) {
             return got;
         }
-        client.blpop(waitMillis / 1000.0, WAKE);
-        return takeNow(max);
+        // Idle: wait on the wake-up list and take in the same exchange. Redis runs the pipelined move as soon as
+        // the wait ends (a push, or the timeout), so the ids come back with the wake-up instead of one round
+        // trip later (a thread switch on each side, which a busy machine stretches the most).
+        try (Connection c = client.getPool().getResource()) {
+            c.setTimeoutInfinite(); // the blocking socket timeout, as for a lone BLPOP
+            try {
+                c.sendCommand(Protocol.Command.BLPOP, WAKE, Double.toString(waitMillis / 1000.0));
+                c.sendCommand(Protocol.Command.EVAL, takeArgs(max));
+                List<Object> replies = c.getMany(2);
+                for (Object r : replies) {
+                    if (r instanceof RuntimeException e) {
+                        throw e; // an error reply (getMany hands it back instead of throwing)
+                    }
+                }
+                return refs(replies.get(1));
+            } finally {
+                c.rollbackTimeout();
+            }
+        }
     }
 
-    @SuppressWarnings("unchecked")
+    private String[] takeArgs(int max) {
+        String[] args = new String[2 + takeKeys.size() + 1];
+        args[0] = TAKE;
+        args[1] = Integer.toString(takeKeys.size());
+        for (int i = 0; i < takeKeys.size(); i++) {
+            args[2 + i] = takeKeys.get(i);
+        }
+        args[args.length - 1] = Integer.toString(max);
+        return args;
+    }
+
     private List<JobRef> takeNow(int max) {
-        List<Object> raw = (List<Object>) client.eval(TAKE, takeKeys, List.of(Integer.toString(max)));
+        return refs(client.eval(TAKE, takeKeys, List.of(Integer.toString(max))));
+    }
+
+    /** The ids the take script answered, each prefixed with its lane's last letter (h, l, w). */
+    @SuppressWarnings("unchecked")
+    private List<JobRef> refs(Object answer) {
+        List<Object> raw = (List<Object>) answer;
         List<JobRef> out = new ArrayList<>(raw.size());
         for (Object o : raw) {
             String s = o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : o.toString();
