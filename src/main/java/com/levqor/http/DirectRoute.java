@@ -103,7 +103,17 @@ public abstract class DirectRoute extends Handler.Wrapper {
         served.increment();
         Exchange exchange = new Exchange(request, response, callback, caller.get());
         try {
-            exchange.limitHeaders = edge.rateLimiting().perKey(caller.get());
+            try {
+                exchange.limitHeaders = edge.rateLimiting().perKey(caller.get());
+            } catch (ApiException limited) {
+                // Read the unread body away, as the servlet layer does, so the connection stays open for the retry.
+                try {
+                    Content.Source.consumeAll(request);
+                } catch (IOException | RuntimeException ignored) {
+                    // the client went away: nothing to keep open
+                }
+                throw limited;
+            }
             ByteBuffer body;
             try {
                 body = Content.Source.asByteBuffer(request);
