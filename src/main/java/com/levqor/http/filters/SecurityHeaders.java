@@ -93,11 +93,6 @@ public final class SecurityHeaders {
         }
     }
 
-    /** Whether answers get the header set (SECURITY_HEADERS_ENABLED). */
-    public boolean enabled() {
-        return enabled;
-    }
-
     /**
      * Adds the header set of a JSON answer to headers that have none of them yet, in the order
      * the filters set them (a direct route's answer; no-op when the flag is off).
