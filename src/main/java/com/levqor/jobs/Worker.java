@@ -114,8 +114,9 @@ public final class Worker implements AutoCloseable {
 
     /**
      * One queue and its feeders, which take turns: the one holding the turn waits for ids and takes
-     * them, then passes the turn on before it claims them, so the next job is waited for while this
-     * one's claim is in flight (a job arriving during a slow claim would otherwise wait for it).
+     * them. When that emptied the queue, it passes the turn on before it claims them, so the next job
+     * is waited for while this claim is in flight (a job arriving during a slow claim would otherwise
+     * wait for it); while a backlog lasts, it claims before passing the turn, one full batch at a time.
      */
     private static final class Feed {
         final JobSource source;
@@ -130,23 +131,30 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /** What one turn took, a slot acquired for each id; {@code backlog}: the queue gave all that was asked. */
+    private record Taken(List<JobRef> refs, boolean backlog) {
+        static final Taken NONE = new Taken(List.of(), false);
+    }
+
     private void feed(Feed f) {
         while (!stopping) {
-            List<JobRef> refs;
             try {
                 f.turn.lockInterruptibly();
             } catch (InterruptedException e) {
                 continue; // closing: the loop ends
             }
+            boolean turnHeld = true;
             try {
-                refs = takeTurn(f);
+                Taken taken = takeTurn(f);
+                List<JobRef> refs = taken.refs();
+                if (refs.isEmpty()) {
+                    continue;
+                }
                 claiming.addAndGet(refs.size());
-            } catch (InterruptedException e) {
-                continue;
-            } finally {
-                f.turn.unlock();
-            }
-            if (!refs.isEmpty()) {
+                if (!taken.backlog()) {
+                    f.turn.unlock();
+                    turnHeld = false;
+                }
                 try {
                     claimAndRun(f.source, refs);
                 } catch (RuntimeException e) {
@@ -156,22 +164,28 @@ public final class Worker implements AutoCloseable {
                 } finally {
                     claiming.addAndGet(-refs.size());
                 }
+            } catch (InterruptedException e) {
+                // closing (or a stray interrupt): the loop checks
+            } finally {
+                if (turnHeld) {
+                    f.turn.unlock();
+                }
             }
         }
     }
 
     /**
      * One turn: waits for ids while there is room to hold them and takes them, with a slot acquired
-     * for each id returned; an empty list when none came (or on a failure, reported here).
+     * for each id returned; nothing when none came (or on a failure, reported here).
      */
-    private List<JobRef> takeTurn(Feed f) throws InterruptedException {
+    private Taken takeTurn(Feed f) throws InterruptedException {
         int n = 0;
         try {
             if (f.redis) {
                 if (!dispatcher.async()) {
                     f.wasAsync = false;
                     Thread.sleep(50);
-                    return List.of();
+                    return Taken.NONE;
                 }
                 if (!f.wasAsync) {
                     // Back in async mode: what this worker's processing list held is recovered from Postgres.
@@ -181,7 +195,7 @@ public final class Worker implements AutoCloseable {
                 }
             }
             if (!f.redis && !dispatcher.local().awaitNonEmpty(200)) {
-                return List.of(); // hold no slots while the in-process queue is empty (async mode feeds from Redis)
+                return Taken.NONE; // hold no slots while the in-process queue is empty (async mode feeds from Redis)
             }
             int free = holdLimit() - held.size() - claiming.get();
             if (free <= 0) {
@@ -191,10 +205,10 @@ public final class Worker implements AutoCloseable {
                 if (slots.tryAcquire(need, 50, TimeUnit.MILLISECONDS)) {
                     slots.release(need);
                 }
-                return List.of();
+                return Taken.NONE;
             }
             if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-                return List.of();
+                return Taken.NONE;
             }
             n = 1;
             int more = Math.min(Math.min(slots.availablePermits(), CLAIM_BATCH - 1), free - 1);
@@ -203,8 +217,9 @@ public final class Worker implements AutoCloseable {
             }
             List<JobRef> refs = f.source.take(n, f.redis ? 500 : 0);
             slots.release(n - refs.size());
+            Taken taken = new Taken(refs, refs.size() == n);
             n = 0;
-            return refs;
+            return taken;
         } catch (InterruptedException e) {
             slots.release(n);
             throw e;
@@ -217,7 +232,7 @@ public final class Worker implements AutoCloseable {
                 log.warn("Feeding jobs from the {} queue failed: {}", f.source.name(), e.toString());
             }
             Thread.sleep(100); // with the turn held: the other feeder does not retry meanwhile
-            return List.of();
+            return Taken.NONE;
         }
     }
 
