@@ -28,6 +28,8 @@ Knobs (environment):
                    single-job requests (POST /api/v1/intake, bench/intake_n.lua)
   E2E_BATCH        jobs per batch request in the e2e batch run (default 100; the endpoint takes 1..1000)
   E2E_CONNS        wrk connections of the e2e runs (default 64)
+  E2E_MODES        queue modes measured by e2e and pickup (default "async sync")
+  E2E_KINDS        e2e runs per mode (default "batch single")
   PICKUP_JOBS      jobs submitted one by one for pickup latency (default 1000) at PICKUP_RATE/s (50; gaps
                    drawn uniformly between 0.5 and 1.5 times the mean, seeded), for at most PICKUP_SECONDS
                    (30); first PICKUP_WARMUP jobs (default 2000, 0: none) are sent back to back and not
@@ -39,6 +41,8 @@ Knobs (environment):
                    with it the RSS, is bounded like a sane deployment's; set it empty for the JVM's
                    default of 1/4 of RAM)
   LEVQOR_BENCH_ENV extra env for Levqor under load, "K=V K=V" (added after the defaults below)
+  LEVQOR_JAR       the jar under test (default target/levqor.jar, built by bench.sh), e.g. an older
+                   build for an A/B against the same harness
   PEERS_DIR        the peer scripts (default ../shared/peers next to the repo)
   PG_BIN           Postgres 15 binaries (default /usr/lib/postgresql/15/bin)
 """
@@ -63,7 +67,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_DIR = os.path.join(ROOT, "bench")
-JAR = os.path.join(ROOT, "target", "levqor.jar")
+JAR = os.environ.get("LEVQOR_JAR") or os.path.join(ROOT, "target", "levqor.jar")
 PEERS = os.environ.get("PEERS_DIR", os.path.join(os.path.dirname(ROOT), "shared", "peers"))
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 PY = "/usr/bin/python3"
@@ -86,6 +90,8 @@ E2E_SECONDS = int(os.environ.get("E2E_SECONDS", "20"))
 E2E_DRAIN_TIMEOUT = int(os.environ.get("E2E_DRAIN_TIMEOUT", "300"))
 E2E_BATCH = int(os.environ.get("E2E_BATCH", "100"))
 E2E_CONNS = int(os.environ.get("E2E_CONNS", "64"))
+E2E_MODES = os.environ.get("E2E_MODES", "async sync").split()
+E2E_KINDS = os.environ.get("E2E_KINDS", "batch single").split()
 PICKUP_JOBS = int(os.environ.get("PICKUP_JOBS", "1000"))
 PICKUP_RATE = float(os.environ.get("PICKUP_RATE", "50"))
 PICKUP_SECONDS = float(os.environ.get("PICKUP_SECONDS", "30"))
@@ -1215,16 +1221,17 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
         return
     results = {}
     pickups = {}
-    modes = [("async", lvq_async, key_async)]
+    modes = [("async", lvq_async, key_async)] if "async" in E2E_MODES else []
     sync_proc = None
     try:
-        # sync mode: a second Levqor with the new queue off (its own database, so the async
-        # instance cannot take its jobs)
-        lp, lport, _ = start_levqor("levqor-load-sync", **levqor_db_args(tmp, pg, "sync"),
-                                    extra=dict(LEVQOR_LOAD_ENV, NEW_QUEUE_ENABLED="false",
-                                               REDIS_URL=f"redis://127.0.0.1:{redis.port}/2"))
-        sync_proc = lp
-        modes.append(("sync", (lp, lport), create_api_key_or_reuse(lport)))
+        if "sync" in E2E_MODES:
+            # sync mode: a second Levqor with the new queue off (its own database, so the async
+            # instance cannot take its jobs)
+            lp, lport, _ = start_levqor("levqor-load-sync", **levqor_db_args(tmp, pg, "sync"),
+                                        extra=dict(LEVQOR_LOAD_ENV, NEW_QUEUE_ENABLED="false",
+                                                   REDIS_URL=f"redis://127.0.0.1:{redis.port}/2"))
+            sync_proc = lp
+            modes.append(("sync", (lp, lport), create_api_key_or_reuse(lport)))
     except RuntimeError as e:
         log(f"  sync-mode Levqor did not start: {e}")
     batch_missing = {}
@@ -1232,7 +1239,8 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
         for name, (p, port), key in modes:
             if "e2e" in SECTIONS:
                 batch_missing[name] = batch_available(port, key)
-                kinds = (["batch"] if batch_missing[name] is None else []) + ["single"]
+                kinds = [k for k in ("batch", "single") if k in E2E_KINDS
+                         and (k == "single" or batch_missing[name] is None)]
                 levqor_job_warmup(port, key, p.pid, name, kinds)
                 for kind in kinds:
                     results[f"{name}-{kind}"] = e2e_run(port, key, name, p.pid, kind, pg, name)
