@@ -8,6 +8,7 @@ import com.levqor.db.ArrayColumns;
 import com.levqor.db.Uuids;
 import com.levqor.db.FixedSql;
 import com.levqor.db.Jdbc;
+import com.levqor.db.jooq.Routines;
 import com.levqor.jobs.queue.Dispatcher;
 import java.time.Clock;
 import java.time.Instant;
@@ -61,6 +62,8 @@ public final class Intake implements AutoCloseable {
     public static final long ANSWER_TIMEOUT_MILLIS = 30_000;
     private static final int QUEUE_CAPACITY = 16_384;
     private static final long WATCHDOG_MAX_MILLIS = 1_000;
+    /** SQLSTATE of levqor_assert in the one-statement write: an account would pass its budget. */
+    private static final String OVER_BUDGET = "LQ402";
 
     /**
      * The answer to a request whose batch was still committing when the answer timeout passed: the
@@ -87,6 +90,9 @@ public final class Intake implements AutoCloseable {
     private final AtomicReferenceArray<List<Pending>> writing = new AtomicReferenceArray<>(WRITERS);
     private final AtomicLongArray writingSince = new AtomicLongArray(WRITERS);
     private final Thread[] writers = new Thread[WRITERS];
+    /** Committed due jobs waiting to be pushed to Redis (async mode), by {@link #dispatchLoop}. */
+    private final BlockingDeque<List<JobRef>> toDispatch = new LinkedBlockingDeque<>();
+    private final Thread dispatching;
     private final ScheduledExecutorService watchdog;
     private final long answerTimeoutNanos;
     private volatile boolean stopped;
@@ -110,6 +116,9 @@ public final class Intake implements AutoCloseable {
             writers[i].setDaemon(true);
             writers[i].start();
         }
+        dispatching = new Thread(this::dispatchLoop, "levqor-intake-dispatch");
+        dispatching.setDaemon(true);
+        dispatching.start();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "levqor-intake-watchdog");
             t.setDaemon(true);
@@ -125,6 +134,7 @@ public final class Intake implements AutoCloseable {
         final FixedSql insert;
         final FixedSql insertAll;
         final FixedSql charge;
+        final FixedSql insertCharged;
 
         Statements(DSLContext db) {
             ArrayColumns k = new ArrayColumns("k");
@@ -134,8 +144,48 @@ public final class Intake implements AutoCloseable {
                     .where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(DSL.select(kAccount, kKey).from(k.rows()))))
                     .plannedPerExecution();
 
+            // Without keys nothing can conflict (the ids are new): the row count is the answer.
+            insertAll = FixedSql.of(db, insertJobs());
+            // With idempotency keys a row may be skipped (the key was taken meanwhile): the ids inserted come back.
+            insert = FixedSql.of(db, insertJobs().onConflictDoNothing().returningResult(JOBS.ID));
+
+            Field<Long> units = DSL.param("units", USAGE_DAILY.UNITS);
+            charge = FixedSql.of(db, DSL.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
+                    .values(DSL.param("account", USAGE_DAILY.ACCOUNT_ID), DSL.param("day", USAGE_DAILY.DAY), units)
+                    .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
+                    .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
+                    .where(USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)).le(DSL.param("budget", Long.class)))
+                    .returningResult(USAGE_DAILY.UNITS));
+
+            // The usual batch (no idempotency key, every account within its budget by the request's count): the
+            // jobs inserted and each account charged in one statement, committed on its own. It fails with LQ402,
+            // writing nothing, when a new total would pass its account's budget (levqor_assert, migration V5).
+            ArrayColumns b = new ArrayColumns("b");
+            Field<UUID> bAccount = b.column("b_account", SQLDataType.UUID);
+            Field<Long> bUnits = b.column("b_units", SQLDataType.BIGINT);
+            var ins = DSL.name("ins").as(insertJobs().returningResult(JOBS.ID));
+            var ch = DSL.name("ch").as(DSL.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
+                    .select(DSL.select(bAccount, DSL.param("day", USAGE_DAILY.DAY), bUnits).from(b.rows()))
+                    .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
+                    .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
+                    .returningResult(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.UNITS));
+            ArrayColumns budgets = new ArrayColumns("g"); // the same accounts again, with their budgets
+            Field<UUID> gAccount = budgets.column("b_account", SQLDataType.UUID);
+            Field<Long> gBudget = budgets.column("b_budget", SQLDataType.BIGINT);
+            // The jobs are counted first, so they are inserted before the usage rows are locked: the locks are held
+            // for the commit only (the select list's subqueries run in order, each when first read).
+            insertCharged = FixedSql.of(db, DSL.with(ins, ch).select(
+                    DSL.field(DSL.selectCount().from(ins)),
+                    Routines.levqorAssert(DSL.notExists(DSL.selectOne().from(ch).join(budgets.rows())
+                                    .on(gAccount.eq(ch.field(USAGE_DAILY.ACCOUNT_ID)))
+                                    .where(ch.field(USAGE_DAILY.UNITS).gt(gBudget))),
+                            DSL.inline("over budget"))));
+        }
+
+        /** A new insert of jobs from one array per column (jOOQ's builder is mutable: one per statement). */
+        private static org.jooq.InsertOnDuplicateStep<com.levqor.db.jooq.tables.records.JobsRecord> insertJobs() {
             ArrayColumns a = new ArrayColumns("u");
-            var insertJobs = DSL.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD,
+            return DSL.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD,
                             JOBS.STATE, JOBS.PRIORITY, JOBS.ATTEMPT, JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS,
                             JOBS.TIMEOUT_SECONDS, JOBS.RUN_AT, JOBS.DISPATCHED_AT, JOBS.IDEMPOTENCY_KEY,
                             JOBS.CALLBACK_URL, JOBS.COST, JOBS.CREATED_AT, JOBS.UPDATED_AT, JOBS.CALLBACK_ATTEMPTS)
@@ -159,19 +209,6 @@ public final class Intake implements AutoCloseable {
                                     DSL.param("now", JOBS.UPDATED_AT),
                                     DSL.inline(0))
                             .from(a.rows()));
-            // Without keys nothing can conflict (the ids are new): the row count is the answer. (Rendered first:
-            // jOOQ's insert builder is mutable and the next line adds to it.)
-            insertAll = FixedSql.of(db, insertJobs);
-            // With idempotency keys a row may be skipped (the key was taken meanwhile): the ids inserted come back.
-            insert = FixedSql.of(db, insertJobs.onConflictDoNothing().returningResult(JOBS.ID));
-
-            Field<Long> units = DSL.param("units", USAGE_DAILY.UNITS);
-            charge = FixedSql.of(db, DSL.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
-                    .values(DSL.param("account", USAGE_DAILY.ACCOUNT_ID), DSL.param("day", USAGE_DAILY.DAY), units)
-                    .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
-                    .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
-                    .where(USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)).le(DSL.param("budget", Long.class)))
-                    .returningResult(USAGE_DAILY.UNITS));
         }
     }
 
@@ -362,16 +399,14 @@ public final class Intake implements AutoCloseable {
      * request in arrival order (a request's jobs fit together or not at all).
      */
     private void commit(List<Pending> batch, boolean lockFirst) {
+        List<Entry> entries = entries(batch);
+        if (!lockFirst && entries.stream().allMatch(e -> e.job().idempotencyKey() == null)) {
+            commitCharged(batch, entries);
+            return;
+        }
         Instant now = clock.instant();
         OffsetDateTime t = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-        List<Entry> entries = new ArrayList<>();
-        for (int r = 0; r < batch.size(); r++) {
-            List<NewJob> jobs = batch.get(r).jobs();
-            for (int i = 0; i < jobs.size(); i++) {
-                entries.add(new Entry(r, jobs.get(i)));
-            }
-        }
         int n = entries.size();
         IntakeResult[] results = new IntakeResult[n];
         int[] sameAs = new int[n]; // a repeat of an earlier key in this batch: that entry's index, else -1
@@ -490,7 +525,90 @@ public final class Intake implements AutoCloseable {
             }
             return null;
         });
-        // Committed: answer, then hand the due ones to the queue.
+        answer(batch, entries, results, sameAs, due);
+    }
+
+    /** The jobs of the batch in order, each with the index of its request. */
+    private static List<Entry> entries(List<Pending> batch) {
+        List<Entry> entries = new ArrayList<>();
+        for (int r = 0; r < batch.size(); r++) {
+            for (NewJob job : batch.get(r).jobs()) {
+                entries.add(new Entry(r, job));
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * The usual batch, without idempotency keys: inserted and charged in one statement, committed on its
+     * own (one round trip; each account's usage row is locked only while it commits). Throws
+     * {@link NeedsLock}, having written nothing, when an account would go over its budget.
+     */
+    private void commitCharged(List<Pending> batch, List<Entry> entries) {
+        Instant now = clock.instant();
+        OffsetDateTime t = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        int n = entries.size();
+        // In account order, as every writer locks the usage rows (no deadlock between two batches).
+        Map<UUID, Long> wanted = new java.util.TreeMap<>();
+        for (Entry e : entries) {
+            wanted.merge(e.job().accountId(), (long) e.job().cost(), Long::sum);
+        }
+        UUID[] accounts = new UUID[wanted.size()];
+        Long[] units = new Long[accounts.length];
+        Long[] budgets = new Long[accounts.length];
+        int a = 0;
+        for (Map.Entry<UUID, Long> w : wanted.entrySet()) {
+            accounts[a] = w.getKey();
+            units[a] = w.getValue();
+            budgets[a] = settings.budgetFor(planOf(batch, w.getKey()));
+            if (units[a] > budgets[a]) {
+                throw new NeedsLock();
+            }
+            a++;
+        }
+        List<Integer> rows = new ArrayList<>(n);
+        for (int e = 0; e < n; e++) {
+            rows.add(e);
+        }
+        UUID[] ids = new UUID[n];
+        boolean delivers = dispatcher.delivers();
+        long inserted;
+        try {
+            inserted = Jdbc.withConnection(db, c -> {
+                try (FixedSql.Bound s = sql.insertCharged.prepare(c)) {
+                    bindJobs(s, entries, rows, ids, now, t, delivers);
+                    s.set("b_account", accounts).set("b_units", units).set("b_budget", budgets).set("day", today);
+                    return s.fetch(rs -> rs.getLong(1)).get(0);
+                }
+            });
+        } catch (DataAccessException e) {
+            if (OVER_BUDGET.equals(e.sqlState())) {
+                throw new NeedsLock();
+            }
+            throw e;
+        }
+        if (inserted != n) {
+            throw new IllegalStateException("inserted " + inserted + " of " + n + " jobs");
+        }
+        IntakeResult[] results = new IntakeResult[n];
+        int[] sameAs = new int[n];
+        List<JobRef> due = new ArrayList<>();
+        for (int e = 0; e < n; e++) {
+            NewJob j = entries.get(e).job();
+            results[e] = new IntakeResult.Created(ids[e]);
+            sameAs[e] = -1;
+            if (delivers && !j.runAt().isAfter(now)) {
+                due.add(new JobRef(ids[e], j.priority()));
+            }
+        }
+        answer(batch, entries, results, sameAs, due);
+    }
+
+    /** Committed: answers each request, then hands the due jobs to the queue. */
+    private void answer(List<Pending> batch, List<Entry> entries, IntakeResult[] results, int[] sameAs,
+                        List<JobRef> due) {
+        int n = entries.size();
         List<List<IntakeResult>> answers = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             answers.add(new ArrayList<>(p.jobs().size()));
@@ -511,8 +629,57 @@ public final class Intake implements AutoCloseable {
             batch.get(r).answer().complete(answers.get(r));
         }
         if (!due.isEmpty()) {
-            dispatcher.dispatch(due);
+            if (dispatcher.async()) {
+                toDispatch.offer(due); // a Redis round trip: not on the writer's way to its next batch
+            } else {
+                dispatcher.dispatch(due);
+            }
         }
+    }
+
+    /**
+     * Pushes committed jobs to Redis off the writers' path, all that is waiting in one exchange; until
+     * intake has stopped and nothing is left. A job whose push fails is delivered as the dispatcher
+     * decides (in-process, or later by the sweeper), as when a writer pushed it.
+     */
+    private void dispatchLoop() {
+        List<JobRef> all = new ArrayList<>();
+        while (true) {
+            List<JobRef> refs;
+            try {
+                refs = toDispatch.pollFirst(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                refs = toDispatch.pollFirst(); // closing: push what is left, then stop
+                if (refs == null) {
+                    return;
+                }
+            }
+            if (refs == null) {
+                if (stopped && writersDone()) {
+                    return;
+                }
+                continue;
+            }
+            all.addAll(refs);
+            while ((refs = toDispatch.pollFirst()) != null) {
+                all.addAll(refs);
+            }
+            try {
+                dispatcher.dispatch(all);
+            } catch (RuntimeException | Error e) {
+                log.error("Dispatching {} committed job(s) failed; the sweeper delivers them", all.size(), e);
+            }
+            all.clear();
+        }
+    }
+
+    private boolean writersDone() {
+        for (Thread w : writers) {
+            if (w.isAlive()) {
+                return false;
+            }
+        }
+        return toDispatch.isEmpty();
     }
 
     /** The jobs already holding the entries' idempotency keys, by "account/key". */
@@ -544,6 +711,26 @@ public final class Intake implements AutoCloseable {
      */
     private Set<UUID> insert(java.sql.Connection c, List<Entry> entries, List<Integer> rows, UUID[] ids, Instant now,
                              OffsetDateTime t, boolean delivers) {
+        boolean anyKey = false;
+        for (int e : rows) {
+            anyKey |= entries.get(e).job().idempotencyKey() != null;
+        }
+        try (FixedSql.Bound s = (anyKey ? sql.insert : sql.insertAll).prepare(c)) {
+            bindJobs(s, entries, rows, ids, now, t, delivers);
+            if (anyKey) {
+                return new java.util.HashSet<>(s.fetch(rs -> rs.getObject(1, UUID.class)));
+            }
+            int n = s.execute();
+            if (n != rows.size()) {
+                throw new IllegalStateException("inserted " + n + " of " + rows.size() + " jobs");
+            }
+            return java.util.Set.of(ids);
+        }
+    }
+
+    /** Binds the chosen entries as new jobs, one array per column, and fills {@code ids} with their new ids. */
+    private void bindJobs(FixedSql.Bound s, List<Entry> entries, List<Integer> rows, UUID[] ids, Instant now,
+                          OffsetDateTime t, boolean delivers) {
         int m = rows.size();
         UUID[] accounts = new UUID[m];
         String[] workflows = new String[m];
@@ -572,24 +759,10 @@ public final class Intake implements AutoCloseable {
             callbacks[k] = j.callbackUrl();
             costs[k] = j.cost();
         }
-        boolean anyKey = false;
-        for (String k : keys) {
-            anyKey |= k != null;
-        }
-        try (FixedSql.Bound s = (anyKey ? sql.insert : sql.insertAll).prepare(c)) {
-            s.set("id", ids).set("account_id", accounts).set("workflow", workflows).set("payload", payloads)
-                    .set("priority", priorities).set("max_attempts", maxAttempts).set("timeout_seconds", timeouts)
-                    .set("run_at", runAt).set("dispatched_at", dispatchedAt).set("idempotency_key", keys)
-                    .set("callback_url", callbacks).set("cost", costs).set("now", t);
-            if (anyKey) {
-                return new java.util.HashSet<>(s.fetch(rs -> rs.getObject(1, UUID.class)));
-            }
-            int n = s.execute();
-            if (n != m) {
-                throw new IllegalStateException("inserted " + n + " of " + m + " jobs");
-            }
-            return java.util.Set.of(ids);
-        }
+        s.set("id", ids).set("account_id", accounts).set("workflow", workflows).set("payload", payloads)
+                .set("priority", priorities).set("max_attempts", maxAttempts).set("timeout_seconds", timeouts)
+                .set("run_at", runAt).set("dispatched_at", dispatchedAt).set("idempotency_key", keys)
+                .set("callback_url", callbacks).set("cost", costs).set("now", t);
     }
 
     private static com.levqor.accounts.Plan planOf(List<Pending> batch, UUID account) {
@@ -625,6 +798,12 @@ public final class Intake implements AutoCloseable {
         for (Thread w : writers) {
             w.interrupt();
         }
+        try {
+            dispatching.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dispatching.interrupt();
         watchdog.shutdownNow();
         Pending left;
         while ((left = queue.pollFirst()) != null) {

@@ -133,4 +133,38 @@ class IntakeBatchTest {
         assertThat(usage.get("units_used").asInt()).isLessThanOrEqualTo(25);
         assertThat(refused).isPositive();
     }
+
+    @Test
+    void anAccountAtItsBudgetDoesNotRefuseAnotherAccountsJobsInTheSameBatch() throws Exception {
+        String near = server.createAccount("batch-near@example.com", "free").get("api_key").asText();
+        String fresh = server.createAccount("batch-fresh@example.com", "free").get("api_key").asText();
+        for (int i = 0; i < 20; i++) {
+            assertThat(server.post("/api/v1/intake", "{\"workflow\":\"echo\",\"payload\":{}}", bearer(near))
+                    .status()).isEqualTo(202);
+        }
+        // 20 requests each, interleaved: batches mix the two accounts, and "near" has 5 units left.
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<Response>> nearAnswers = new ArrayList<>();
+        List<Future<Response>> freshAnswers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            nearAnswers.add(pool.submit(() -> server.post("/api/v1/intake", "{\"workflow\":\"echo\",\"payload\":{}}",
+                    bearer(near))));
+            freshAnswers.add(pool.submit(() -> server.post("/api/v1/intake", "{\"workflow\":\"echo\",\"payload\":{}}",
+                    bearer(fresh))));
+        }
+        int nearAccepted = 0;
+        for (Future<Response> f : nearAnswers) {
+            Response r = f.get();
+            assertThat(r.status()).as(r.toString()).isIn(202, 402);
+            nearAccepted += r.status() == 202 ? 1 : 0;
+        }
+        for (Future<Response> f : freshAnswers) {
+            assertThat(f.get().status()).as(f.get().toString()).isEqualTo(202);
+        }
+        pool.shutdown();
+        assertThat(nearAccepted).isEqualTo(5);
+        assertThat(server.get("/api/v1/usage", bearer(near)).json().get("units_used").asInt()).isEqualTo(25);
+        assertThat(server.get("/api/v1/usage", bearer(fresh)).json().get("units_used").asInt()).isEqualTo(20);
+        assertThat(server.get("/api/v1/jobs?limit=100", bearer(near)).json().get("jobs")).hasSize(25);
+    }
 }
