@@ -41,10 +41,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Durable intake with group commit: requests are gathered while the previous batch commits and
- * written together (one multi-row insert, one budget update per account, one commit). A request
+ * written together (one multi-row insert, one budget update per account, one commit; without
+ * idempotency keys, all of it one statement). A request
  * carries one job or, from the batch endpoint, up to {@link #MAX_REQUEST_JOBS} jobs that are
  * written in the same transaction and charged all or nothing. A request is answered only when its
- * batch has committed; then the due jobs are dispatched. {@link #WRITERS} writer threads take
+ * batch has committed; then the due jobs are dispatched (in async mode by one more thread, so a
+ * writer does not wait for Redis). {@link #WRITERS} writer threads take
  * turns: while one commits, the next batch gathers for the other. {@link #submit} does not block,
  * so the HTTP fast path ({@code IntakeRoute}) gives its thread back at once and is answered by
  * the writer; {@link #submitAllAndWait} blocks for the other callers. The hot statements are
