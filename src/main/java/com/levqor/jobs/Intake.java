@@ -657,7 +657,7 @@ public final class Intake implements AutoCloseable {
                 }
             }
             if (refs == null) {
-                if (stopped && writersDone()) {
+                if (stopped && nothingLeftToDispatch()) {
                     return;
                 }
                 continue;
@@ -675,7 +675,8 @@ public final class Intake implements AutoCloseable {
         }
     }
 
-    private boolean writersDone() {
+    /** The writers have stopped and everything they committed was handed to the dispatcher. */
+    private boolean nothingLeftToDispatch() {
         for (Thread w : writers) {
             if (w.isAlive()) {
                 return false;
