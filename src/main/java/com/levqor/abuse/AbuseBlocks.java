@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +42,7 @@ public final class AbuseBlocks {
     private final Duration escalatedBlockFor;
     private volatile Map<String, Instant> active = Map.of();
     private volatile long loadedAtMillis; // 0: never loaded
+    private final AtomicBoolean refreshing = new AtomicBoolean();
 
     public AbuseBlocks(DSLContext db, Clock clock, Duration blockFor, int escalateAfterBlocks,
                        Duration escalatedBlockFor) {
@@ -54,6 +58,34 @@ public final class AbuseBlocks {
         refreshIfStale();
         Instant until = active.get(ip);
         return until != null && until.isAfter(clock.instant()) ? Optional.of(until) : Optional.empty();
+    }
+
+    /**
+     * {@link #blockedUntil} for a thread that must not block: from this process's copy, which is
+     * reloaded on {@code refresher} when it is stale (the answer then uses the copy before that
+     * reload, at most one reload's time older). Empty when there is no copy to answer from (never
+     * loaded, or a block was just lifted): ask {@link #blockedUntil}.
+     */
+    public Optional<Optional<Instant>> blockedUntilFromMemory(String ip, Executor refresher) {
+        long loaded = loadedAtMillis;
+        if (loaded == 0) {
+            return Optional.empty();
+        }
+        if (clock.millis() - loaded >= CACHE_TTL.toMillis() && refreshing.compareAndSet(false, true)) {
+            try {
+                refresher.execute(() -> {
+                    try {
+                        refreshIfStale();
+                    } finally {
+                        refreshing.set(false);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                refreshing.set(false);
+            }
+        }
+        Instant until = active.get(ip);
+        return Optional.of(until != null && until.isAfter(clock.instant()) ? Optional.of(until) : Optional.empty());
     }
 
     private void refreshIfStale() {

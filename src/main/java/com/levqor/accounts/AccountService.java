@@ -220,6 +220,26 @@ public final class AccountService {
         return Optional.of(caller);
     }
 
+    /**
+     * {@link #authenticate} from the cache only, for a thread that must not block: the caller of a
+     * cached key whose last-used time needs no write now, else empty (ask {@link #authenticate}).
+     */
+    public Optional<Caller> authenticateFromMemory(String presented) {
+        if (!ApiKeySecret.looksLikeKey(presented)) {
+            return Optional.empty();
+        }
+        long nowMillis = clock.millis();
+        Cached cached = cache.get(new Digest(ApiKeySecret.sha256(presented)));
+        if (cached == null || cached.expiresAtMillis() <= nowMillis) {
+            return Optional.empty();
+        }
+        Long last = lastUsedWritten.get(cached.caller().keyPrefix());
+        if (last == null || nowMillis - last >= LAST_USED_RESOLUTION.toMillis()) {
+            return Optional.empty();
+        }
+        return Optional.of(cached.caller());
+    }
+
     private void touch(String prefix, long nowMillis) {
         Long last = lastUsedWritten.get(prefix);
         if (last != null && nowMillis - last < LAST_USED_RESOLUTION.toMillis()) {

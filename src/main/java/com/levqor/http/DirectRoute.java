@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.http.BadMessageException;
@@ -22,7 +24,6 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -44,10 +45,14 @@ public abstract class DirectRoute extends Handler.Wrapper {
                          EdgeGuards edge, RequestObserver observer, ErrorReporter reporter) {
     }
 
+    /** Bodies declared longer than this are read and parsed on a pool thread, not on the selector. */
+    static final long INLINE_MAX_BODY_BYTES = 64 * 1024;
+
     private final String method;
     private final String path;
     private final Shared shared;
     private final LongAdder served = new LongAdder();
+    private final LongAdder servedInline = new LongAdder();
 
     protected DirectRoute(String method, String path, Shared shared) {
         this.method = method;
@@ -65,6 +70,11 @@ public abstract class DirectRoute extends Handler.Wrapper {
         return served.sum();
     }
 
+    /** Of {@link #served}, those served where Jetty read them, without a pool thread (see {@link SelectorFront}). */
+    public long servedInline() {
+        return servedInline.sum();
+    }
+
     /**
      * Serves a request that passed authentication and whose body is a JSON object. Answer through
      * the exchange, now or later from any thread; an exception thrown here is answered like
@@ -72,61 +82,211 @@ public abstract class DirectRoute extends Handler.Wrapper {
      */
     protected abstract void serve(Exchange exchange) throws Exception;
 
+    /** Where the inline path sends what may block (see {@link SelectorFront}). */
+    interface Handoff extends Executor {
+        /** Runs the rest of the handler tree for the request on a thread that may block. */
+        void toPool(Request request, Response response, Callback callback);
+    }
+
+    /** Whether a request is this route's: its method and path. */
+    final boolean claims(Request request) {
+        return method.equals(request.getMethod()) && path.equals(Request.getPathInContext(request));
+    }
+
+    /** Serves this route's request on a thread that may block, or passes any other on. */
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (!method.equals(request.getMethod()) || !path.equals(Request.getPathInContext(request))) {
+        if (!claims(request)) {
             return super.handle(request, response, callback);
         }
-        HttpFields headers = request.getHeaders();
-        long length;
-        try {
-            length = headers.getLongField(HttpHeader.CONTENT_LENGTH);
-        } catch (NumberFormatException e) {
-            length = -1;
-        }
-        if (length < 0 || length > shared.maxBodyBytes() || headers.contains(HttpHeader.ORIGIN)) {
-            return super.handle(request, response, callback); // chunked, oversized or cross-origin: Javalin's filters
-        }
-        String authorization = headers.get(HttpHeader.AUTHORIZATION);
-        EdgeGuards edge = shared.edge();
-        String ip = null;
-        if (edge.abuseGuard().enabled()) {
-            ip = clientIp(request);
-            if (edge.abuseGuard().refuses(ip, authorization)) {
-                return super.handle(request, response, callback); // Javalin's filter answers 403
-            }
-        }
-        Optional<Caller> caller = shared.authentication().apiKeyCaller(headers.get("X-Api-Key"), authorization);
+        String ip = clientIpIfGuarded(request);
+        Optional<Caller> caller = admit(request, ip, null);
         if (caller.isEmpty()) {
-            return super.handle(request, response, callback); // Javalin says what is wrong and counts the failure
+            return super.handle(request, response, callback); // Javalin's filters answer and count it
         }
-        served.increment();
-        Exchange exchange = new Exchange(request, response, callback, caller.get());
+        Exchange exchange = exchange(request, response, callback, caller.get(), false);
         try {
-            try {
-                exchange.limitHeaders = edge.rateLimiting().perKey(caller.get());
-            } catch (ApiException limited) {
-                // Read the unread body away, as the servlet layer does, so the connection stays open for the retry.
-                try {
-                    Content.Source.consumeAll(request);
-                } catch (IOException | RuntimeException ignored) {
-                    // the client went away: nothing to keep open
-                }
-                throw limited;
-            }
-            ByteBuffer body;
-            try {
-                body = Content.Source.asByteBuffer(request);
-            } catch (IOException | RuntimeException e) {
-                exchange.fail(unreadable(e, ip == null ? clientIp(request) : ip));
-                return true;
-            }
-            exchange.body = shared.json().parse(BufferUtil.toArray(body), headers.get(HttpHeader.CONTENT_TYPE), false);
-            serve(exchange);
+            readAndServe(exchange, shared.edge().rateLimiting().perKey(caller.get()), ip);
+        } catch (ApiException limited) {
+            refuse(exchange, limited);
         } catch (Throwable t) {
             exchange.fail(t);
         }
         return true;
+    }
+
+    /**
+     * Serves this route's request on a thread that must not block (Jetty's selector): authentication
+     * from the key cache, the rate limit from local buckets, the body as it arrives. When any of them
+     * would need the database or Redis (a key not cached, shared buckets, no copy of the abuse
+     * blocks), the body is declared over {@link #INLINE_MAX_BODY_BYTES}, or the request goes on to
+     * Javalin anyway, the request is handed to the pool whole.
+     */
+    final void handleInline(Request request, Response response, Callback callback, Handoff handoff) {
+        if (declaredLength(request.getHeaders()) > INLINE_MAX_BODY_BYTES) {
+            handoff.toPool(request, response, callback); // parsing it would hold the selector up
+            return;
+        }
+        String ip;
+        Optional<Caller> caller;
+        try {
+            ip = clientIpIfGuarded(request);
+            caller = admit(request, ip, handoff);
+        } catch (RuntimeException e) {
+            ip = null;
+            caller = Optional.empty();
+        }
+        Map<String, String> limits = null;
+        if (caller.isPresent()) {
+            try {
+                limits = shared.edge().rateLimiting().perKeyFromMemory(caller.get());
+            } catch (ApiException limited) {
+                refuse(exchange(request, response, callback, caller.get(), true), limited);
+                return;
+            }
+        }
+        if (limits == null) {
+            handoff.toPool(request, response, callback); // the pool's path decides, or Javalin says what is wrong
+            return;
+        }
+        readAndServe(exchange(request, response, callback, caller.get(), true), limits, ip);
+    }
+
+    private Exchange exchange(Request request, Response response, Callback callback, Caller caller, boolean inline) {
+        served.increment();
+        if (inline) {
+            servedInline.increment();
+        }
+        return new Exchange(request, response, callback, caller);
+    }
+
+    /** A 429, after reading the unread body away as the servlet layer does, so the connection stays open for the retry. */
+    private static void refuse(Exchange exchange, ApiException limited) {
+        Content.Source.consumeAll(exchange.request, Callback.from(() -> exchange.fail(limited),
+                x -> exchange.fail(limited)));
+    }
+
+    /** Reads the body as it arrives (on no thread in the meantime) and serves the request once it is whole. */
+    private void readAndServe(Exchange exchange, Map<String, String> limits, String ip) {
+        exchange.limitHeaders = limits;
+        new BodyReader(exchange.request, shared.edge().minRequestDataRate(), body -> {
+            try {
+                exchange.body = shared.json().parse(body, exchange.request.getHeaders().get(HttpHeader.CONTENT_TYPE),
+                        false);
+                serve(exchange);
+            } catch (Throwable t) {
+                exchange.fail(t);
+            }
+        }, failure -> exchange.fail(unreadable(failure, ip == null ? clientIp(exchange.request) : ip))).run();
+    }
+
+    /**
+     * Reads a body chunk by chunk, asking Jetty to call back when more arrives instead of waiting
+     * for it, and holds it to the minimum data rate (MIN_REQUEST_DATA_RATE) as Jetty's servlet layer
+     * does for Javalin's routes: fewer bytes than the rate times the time since the first byte fails
+     * it with a 408.
+     */
+    private static final class BodyReader implements Runnable {
+        private final Request request;
+        private final long minBytesPerSecond;
+        private final java.util.function.Consumer<byte[]> whole;
+        private final java.util.function.Consumer<Throwable> failed;
+        private byte[] bytes;
+        private int filled;
+        private long firstByteNanos;
+
+        BodyReader(Request request, long minBytesPerSecond, java.util.function.Consumer<byte[]> whole,
+                   java.util.function.Consumer<Throwable> failed) {
+            this.request = request;
+            this.minBytesPerSecond = minBytesPerSecond;
+            this.whole = whole;
+            this.failed = failed;
+            this.bytes = new byte[(int) Math.max(0, declaredLength(request.getHeaders()))];
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    failed.accept(chunk.getFailure());
+                    return;
+                }
+                ByteBuffer b = chunk.getByteBuffer();
+                int n = b.remaining();
+                if (n > 0) {
+                    if (filled + n > bytes.length) {
+                        bytes = java.util.Arrays.copyOf(bytes, filled + n);
+                    }
+                    b.get(bytes, filled, n);
+                    filled += n;
+                    if (firstByteNanos == 0) {
+                        firstByteNanos = System.nanoTime();
+                    }
+                }
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last) {
+                    whole.accept(filled == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, filled));
+                    return;
+                }
+                if (tooSlow()) {
+                    failed.accept(new BadMessageException(408, "Request content data rate < " + minBytesPerSecond));
+                    return;
+                }
+            }
+        }
+
+        private boolean tooSlow() {
+            if (minBytesPerSecond <= 0 || firstByteNanos == 0) {
+                return false;
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstByteNanos);
+            return filled < minBytesPerSecond * millis / 1000;
+        }
+    }
+
+    /**
+     * The caller of a request this route may serve itself, or empty to pass it on: a declared body
+     * within the cap, no CORS origin, not from a blocked IP, a live API key. With an {@code inline}
+     * executor (the caller must not block), only what memory can answer: empty also when the
+     * database would have to be asked; what is stale is refreshed on that executor.
+     */
+    private Optional<Caller> admit(Request request, String ip, Executor inline) {
+        HttpFields headers = request.getHeaders();
+        long length = declaredLength(headers);
+        if (length < 0 || length > shared.maxBodyBytes() || headers.contains(HttpHeader.ORIGIN)) {
+            return Optional.empty(); // chunked, oversized or cross-origin: Javalin's filters
+        }
+        String authorization = headers.get(HttpHeader.AUTHORIZATION);
+        AbuseGuard guard = shared.edge().abuseGuard();
+        if (ip != null) {
+            Boolean refused = inline == null ? guard.refuses(ip, authorization)
+                    : guard.refusesFromMemory(ip, authorization, inline);
+            if (refused == null || refused) {
+                return Optional.empty(); // Javalin's filter answers 403
+            }
+        }
+        Authentication authentication = shared.authentication();
+        return inline == null ? authentication.apiKeyCaller(headers.get("X-Api-Key"), authorization)
+                : authentication.apiKeyCallerFromMemory(headers.get("X-Api-Key"), authorization);
+    }
+
+    /** The declared Content-Length, or -1 when there is none (chunked) or it is not a number. */
+    private static long declaredLength(HttpFields headers) {
+        try {
+            return headers.getLongField(HttpHeader.CONTENT_LENGTH);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private String clientIpIfGuarded(Request request) {
+        return shared.edge().abuseGuard().enabled() ? clientIp(request) : null;
     }
 
     private String clientIp(Request request) {

@@ -70,7 +70,7 @@ public final class HttpServer {
         cfg.router.ignoreTrailingSlashes = true;
         cfg.jetty.host = settings.host();
         cfg.jetty.port = settings.port();
-        QueuedThreadPool pool = new QueuedThreadPool(settings.maxThreads(), Math.min(8, settings.maxThreads()), 60_000);
+        QueuedThreadPool pool = SelectorFront.pool(settings.maxThreads(), Math.min(8, settings.maxThreads()), 60_000);
         pool.setName("levqor-http");
         cfg.jetty.threadPool = pool;
         cfg.jetty.modifyHttpConfiguration(http -> {
@@ -80,8 +80,11 @@ public final class HttpServer {
         cfg.jetty.modifyServer(server -> {
             // Graceful stop: close the connectors, let in-flight requests finish within the grace period.
             // Javalin puts its servlet context inside the innermost wrapper: after the direct routes.
+            // The front runs on the selector and hands what may block to the pool (see SelectorFront).
             GracefulHandler graceful = new GracefulHandler();
-            Handler.Wrapper innermost = graceful;
+            SelectorFront front = new SelectorFront(direct, pool);
+            graceful.setHandler(front);
+            Handler.Wrapper innermost = front;
             for (DirectRoute route : direct) {
                 innermost.setHandler(route);
                 innermost = route;

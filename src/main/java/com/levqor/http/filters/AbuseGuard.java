@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import redis.clients.jedis.RedisClient;
@@ -110,6 +111,18 @@ public final class AbuseGuard implements AuthFailures {
      */
     public boolean refuses(String ip, String authorization) {
         return enabled && !isExempt(ip) && blocks.blockedUntil(ip).isPresent() && !presentsAdminKey(authorization);
+    }
+
+    /**
+     * {@link #refuses} for a thread that must not block: from this process's copy of the blocks
+     * (reloaded on {@code refresher} when stale); null when there is no copy to answer from.
+     */
+    public Boolean refusesFromMemory(String ip, String authorization, Executor refresher) {
+        if (!enabled || isExempt(ip)) {
+            return false;
+        }
+        Optional<Optional<Instant>> until = blocks.blockedUntilFromMemory(ip, refresher);
+        return until.isEmpty() ? null : until.get().isPresent() && !presentsAdminKey(authorization);
     }
 
     private void rejectBlocked(Context ctx) {

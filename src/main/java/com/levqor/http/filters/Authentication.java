@@ -85,6 +85,15 @@ public final class Authentication {
         return presented == null ? Optional.empty() : accounts.authenticate(presented);
     }
 
+    /**
+     * {@link #apiKeyCaller} from the key cache only: empty also when the answer would need the
+     * database (a key not cached, or its last-used time due to be written).
+     */
+    public Optional<Caller> apiKeyCallerFromMemory(String xApiKey, String authorization) {
+        String presented = presentedKey(xApiKey, authorization);
+        return presented == null ? Optional.empty() : accounts.authenticateFromMemory(presented);
+    }
+
     /** The key of {@code X-Api-Key}, else of {@code Authorization: Bearer}, trimmed; null when neither has one. */
     private static String presentedKey(String xApiKey, String authorization) {
         String presented = xApiKey;

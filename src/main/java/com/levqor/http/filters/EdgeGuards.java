@@ -112,6 +112,15 @@ public final class EdgeGuards implements AutoCloseable {
         return securityHeaders;
     }
 
+    /**
+     * Bytes per second below which a request body is cut off with a 408 (MIN_REQUEST_DATA_RATE with
+     * the abuse guards on; 0: no minimum). Jetty's servlet layer holds Javalin's routes to it; the
+     * direct routes, on Jetty's core API, hold themselves to it.
+     */
+    public long minRequestDataRate() {
+        return minRequestDataRate;
+    }
+
     public AbuseGuard abuseGuard() {
         return abuseGuard;
     }

@@ -59,6 +59,11 @@ public final class RateLimitBuckets {
         return proxy == null || redisDown ? "local" : "redis";
     }
 
+    /** Whether every bucket lives in this process (no Redis configured): a take never leaves it. */
+    public boolean local() {
+        return proxy == null;
+    }
+
     /** Takes one token from the bucket of {@code key} whose capacity is {@code perMinute}. */
     public Outcome take(String key, int perMinute) {
         String fullKey = KEY_PREFIX + key + ":" + perMinute;

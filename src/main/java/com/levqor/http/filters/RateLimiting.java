@@ -91,6 +91,17 @@ public final class RateLimiting {
                 "per API key on the " + caller.plan().wire() + " plan");
     }
 
+    /**
+     * {@link #perKey} from this process's buckets only, for a thread that must not block: null when
+     * the bucket is shared in Redis (ask {@link #perKey}).
+     */
+    public Map<String, String> perKeyFromMemory(Caller caller) {
+        if (!enabled) {
+            return Map.of();
+        }
+        return buckets.local() ? perKey(caller) : null;
+    }
+
     private void limit(Context ctx, String scope, String key, int perMinute, String what) {
         limit(scope, key, perMinute, what).forEach(ctx::header);
     }

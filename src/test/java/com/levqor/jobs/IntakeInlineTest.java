@@ -1,0 +1,229 @@
+package com.levqor.jobs;
+
+import static com.levqor.testing.TestServer.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.levqor.http.DirectRoute;
+import com.levqor.testing.Await;
+import com.levqor.testing.Response;
+import com.levqor.testing.TestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST /api/v1/intake} served where Jetty read the request, without a pool thread (the
+ * handler tree's front is non-blocking, see SelectorFront): only once everything on the way can be
+ * answered from memory, with a body that may arrive late or too slowly, and with requests that
+ * follow on the same connection (pipelined, or other routes) answered in order.
+ */
+class IntakeInlineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ECHO = "{\"workflow\":\"echo\",\"payload\":{\"n\":1}}";
+
+    private static DirectRoute route(TestServer s) {
+        return s.app().directRoutes().stream().filter(r -> r.path().equals("/api/v1/intake")).findFirst().orElseThrow();
+    }
+
+    private static Response intake(TestServer s, String key) {
+        return IntakeRouteTest.send(s, ECHO, "application/json", bearer(key));
+    }
+
+    private static String head(String key, int length) {
+        return "POST /api/v1/intake HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Authorization: Bearer " + key + "\r\nContent-Length: " + length + "\r\n\r\n";
+    }
+
+    /** Reads answers off a raw connection until {@code count} complete ones (by Content-Length) arrived. */
+    private static List<String> answers(InputStream in, int count) throws IOException {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        List<String> found = new ArrayList<>();
+        Pattern answer = Pattern.compile("HTTP/1\\.1 (\\d{3})[^\\r]*\\r\\n((?:[^\\r]+\\r\\n)*)\\r\\n", Pattern.CASE_INSENSITIVE);
+        while (found.size() < count) {
+            int n = in.read(buf);
+            if (n < 0) {
+                break;
+            }
+            seen.write(buf, 0, n);
+            found.clear();
+            String text = seen.toString(StandardCharsets.ISO_8859_1);
+            Matcher m = answer.matcher(text);
+            int at = 0;
+            while (m.find(at) && m.start() == at) {
+                Matcher len = Pattern.compile("(?im)^content-length: *(\\d+)").matcher(m.group(2));
+                int bodyLength = len.find() ? Integer.parseInt(len.group(1)) : 0;
+                if (m.end() + bodyLength > text.length()) {
+                    break;
+                }
+                found.add(m.group(1) + " " + text.substring(m.end(), m.end() + bodyLength));
+                at = m.end() + bodyLength;
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void servedInlineOnceTheKeyIsKnownAndStoredAsAcknowledged() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0"))) {
+            String key = s.createAccount("inline@example.com", "pro").get("api_key").asText();
+            assertThat(intake(s, key).status()).isEqualTo(202); // the key is looked up in Postgres: the pool's path
+            long before = route(s).servedInline();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                Response r = intake(s, key);
+                assertThat(r.status()).as(r.toString()).isEqualTo(202);
+                ids.add(r.json().get("job_id").asText());
+            }
+            assertThat(route(s).servedInline() - before).as("requests served without a pool thread").isEqualTo(5);
+            for (String id : ids) {
+                Response status = s.get("/api/v1/status/" + id, bearer(key));
+                assertThat(status.status()).isEqualTo(200);
+                assertThat(status.json().get("status").asText()).isEqualTo("queued");
+            }
+            // A bad body on the inline path gets the same precise 400, never a 500.
+            Response bad = IntakeRouteTest.send(s, "{\"workflow\":", "application/json", bearer(key));
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.json().get("error").asText()).isEqualTo("malformed_json");
+            assertThat(route(s).servedInline() - before).isEqualTo(6);
+
+            // A body declared over 64 KiB is read and parsed on a pool thread: served, but not inline.
+            long served = route(s).served();
+            String padded = ECHO.replace("}}", "}" + " ".repeat(70 * 1024) + "}");
+            Response big = IntakeRouteTest.send(s, padded, "application/json", bearer(key));
+            assertThat(big.status()).as(big.toString()).isEqualTo(202);
+            assertThat(route(s).served() - served).isEqualTo(1);
+            assertThat(route(s).servedInline() - before).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void aBodyThatArrivesLateIsWaitedForWithoutBlockingOthers() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0", "ABUSE_GUARDS_ENABLED", "false"))) {
+            String key = s.createAccount("inline-late@example.com", "pro").get("api_key").asText();
+            assertThat(intake(s, key).status()).isEqualTo(202);
+            long before = route(s).servedInline();
+            try (Socket late = new Socket("127.0.0.1", s.uri("/").getPort())) {
+                late.setSoTimeout(10_000);
+                OutputStream out = late.getOutputStream();
+                out.write(head(key, ECHO.length()).getBytes(StandardCharsets.US_ASCII));
+                out.write(ECHO.substring(0, 10).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                // While that body is missing, other requests are served: the thread that read it is not held.
+                for (int i = 0; i < 3; i++) {
+                    assertThat(intake(s, key).status()).isEqualTo(202);
+                }
+                Thread.sleep(300);
+                out.write(ECHO.substring(10).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                List<String> got = answers(late.getInputStream(), 1);
+                assertThat(got).hasSize(1);
+                assertThat(got.get(0)).startsWith("202 ");
+                JsonNode body = JSON.readTree(got.get(0).substring(4));
+                Response status = s.get("/api/v1/status/" + body.get("job_id").asText(), bearer(key));
+                assertThat(status.json().get("status").asText()).isEqualTo("queued");
+            }
+            assertThat(route(s).servedInline() - before).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aBodyTrickledBelowTheMinimumRateIsCutOffWith408() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0", "MIN_REQUEST_DATA_RATE", "4096"))) {
+            String key = s.createAccount("inline-slow@example.com", "pro").get("api_key").asText();
+            assertThat(intake(s, key).status()).isEqualTo(202); // loads the key and the abuse blocks
+            long before = route(s).servedInline();
+            try (Socket slow = new Socket("127.0.0.1", s.uri("/").getPort())) {
+                slow.setSoTimeout(15_000);
+                OutputStream out = slow.getOutputStream();
+                String body = ECHO.replace("}}", "}" + " ".repeat(40) + "}");
+                out.write(head(key, body.length()).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                byte[] b = body.getBytes(StandardCharsets.US_ASCII);
+                try {
+                    for (int i = 0; i < b.length; i++) {
+                        out.write(b[i]);
+                        out.flush();
+                        if (i < 8) {
+                            Thread.sleep(250);
+                        }
+                    }
+                } catch (IOException cutOff) {
+                    // the server closed the connection mid-body: read what it answered
+                }
+                List<String> got = answers(slow.getInputStream(), 1);
+                assertThat(got).hasSize(1);
+                assertThat(got.get(0)).startsWith("408 ").contains("\"error\":\"request_timeout\"");
+            }
+            assertThat(route(s).servedInline() - before).as("the inline path read that body").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderWhateverServesThem() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0"))) {
+            String key = s.createAccount("inline-pipe@example.com", "pro").get("api_key").asText();
+            assertThat(intake(s, key).status()).isEqualTo(202);
+            long before = route(s).servedInline();
+            String one = head(key, ECHO.length()) + ECHO;
+            String bad = head(key, 5) + "[1,2]";
+            String uptime = "GET /ops/uptime HTTP/1.1\r\nHost: localhost\r\n\r\n";
+            String unknown = "GET /api/v1/status/nope HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                    + "\r\n\r\n";
+            try (Socket c = new Socket("127.0.0.1", s.uri("/").getPort())) {
+                c.setSoTimeout(10_000);
+                OutputStream out = c.getOutputStream();
+                // All in one write: each answer completes after its handler returned, and the connection is
+                // resumed on the completing thread, which must find the next request already buffered.
+                out.write((one + uptime + one + bad + unknown + one).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                List<String> got = answers(c.getInputStream(), 6);
+                assertThat(got).extracting(a -> a.substring(0, 3))
+                        .containsExactly("202", "200", "202", "400", "404", "202");
+                assertThat(got.get(1)).contains("\"status\":");
+                assertThat(got.get(3)).contains("\"error\":\"invalid_request\"");
+                assertThat(got.get(4)).contains("\"error\":\"job_not_found\"");
+                List<String> ids = new ArrayList<>();
+                for (int i : new int[] {0, 2, 5}) {
+                    ids.add(JSON.readTree(got.get(i).substring(4)).get("job_id").asText());
+                }
+                assertThat(ids).doesNotHaveDuplicates();
+            }
+            assertThat(route(s).servedInline() - before).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aBlockPlacedByAnotherInstanceReachesTheInlinePath() {
+        try (TestServer a = TestServer.start(Map.of("WORKER_CONCURRENCY", "0", "ABUSE_FAILED_AUTH_LIMIT", "2"));
+             TestServer b = TestServer.start(Map.of("WORKER_CONCURRENCY", "0", "ABUSE_FAILED_AUTH_LIMIT", "2",
+                     "DATABASE_URL", a.jdbcUrl()))) {
+            String key = b.createAccount("inline-blocked@example.com", "pro").get("api_key").asText();
+            assertThat(intake(b, key).status()).isEqualTo(202);
+            long before = route(b).servedInline();
+            assertThat(intake(b, key).status()).isEqualTo(202);
+            assertThat(route(b).servedInline() - before).as("b serves intake inline").isEqualTo(1);
+            for (int i = 0; i < 2; i++) {
+                assertThat(a.get("/api/v1/account", bearer("lvq_" + "D".repeat(43))).status()).isEqualTo(401);
+            }
+            // b's copy of the blocks is at most AbuseBlocks.CACHE_TTL old plus one reload, which the inline
+            // path starts on a pool thread when it finds the copy stale.
+            Await.until("b refuses intake from the blocked address", Duration.ofSeconds(10),
+                    () -> intake(b, key).status() == 403);
+            Response blocked = intake(b, key);
+            assertThat(blocked.json().get("error").asText()).isEqualTo("ip_blocked");
+        }
+    }
+}
