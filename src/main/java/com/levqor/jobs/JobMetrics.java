@@ -4,8 +4,13 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -14,6 +19,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * and DLQ depth, queue mode and Redis reachability.
  */
 public final class JobMetrics {
+    private static final Logger log = LoggerFactory.getLogger(JobMetrics.class);
     private static final double[] DURATION_BUCKETS = {
             0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 
@@ -21,10 +27,8 @@ public final class JobMetrics {
     private final Counter finished;
     private final Histogram runDuration;
     private final Histogram queueWait;
-    private final Gauge depth;
-    private final Gauge running;
-    private final Gauge retry;
-    private final Gauge dlq;
+    /** Where the queue gauges read their counts when the metrics are read; none until {@link #countsFrom}. */
+    private volatile Supplier<JobStore.Counts> counts;
     private final Gauge mode;
     private final Gauge redisUp;
     private final Histogram intakeBatch;
@@ -42,11 +46,10 @@ public final class JobMetrics {
         queueWait = Histogram.builder().name("levqor_job_queue_wait_seconds")
                 .help("Time from due (run_at) to claimed, in seconds, by workflow").labelNames("workflow")
                 .classicUpperBounds(DURATION_BUCKETS).classicOnly().register(registry);
-        depth = Gauge.builder().name("levqor_queue_depth").help("Queued jobs that are due").register(registry);
-        running = Gauge.builder().name("levqor_jobs_running").help("Jobs running (claimed)").register(registry);
-        retry = Gauge.builder().name("levqor_jobs_retry_waiting").help("Failed jobs waiting for a retry")
-                .register(registry);
-        dlq = Gauge.builder().name("levqor_dlq_depth").help("Dead jobs (the DLQ)").register(registry);
+        countGauge(registry, "levqor_queue_depth", "Queued jobs that are due", JobStore.Counts::depth);
+        countGauge(registry, "levqor_jobs_running", "Jobs running (claimed)", JobStore.Counts::running);
+        countGauge(registry, "levqor_jobs_retry_waiting", "Failed jobs waiting for a retry", JobStore.Counts::retry);
+        countGauge(registry, "levqor_dlq_depth", "Dead jobs (the DLQ)", JobStore.Counts::dlq);
         mode = Gauge.builder().name("levqor_queue_mode").help("1 for the queue's current mode (async or sync)")
                 .labelNames("mode").register(registry);
         redisUp = Gauge.builder().name("levqor_redis_up")
@@ -101,11 +104,28 @@ public final class JobMetrics {
         claimBatch.observe(size);
     }
 
-    public void counts(JobStore.Counts c) {
-        depth.set(c.depth());
-        running.set(c.running());
-        retry.set(c.retry());
-        dlq.set(c.dlq());
+    /**
+     * The source of the queue gauges, read when the metrics are read (a scrape), not on a timer: a
+     * count reads every waiting job, and a backlog of a million took a database core's tenth to
+     * count every few seconds while nobody looked. The source shares one count among the gauges.
+     */
+    public void countsFrom(Supplier<JobStore.Counts> source) {
+        this.counts = source;
+    }
+
+    private void countGauge(PrometheusRegistry registry, String name, String help, ToLongFunction<JobStore.Counts> value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
+            Supplier<JobStore.Counts> source = counts;
+            if (source == null) {
+                return;
+            }
+            try {
+                cb.call(value.applyAsLong(source.get()));
+            } catch (RuntimeException e) {
+                // The database does not answer: the gauge has no sample this time; /ops/uptime says why.
+                log.debug("Queue counts unavailable for {}: {}", name, e.getMessage());
+            }
+        }).register(registry);
     }
 
     public void mode(boolean async) {

@@ -73,7 +73,8 @@ public final class Jobs implements AutoCloseable {
         this.callbacks = new CallbackSender(store, egress, new WebhookSigner(secret), mapper, clock,
                 settings.callbackMaxAttempts(), retries);
         this.sweeper = new Sweeper(store, dispatcher, metrics, reporter, clock, settings.sweepIntervalMillis(),
-                Duration.ofMillis(settings.redispatchAfterMillis()), callbacks::wake, this::counts);
+                Duration.ofMillis(settings.redispatchAfterMillis()), callbacks::wake);
+        metrics.countsFrom(this::counts);
         this.worker = localWorkers ? new Worker(owner, store, dispatcher, settings, clock, metrics,
                 new JobExecutor(workflows, mapper, egress, retries, clock, metrics), reporter, callbacks::wake) : null;
         this.intake = withIntake ? new Intake(database.dsl(), clock, settings, dispatcher, metrics) : null;
@@ -153,7 +154,7 @@ public final class Jobs implements AutoCloseable {
 
     /**
      * The queue's counts, shared by every caller for a while: probes polling queue health in a tight
-     * loop (and the sweeper's gauges) read one count instead of piling up on a busy database. A count
+     * loop (and the metrics' gauges, when scraped) read one count instead of piling up on a busy database. A count
      * reads every waiting job, so the while grows with what the count costs: 10 times its duration,
      * at least {@link #COUNTS_MIN_AGE_NANOS} and at most {@link #COUNTS_MAX_AGE_NANOS} (a backlog of
      * 200,000 jobs took 0.46 s to count; counting it every second took a third of a database core).

@@ -274,4 +274,27 @@ class JobsApiTest {
                 .contains("levqor_queue_depth").contains("levqor_dlq_depth").contains("levqor_redis_up 0.0")
                 .contains("levqor_queue_mode{mode=\"sync\"} 1.0");
     }
+
+    @Test
+    void queueGaugesAreCountedWhenScraped() {
+        try (TestServer idle = TestServer.start(Map.of("WORKER_CONCURRENCY", "0"))) {
+            String k = idle.createAccount("gauges@example.com", "pro").get("api_key").asText();
+            String echo = "{\"workflow\":\"echo\",\"payload\":{}}";
+            for (int i = 0; i < 3; i++) {
+                assertThat(IntakeRouteTest.send(idle, echo, "application/json", TestServer.bearer(k)).status())
+                        .isEqualTo(202);
+            }
+            String m = idle.get("/metrics").body();
+            assertThat(m).contains("levqor_queue_depth 3.0").contains("levqor_jobs_running 0.0")
+                    .contains("levqor_jobs_retry_waiting 0.0").contains("levqor_dlq_depth 0.0");
+            for (int i = 0; i < 2; i++) {
+                assertThat(IntakeRouteTest.send(idle, echo, "application/json", TestServer.bearer(k)).status())
+                        .isEqualTo(202);
+            }
+            // Counts are shared for a quarter of a second at least, then counted again by the next scrape.
+            Await.until("the next scrape counts five", Duration.ofSeconds(5),
+                    () -> idle.get("/metrics").body().contains("levqor_queue_depth 5.0"));
+            assertThat(idle.get("/ops/queue_health").json().get("depth").asLong()).isEqualTo(5);
+        }
+    }
 }

@@ -38,15 +38,12 @@ public final class Sweeper implements AutoCloseable {
     private final Object wake = new Object();
     private volatile boolean redispatchAll;
     private volatile boolean closed;
-    private final java.util.function.Supplier<JobStore.Counts> counts;
     private Thread thread;
     private long sweeps;
 
     public Sweeper(JobStore store, Dispatcher dispatcher, JobMetrics metrics, ErrorReporter reporter, Clock clock,
-                   long intervalMillis, Duration redispatchAfter, Runnable callbackWake,
-                   java.util.function.Supplier<JobStore.Counts> counts) {
+                   long intervalMillis, Duration redispatchAfter, Runnable callbackWake) {
         this.store = store;
-        this.counts = counts;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
         this.reporter = reporter;
@@ -149,7 +146,6 @@ public final class Sweeper implements AutoCloseable {
                 }
             });
         }
-        metrics.counts(counts.get());
     }
 
     private long backlog() {
