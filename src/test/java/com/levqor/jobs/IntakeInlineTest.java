@@ -140,6 +140,40 @@ class IntakeInlineTest {
     }
 
     @Test
+    void aClientThatExpects100ContinueGetsItBeforeSendingTheBody() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0"))) {
+            String key = s.createAccount("inline-expect@example.com", "pro").get("api_key").asText();
+            assertThat(intake(s, key).status()).isEqualTo(202);
+            long before = route(s).servedInline();
+            try (Socket c = new Socket("127.0.0.1", s.uri("/").getPort())) {
+                c.setSoTimeout(10_000);
+                OutputStream out = c.getOutputStream();
+                String head = head(key, ECHO.length());
+                out.write((head.substring(0, head.length() - 2) + "Expect: 100-continue\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = c.getInputStream();
+                byte[] interim = new byte[25];
+                int n = 0;
+                while (n < interim.length) {
+                    int r = in.read(interim, n, interim.length - n);
+                    if (r < 0) {
+                        break;
+                    }
+                    n += r;
+                }
+                assertThat(new String(interim, 0, n, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+                out.write(ECHO.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                List<String> got = answers(in, 1);
+                assertThat(got).hasSize(1);
+                assertThat(got.get(0)).startsWith("202 ");
+            }
+            assertThat(route(s).servedInline() - before).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aBodyTrickledBelowTheMinimumRateIsCutOffWith408() throws Exception {
         try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0", "MIN_REQUEST_DATA_RATE", "4096"))) {
             String key = s.createAccount("inline-slow@example.com", "pro").get("api_key").asText();
