@@ -3,13 +3,12 @@ package com.levqor.jobs;
 import static com.levqor.testing.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.http.DirectRoute;
 import com.levqor.testing.Await;
+import com.levqor.testing.RawHttp;
 import com.levqor.testing.Response;
 import com.levqor.testing.TestServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,10 +16,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,19 @@ class IntakeInlineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ECHO = "{\"workflow\":\"echo\",\"payload\":{\"n\":1}}";
 
+    /** Default settings (abuse guards on, MIN_REQUEST_DATA_RATE 1024 bytes/s); each test has its own account. */
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("WORKER_CONCURRENCY", "0"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
     private static DirectRoute route(TestServer s) {
         return s.app().directRoutes().stream().filter(r -> r.path().equals("/api/v1/intake")).findFirst().orElseThrow();
     }
@@ -41,202 +55,152 @@ class IntakeInlineTest {
         return IntakeRouteTest.send(s, ECHO, "application/json", bearer(key));
     }
 
+    /**
+     * A new account's key, after one request that looked it up in Postgres (the pool's path) and
+     * loaded the abuse blocks: the requests that follow can be served inline.
+     */
+    private static String knownKey(TestServer s, String email) {
+        String key = s.createAccount(email, "pro").get("api_key").asText();
+        assertThat(intake(s, key).status()).isEqualTo(202);
+        return key;
+    }
+
+    private static Socket connect(TestServer s) throws IOException {
+        Socket c = new Socket("127.0.0.1", s.uri("/").getPort());
+        c.setSoTimeout(15_000);
+        return c;
+    }
+
     private static String head(String key, int length) {
         return "POST /api/v1/intake HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 + "Authorization: Bearer " + key + "\r\nContent-Length: " + length + "\r\n\r\n";
     }
 
-    /** Reads answers off a raw connection until {@code count} complete ones (by Content-Length) arrived. */
-    private static List<String> answers(InputStream in, int count) throws IOException {
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        List<String> found = new ArrayList<>();
-        Pattern answer = Pattern.compile("HTTP/1\\.1 (\\d{3})[^\\r]*\\r\\n((?:[^\\r]+\\r\\n)*)\\r\\n", Pattern.CASE_INSENSITIVE);
-        while (found.size() < count) {
-            int n = in.read(buf);
-            if (n < 0) {
-                break;
-            }
-            seen.write(buf, 0, n);
-            found.clear();
-            String text = seen.toString(StandardCharsets.ISO_8859_1);
-            Matcher m = answer.matcher(text);
-            int at = 0;
-            while (m.find(at) && m.start() == at) {
-                Matcher len = Pattern.compile("(?im)^content-length: *(\\d+)").matcher(m.group(2));
-                int bodyLength = len.find() ? Integer.parseInt(len.group(1)) : 0;
-                if (m.end() + bodyLength > text.length()) {
-                    break;
-                }
-                found.add(m.group(1) + " " + text.substring(m.end(), m.end() + bodyLength));
-                at = m.end() + bodyLength;
-            }
-        }
-        return found;
+    private static String jobState(TestServer s, String key, String answerBody) throws IOException {
+        String id = JSON.readTree(answerBody).get("job_id").asText();
+        return s.get("/api/v1/status/" + id, bearer(key)).json().get("status").asText();
     }
 
     @Test
-    void servedInlineOnceTheKeyIsKnownAndStoredAsAcknowledged() throws Exception {
-        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0"))) {
-            String key = s.createAccount("inline@example.com", "pro").get("api_key").asText();
-            assertThat(intake(s, key).status()).isEqualTo(202); // the key is looked up in Postgres: the pool's path
-            long before = route(s).servedInline();
-            List<String> ids = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                Response r = intake(s, key);
-                assertThat(r.status()).as(r.toString()).isEqualTo(202);
-                ids.add(r.json().get("job_id").asText());
-            }
-            assertThat(route(s).servedInline() - before).as("requests served without a pool thread").isEqualTo(5);
-            for (String id : ids) {
-                Response status = s.get("/api/v1/status/" + id, bearer(key));
-                assertThat(status.status()).isEqualTo(200);
-                assertThat(status.json().get("status").asText()).isEqualTo("queued");
-            }
-            // A bad body on the inline path gets the same precise 400, never a 500.
-            Response bad = IntakeRouteTest.send(s, "{\"workflow\":", "application/json", bearer(key));
-            assertThat(bad.status()).isEqualTo(400);
-            assertThat(bad.json().get("error").asText()).isEqualTo("malformed_json");
-            assertThat(route(s).servedInline() - before).isEqualTo(6);
-
-            // A body declared over 64 KiB is read and parsed on a pool thread: served, but not inline.
-            long served = route(s).served();
-            String padded = ECHO.replace("}}", "}" + " ".repeat(70 * 1024) + "}");
-            Response big = IntakeRouteTest.send(s, padded, "application/json", bearer(key));
-            assertThat(big.status()).as(big.toString()).isEqualTo(202);
-            assertThat(route(s).served() - served).isEqualTo(1);
-            assertThat(route(s).servedInline() - before).isEqualTo(6);
+    void servedInlineOnceTheKeyIsKnownAndStoredAsAcknowledged() {
+        String key = knownKey(server, "inline@example.com");
+        long before = route(server).servedInline();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Response r = intake(server, key);
+            assertThat(r.status()).as(r.toString()).isEqualTo(202);
+            ids.add(r.json().get("job_id").asText());
         }
+        assertThat(route(server).servedInline() - before).as("requests served without a pool thread").isEqualTo(5);
+        for (String id : ids) {
+            Response status = server.get("/api/v1/status/" + id, bearer(key));
+            assertThat(status.status()).isEqualTo(200);
+            assertThat(status.json().get("status").asText()).isEqualTo("queued");
+        }
+        // A bad body on the inline path gets the same precise 400, never a 500.
+        Response bad = IntakeRouteTest.send(server, "{\"workflow\":", "application/json", bearer(key));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("error").asText()).isEqualTo("malformed_json");
+        assertThat(route(server).servedInline() - before).isEqualTo(6);
+
+        // A body declared over 64 KiB is read and parsed on a pool thread: served, but not inline.
+        long served = route(server).served();
+        String padded = ECHO.replace("}}", "}" + " ".repeat(70 * 1024) + "}");
+        Response big = IntakeRouteTest.send(server, padded, "application/json", bearer(key));
+        assertThat(big.status()).as(big.toString()).isEqualTo(202);
+        assertThat(route(server).served() - served).isEqualTo(1);
+        assertThat(route(server).servedInline() - before).isEqualTo(6);
     }
 
     @Test
     void aBodyThatArrivesLateIsWaitedForWithoutBlockingOthers() throws Exception {
-        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0", "ABUSE_GUARDS_ENABLED", "false"))) {
-            String key = s.createAccount("inline-late@example.com", "pro").get("api_key").asText();
-            assertThat(intake(s, key).status()).isEqualTo(202);
-            long before = route(s).servedInline();
-            try (Socket late = new Socket("127.0.0.1", s.uri("/").getPort())) {
-                late.setSoTimeout(10_000);
-                OutputStream out = late.getOutputStream();
-                out.write(head(key, ECHO.length()).getBytes(StandardCharsets.US_ASCII));
-                out.write(ECHO.substring(0, 10).getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                // While that body is missing, other requests are served: the thread that read it is not held.
-                for (int i = 0; i < 3; i++) {
-                    assertThat(intake(s, key).status()).isEqualTo(202);
-                }
-                Thread.sleep(300);
-                out.write(ECHO.substring(10).getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                List<String> got = answers(late.getInputStream(), 1);
-                assertThat(got).hasSize(1);
-                assertThat(got.get(0)).startsWith("202 ");
-                JsonNode body = JSON.readTree(got.get(0).substring(4));
-                Response status = s.get("/api/v1/status/" + body.get("job_id").asText(), bearer(key));
-                assertThat(status.json().get("status").asText()).isEqualTo("queued");
+        String key = knownKey(server, "inline-late@example.com");
+        long before = route(server).servedInline();
+        try (Socket late = connect(server)) {
+            OutputStream out = late.getOutputStream();
+            out.write(head(key, ECHO.length()).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // While that body is missing, other requests are served: the thread that read its head is not held.
+            for (int i = 0; i < 3; i++) {
+                assertThat(intake(server, key).status()).isEqualTo(202);
             }
-            assertThat(route(s).servedInline() - before).isEqualTo(4);
+            Thread.sleep(300);
+            out.write(ECHO.getBytes(StandardCharsets.US_ASCII)); // all at once: well above the minimum rate
+            out.flush();
+            List<String> got = RawHttp.answers(late.getInputStream(), 1);
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0)).startsWith("202 ");
+            assertThat(jobState(server, key, got.get(0).substring(4))).isEqualTo("queued");
         }
+        assertThat(route(server).servedInline() - before).isEqualTo(4);
     }
 
     @Test
     void aClientThatExpects100ContinueGetsItBeforeSendingTheBody() throws Exception {
-        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0"))) {
-            String key = s.createAccount("inline-expect@example.com", "pro").get("api_key").asText();
-            assertThat(intake(s, key).status()).isEqualTo(202);
-            long before = route(s).servedInline();
-            try (Socket c = new Socket("127.0.0.1", s.uri("/").getPort())) {
-                c.setSoTimeout(10_000);
-                OutputStream out = c.getOutputStream();
-                String head = head(key, ECHO.length());
-                out.write((head.substring(0, head.length() - 2) + "Expect: 100-continue\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                InputStream in = c.getInputStream();
-                byte[] interim = new byte[25];
-                int n = 0;
-                while (n < interim.length) {
-                    int r = in.read(interim, n, interim.length - n);
-                    if (r < 0) {
-                        break;
-                    }
-                    n += r;
-                }
-                assertThat(new String(interim, 0, n, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
-                out.write(ECHO.getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                List<String> got = answers(in, 1);
-                assertThat(got).hasSize(1);
-                assertThat(got.get(0)).startsWith("202 ");
-            }
-            assertThat(route(s).servedInline() - before).isEqualTo(1);
+        String key = knownKey(server, "inline-expect@example.com");
+        long before = route(server).servedInline();
+        try (Socket c = connect(server)) {
+            OutputStream out = c.getOutputStream();
+            String head = head(key, ECHO.length());
+            out.write((head.substring(0, head.length() - 2) + "Expect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = c.getInputStream();
+            byte[] interim = in.readNBytes("HTTP/1.1 100 Continue\r\n\r\n".length());
+            assertThat(new String(interim, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+            out.write(ECHO.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            List<String> got = RawHttp.answers(in, 1);
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0)).startsWith("202 ");
         }
+        assertThat(route(server).servedInline() - before).isEqualTo(1);
     }
 
     @Test
     void aBodyTrickledBelowTheMinimumRateIsCutOffWith408() throws Exception {
-        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0", "MIN_REQUEST_DATA_RATE", "4096"))) {
-            String key = s.createAccount("inline-slow@example.com", "pro").get("api_key").asText();
-            assertThat(intake(s, key).status()).isEqualTo(202); // loads the key and the abuse blocks
-            long before = route(s).servedInline();
-            try (Socket slow = new Socket("127.0.0.1", s.uri("/").getPort())) {
-                slow.setSoTimeout(15_000);
-                OutputStream out = slow.getOutputStream();
-                String body = ECHO.replace("}}", "}" + " ".repeat(40) + "}");
-                out.write(head(key, body.length()).getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                byte[] b = body.getBytes(StandardCharsets.US_ASCII);
-                try {
-                    for (int i = 0; i < b.length; i++) {
-                        out.write(b[i]);
-                        out.flush();
-                        if (i < 8) {
-                            Thread.sleep(250);
-                        }
-                    }
-                } catch (IOException cutOff) {
-                    // the server closed the connection mid-body: read what it answered
-                }
-                List<String> got = answers(slow.getInputStream(), 1);
-                assertThat(got).hasSize(1);
-                assertThat(got.get(0)).startsWith("408 ").contains("\"error\":\"request_timeout\"");
-            }
-            assertThat(route(s).servedInline() - before).as("the inline path read that body").isEqualTo(1);
+        String key = knownKey(server, "inline-slow@example.com");
+        long before = route(server).servedInline();
+        try (Socket slow = connect(server)) {
+            OutputStream out = slow.getOutputStream();
+            String body = ECHO.replace("}}", "}" + " ".repeat(40) + "}");
+            out.write(head(key, body.length()).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            RawHttp.trickle(out, body.getBytes(StandardCharsets.US_ASCII), 250, 8);
+            List<String> got = RawHttp.answers(slow.getInputStream(), 1);
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0)).startsWith("408 ").contains("\"error\":\"request_timeout\"");
         }
+        assertThat(route(server).servedInline() - before).as("the inline path read that body").isEqualTo(1);
     }
 
     @Test
     void pipelinedRequestsAreAnsweredInOrderWhateverServesThem() throws Exception {
-        try (TestServer s = TestServer.start(Map.of("WORKER_CONCURRENCY", "0"))) {
-            String key = s.createAccount("inline-pipe@example.com", "pro").get("api_key").asText();
-            assertThat(intake(s, key).status()).isEqualTo(202);
-            long before = route(s).servedInline();
-            String one = head(key, ECHO.length()) + ECHO;
-            String bad = head(key, 5) + "[1,2]";
-            String uptime = "GET /ops/uptime HTTP/1.1\r\nHost: localhost\r\n\r\n";
-            String unknown = "GET /api/v1/status/nope HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
-                    + "\r\n\r\n";
-            try (Socket c = new Socket("127.0.0.1", s.uri("/").getPort())) {
-                c.setSoTimeout(10_000);
-                OutputStream out = c.getOutputStream();
-                // All in one write: each answer completes after its handler returned, and the connection is
-                // resumed on the completing thread, which must find the next request already buffered.
-                out.write((one + uptime + one + bad + unknown + one).getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                List<String> got = answers(c.getInputStream(), 6);
-                assertThat(got).extracting(a -> a.substring(0, 3))
-                        .containsExactly("202", "200", "202", "400", "404", "202");
-                assertThat(got.get(1)).contains("\"status\":");
-                assertThat(got.get(3)).contains("\"error\":\"invalid_request\"");
-                assertThat(got.get(4)).contains("\"error\":\"job_not_found\"");
-                List<String> ids = new ArrayList<>();
-                for (int i : new int[] {0, 2, 5}) {
-                    ids.add(JSON.readTree(got.get(i).substring(4)).get("job_id").asText());
-                }
-                assertThat(ids).doesNotHaveDuplicates();
+        String key = knownKey(server, "inline-pipe@example.com");
+        long before = route(server).servedInline();
+        String one = head(key, ECHO.length()) + ECHO;
+        String bad = head(key, 5) + "[1,2]";
+        String uptime = "GET /ops/uptime HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        String unknown = "GET /api/v1/status/nope HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                + "\r\n\r\n";
+        try (Socket c = connect(server)) {
+            OutputStream out = c.getOutputStream();
+            // All in one write: each answer completes after its handler returned, and the connection is
+            // resumed on the completing thread, which must find the next request already buffered.
+            out.write((one + uptime + one + bad + unknown + one).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            List<String> got = RawHttp.answers(c.getInputStream(), 6);
+            assertThat(got).extracting(a -> a.substring(0, 3)).containsExactly("202", "200", "202", "400", "404", "202");
+            assertThat(got.get(1)).contains("\"status\":");
+            assertThat(got.get(3)).contains("\"error\":\"invalid_request\"");
+            assertThat(got.get(4)).contains("\"error\":\"job_not_found\"");
+            Set<String> ids = new HashSet<>();
+            for (int i : new int[] {0, 2, 5}) {
+                ids.add(JSON.readTree(got.get(i).substring(4)).get("job_id").asText());
             }
-            assertThat(route(s).servedInline() - before).isEqualTo(4);
+            assertThat(ids).hasSize(3);
         }
+        assertThat(route(server).servedInline() - before).isEqualTo(4);
     }
 
     @Test

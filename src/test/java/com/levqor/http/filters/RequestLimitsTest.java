@@ -2,6 +2,7 @@ package com.levqor.http.filters;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.levqor.testing.RawHttp;
 import com.levqor.testing.Response;
 import com.levqor.testing.TestServer;
 import java.io.ByteArrayOutputStream;
@@ -26,18 +27,7 @@ class RequestLimitsTest {
                     + "\r\nConnection: close\r\n\r\n";
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            byte[] b = body.getBytes(StandardCharsets.US_ASCII);
-            try {
-                for (int i = 0; i < b.length; i++) {
-                    out.write(b[i]);
-                    out.flush();
-                    if (i < 8) {
-                        Thread.sleep(pauseMillis);
-                    }
-                }
-            } catch (java.io.IOException cutOff) {
-                // the server closed the connection mid-body: read what it answered
-            }
+            RawHttp.trickle(out, body.getBytes(StandardCharsets.US_ASCII), pauseMillis, 8);
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             try {
