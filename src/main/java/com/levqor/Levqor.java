@@ -139,6 +139,11 @@ public final class Levqor implements AutoCloseable {
         return directRoutes;
     }
 
+    /** Whether Jetty calls the handler tree on its selector, where direct routes are served inline. */
+    public boolean httpServesOnSelector() {
+        return http != null && http.servesOnSelector();
+    }
+
     /**
      * Stops in reverse order: HTTP (draining in-flight requests), jobs, then the pool and embedded
      * Postgres; last, writes out the lines app.log still buffers (the process may end right after).

@@ -11,9 +11,12 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +30,7 @@ public final class HttpServer {
 
     private final Javalin app;
     private final HttpSettings settings;
+    private final AtomicReference<Server> jetty = new AtomicReference<>();
 
     /**
      * @param filters extra cross-cutting before/after filters (security headers, rate limits…),
@@ -53,6 +57,7 @@ public final class HttpServer {
         this.app = Javalin.create(cfg -> {
             configure(cfg, settings, mapper, metrics, reporter, errors, authentication, filters, afterAuthentication,
                     direct, api);
+            cfg.jetty.modifyServer(jetty::set);
             customize.accept(cfg);
         });
     }
@@ -139,11 +144,24 @@ public final class HttpServer {
     public HttpServer start() {
         app.start();
         log.info("Levqor listening on http://{}:{}", settings.host(), app.port());
+        if (!servesOnSelector()) {
+            log.warn("A blocking handler sits above the front: every request waits for a pool thread (slower intake)");
+        }
         return this;
     }
 
     public int port() {
         return app.port();
+    }
+
+    /**
+     * Whether the started server's handler tree is non-blocking as a whole, so Jetty calls it on the
+     * selector and the direct routes are served there ({@link SelectorFront}). False means a handler
+     * added above the front, or a default handler, blocks: every request then waits for a pool thread.
+     */
+    public boolean servesOnSelector() {
+        Server server = jetty.get();
+        return server != null && server.getInvocationType() == Invocable.InvocationType.NON_BLOCKING;
     }
 
     /** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_GRACE_MS), then stops. */

@@ -82,6 +82,12 @@ class IntakeInlineTest {
     }
 
     @Test
+    void jettyCallsTheHandlerTreeOnItsSelector() {
+        // Were any handler above the front blocking, Jetty would hand every request to a pool thread first.
+        assertThat(server.app().httpServesOnSelector()).isTrue();
+    }
+
+    @Test
     void servedInlineOnceTheKeyIsKnownAndStoredAsAcknowledged() {
         String key = knownKey(server, "inline@example.com");
         long before = route(server).servedInline();
