@@ -56,6 +56,11 @@ public final class AbuseBlocks {
     /** When the block on this IP ends, if it is blocked now. */
     public Optional<Instant> blockedUntil(String ip) {
         refreshIfStale();
+        return inCopy(ip);
+    }
+
+    /** When the block on this IP ends, if this process's copy of the blocks has it in force now. */
+    private Optional<Instant> inCopy(String ip) {
         Instant until = active.get(ip);
         return until != null && until.isAfter(clock.instant()) ? Optional.of(until) : Optional.empty();
     }
@@ -84,8 +89,7 @@ public final class AbuseBlocks {
                 refreshing.set(false);
             }
         }
-        Instant until = active.get(ip);
-        return Optional.of(until != null && until.isAfter(clock.instant()) ? Optional.of(until) : Optional.empty());
+        return Optional.of(inCopy(ip));
     }
 
     private void refreshIfStale() {

@@ -230,19 +230,20 @@ public final class AccountService {
         }
         long nowMillis = clock.millis();
         Cached cached = cache.get(new Digest(ApiKeySecret.sha256(presented)));
-        if (cached == null || cached.expiresAtMillis() <= nowMillis) {
-            return Optional.empty();
-        }
-        Long last = lastUsedWritten.get(cached.caller().keyPrefix());
-        if (last == null || nowMillis - last >= LAST_USED_RESOLUTION.toMillis()) {
+        if (cached == null || cached.expiresAtMillis() <= nowMillis || touchDue(cached.caller().keyPrefix(), nowMillis)) {
             return Optional.empty();
         }
         return Optional.of(cached.caller());
     }
 
-    private void touch(String prefix, long nowMillis) {
+    /** Whether the key's last-used time is due to be written (not written within LAST_USED_RESOLUTION). */
+    private boolean touchDue(String prefix, long nowMillis) {
         Long last = lastUsedWritten.get(prefix);
-        if (last != null && nowMillis - last < LAST_USED_RESOLUTION.toMillis()) {
+        return last == null || nowMillis - last >= LAST_USED_RESOLUTION.toMillis();
+    }
+
+    private void touch(String prefix, long nowMillis) {
+        if (!touchDue(prefix, nowMillis)) {
             return;
         }
         lastUsedWritten.put(prefix, nowMillis);

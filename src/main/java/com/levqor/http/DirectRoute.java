@@ -7,14 +7,15 @@ import com.levqor.http.filters.AbuseGuard;
 import com.levqor.http.filters.Authentication;
 import com.levqor.http.filters.EdgeGuards;
 import com.levqor.ops.ErrorReporter;
-import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -189,14 +190,14 @@ public abstract class DirectRoute extends Handler.Wrapper {
     private static final class BodyReader implements Runnable {
         private final Request request;
         private final long minBytesPerSecond;
-        private final java.util.function.Consumer<byte[]> whole;
-        private final java.util.function.Consumer<Throwable> failed;
+        private final Consumer<byte[]> whole;
+        private final Consumer<Throwable> failed;
         private byte[] bytes;
         private int filled;
         private long firstByteNanos;
 
-        BodyReader(Request request, long minBytesPerSecond, java.util.function.Consumer<byte[]> whole,
-                   java.util.function.Consumer<Throwable> failed) {
+        BodyReader(Request request, long minBytesPerSecond, Consumer<byte[]> whole,
+                   Consumer<Throwable> failed) {
             this.request = request;
             this.minBytesPerSecond = minBytesPerSecond;
             this.whole = whole;
@@ -220,7 +221,7 @@ public abstract class DirectRoute extends Handler.Wrapper {
                 int n = b.remaining();
                 if (n > 0) {
                     if (filled + n > bytes.length) {
-                        bytes = java.util.Arrays.copyOf(bytes, filled + n);
+                        bytes = Arrays.copyOf(bytes, filled + n);
                     }
                     b.get(bytes, filled, n);
                     filled += n;
@@ -231,7 +232,7 @@ public abstract class DirectRoute extends Handler.Wrapper {
                 boolean last = chunk.isLast();
                 chunk.release();
                 if (last) {
-                    whole.accept(filled == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, filled));
+                    whole.accept(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled));
                     return;
                 }
                 if (tooSlow()) {
