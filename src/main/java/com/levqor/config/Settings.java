@@ -13,6 +13,9 @@ import java.util.Map;
  * @param ops      admin key, logs, error reporting
  * @param queue    jobs and their queue: Redis, workers, retries, budgets
  * @param edge     edge guards: rate limits, trusted proxies, CORS, abuse guards, webhook secrets
+ * @param billing  Stripe: keys, the Pro price, API base, public URL
+ * @param email    the email outbox and Resend
+ * @param connectors the circuit breakers in front of Stripe and Resend
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
 public record Settings(
@@ -22,6 +25,9 @@ public record Settings(
         OpsSettings ops,
         QueueSettings queue,
         EdgeSettings edge,
+        BillingSettings billing,
+        EmailSettings email,
+        ConnectorSettings connectors,
         List<Env.Entry> entries) {
 
     /** Parses the given environment; throws with every problem found when anything is invalid. */
@@ -33,10 +39,13 @@ public record Settings(
         OpsSettings ops = OpsSettings.parse(env);
         QueueSettings queue = QueueSettings.parse(env);
         EdgeSettings edge = EdgeSettings.parse(env);
+        BillingSettings billing = BillingSettings.parse(env);
+        EmailSettings email = EmailSettings.parse(env);
+        ConnectorSettings connectors = ConnectorSettings.parse(env);
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, edge, env.entries());
+        return new Settings(http, database, flags, ops, queue, edge, billing, email, connectors, env.entries());
     }
 
     /** The settings of this process's real environment. */
