@@ -10,6 +10,7 @@ import com.levqor.billing.BillingService;
 import com.levqor.billing.StripeGateway;
 import com.levqor.connectors.ConnectorHandlers;
 import com.levqor.connectors.Connectors;
+import com.levqor.email.DeadLetterAlerts;
 import com.levqor.email.EmailDelivery;
 import com.levqor.email.EmailHandlers;
 import com.levqor.runtime.Scheduler;
@@ -88,7 +89,8 @@ public final class Levqor implements AutoCloseable {
             StripeEvents stripeEvents = new StripeEvents(billingEffects, stripe, new BillingMetrics(metrics), email::wake);
             BillingService billing = new BillingService(settings.billing(), stripe, billingEffects, database.dsl(), clock);
             Authentication authentication = new Authentication(accounts, settings.ops().adminKey());
-            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true).start();
+            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true,
+                    DeadLetterAlerts.of(settings.email(), email.outbox())).start();
             try {
                 edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, authentication, accounts, health,
                         mapper, startedJobs::queueHealth, stripeEvents);
