@@ -80,7 +80,7 @@ public final class BillingService {
             throw ApiException.conflict("already_subscribed", "Account " + accountId + " is already on the Pro plan"
                     + (a.getStripeCustomerId() != null ? "; POST /api/v1/billing/portal manages the subscription." : "."));
         }
-        String base = trimSlash(settings.publicBaseUrl().orElseThrow().toString());
+        String base = settings.publicBase();
         SessionCreateParams.Builder p = SessionCreateParams.builder()
                 .setMode(SessionCreateParams.Mode.SUBSCRIPTION)
                 .addLineItem(SessionCreateParams.LineItem.builder().setPrice(settings.pricePro().orElseThrow())
@@ -118,7 +118,7 @@ public final class BillingService {
         }
         var params = com.stripe.param.billingportal.SessionCreateParams.builder()
                 .setCustomer(a.getStripeCustomerId())
-                .setReturnUrl(trimSlash(settings.publicBaseUrl().orElseThrow().toString()) + "/billing")
+                .setReturnUrl(settings.publicBase() + "/billing")
                 .build();
         var session = stripe.call("billing portal session", c -> c.billingPortal().sessions().create(params))
                 .orElseThrow(() -> ApiException.notFound("no_billing_account",
@@ -171,9 +171,5 @@ public final class BillingService {
                     StripeObjects.text(s, "status"), after.equals(a.getPlan()) ? outcome : "fixed"));
         }
         return out;
-    }
-
-    private static String trimSlash(String s) {
-        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 }

@@ -32,6 +32,12 @@ public record BillingSettings(Optional<String> secretKey, Optional<String> price
                 env.integer("STRIPE_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 100, 300_000));
     }
 
+    /** {@code PUBLIC_BASE_URL} without a trailing slash, for building the return URLs. */
+    public String publicBase() {
+        String s = publicBaseUrl.orElseThrow().toString();
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
     /** The variables the billing endpoints need that are unset; empty when billing is configured. */
     public List<String> missing() {
         List<String> m = new ArrayList<>();

@@ -178,6 +178,16 @@ class EmailOutboxTest {
     }
 
     @Test
+    void emailMaxPerMinuteCapsTheRate() {
+        start(Map.of("EMAIL_MAX_PER_MINUTE", "2"));
+        queue(3, "capped");
+        Await.until("two sent", WAIT, () -> resend.delivered().size() == 2);
+        Await.sleep(500);
+        assertThat(resend.requests()).as("the third waits for the next minute").hasSize(2);
+        assertThat(emails("queued").path("emails").get(0).path("to").asText()).isEqualTo("capped2@example.com");
+    }
+
+    @Test
     void withoutAnApiKeyEmailsStayQueued() {
         start(Map.of("RESEND_API_KEY", "", "EMAIL_FROM", ""));
         queue(2, "later");

@@ -36,6 +36,11 @@ public final class FakeResend implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fake-http");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<Request> requests = new ArrayList<>();
     /** Delivered emails by idempotency key, in delivery order. */
     private final Map<String, JsonNode> delivered = new LinkedHashMap<>();
@@ -50,7 +55,7 @@ public final class FakeResend implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        server.setExecutor(Executors.newCachedThreadPool());
+        server.setExecutor(threads);
         server.createContext("/emails", this::handle);
         server.start();
     }
@@ -154,5 +159,6 @@ public final class FakeResend implements AutoCloseable {
     public void close() {
         release();
         server.stop(0);
+        threads.shutdownNow();
     }
 }

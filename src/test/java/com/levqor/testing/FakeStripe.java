@@ -26,6 +26,11 @@ public final class FakeStripe implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fake-http");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<Request> requests = new ArrayList<>();
     private final Map<String, String> events = new HashMap<>();
     private final Map<String, String> subscriptions = new HashMap<>();
@@ -39,7 +44,7 @@ public final class FakeStripe implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        server.setExecutor(Executors.newCachedThreadPool());
+        server.setExecutor(threads);
         server.createContext("/", this::handle);
         server.start();
     }
@@ -148,5 +153,6 @@ public final class FakeStripe implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        threads.shutdownNow();
     }
 }
