@@ -31,7 +31,7 @@ public final class EmailDelivery {
         this.settings = settings;
         this.outbox = new Outbox(database.dsl(), clock, mapper);
         EmailMetrics emailMetrics = new EmailMetrics(metrics, this::counts);
-        Optional<ResendMailer> mailer = settings.configured() ? Optional.of(new ResendMailer(settings))
+        Optional<ResendMailer> mailer = settings.configured() ? Optional.of(new ResendMailer(settings, clock))
                 : Optional.empty();
         if (mailer.isEmpty()) {
             log.warn("Email is not configured ({} unset): emails are queued in the outbox and kept, and go out once "

@@ -8,6 +8,7 @@ import com.resend.services.emails.Emails;
 import com.resend.services.emails.model.CreateEmailOptions;
 import com.resend.services.emails.model.CreateEmailResponse;
 import java.lang.reflect.Field;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -50,8 +51,10 @@ final class ResendMailer {
     private final Emails emails;
     private final ResendHttpClient http;
     private final String from;
+    private final Clock clock;
 
-    ResendMailer(EmailSettings settings) {
+    ResendMailer(EmailSettings settings, Clock clock) {
+        this.clock = clock;
         this.http = new ResendHttpClient(settings.resendApiUrl(), Duration.ofMillis(settings.sendTimeoutMillis()));
         this.emails = new Emails(settings.resendApiKey().orElseThrow());
         this.from = settings.from().orElseThrow();
@@ -86,10 +89,10 @@ final class ResendMailer {
         int status = e.getStatusCode() == null ? 0 : e.getStatusCode();
         String reason = status + (e.getErrorName() == null ? "" : " " + e.getErrorName()) + ": " + e.getMessage();
         if (status == 429) {
-            return new Retry(reason, false, retryAfter(http.lastRetryAfter()));
+            return new Retry(reason, false, retryAfter(http.lastRetryAfter(), clock.instant()));
         }
         if (status >= 500 || status == 0) {
-            return new Retry(reason, true, retryAfter(http.lastRetryAfter()));
+            return new Retry(reason, true, retryAfter(http.lastRetryAfter(), clock.instant()));
         }
         if (status == 401 || status == 403 || status == 409) {
             // A wrong key or an unverified domain is the operator's to fix; 409: the same key is in flight.
@@ -99,7 +102,7 @@ final class ResendMailer {
     }
 
     /** {@code Retry-After} as seconds or an HTTP date; null when absent or unreadable. */
-    static Duration retryAfter(String header) {
+    static Duration retryAfter(String header, Instant now) {
         if (header == null || header.isBlank()) {
             return null;
         }
@@ -108,8 +111,7 @@ final class ResendMailer {
         } catch (NumberFormatException notSeconds) {
             try {
                 Instant at = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                return Duration.between(Instant.now(), at).isNegative() ? Duration.ZERO
-                        : Duration.between(Instant.now(), at);
+                return at.isBefore(now) ? Duration.ZERO : Duration.between(now, at);
             } catch (RuntimeException unreadable) {
                 return null;
             }
