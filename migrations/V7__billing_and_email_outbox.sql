@@ -27,6 +27,9 @@ alter table webhook_events add constraint webhook_events_outcome_known
 --   failed -> queued (POST /ops/emails/retry, levqor emails retry)
 create table email_outbox (
     id               uuid        primary key,
+    -- The order emails go out in: ids are time-ordered only to the millisecond, so emails queued
+    -- within one millisecond need this to keep their order.
+    seq              bigint      generated always as identity,
     template         text        not null,
     recipient        text        not null,
     model            jsonb       not null,
@@ -50,6 +53,7 @@ create table email_outbox (
 );
 
 create unique index email_outbox_dedupe on email_outbox (dedupe_key) where dedupe_key is not null;
--- The sender's view: queued rows oldest first (ids are time-ordered).
-create index email_outbox_queued on email_outbox (id) where status = 'queued';
-create index email_outbox_failed on email_outbox (id) where status = 'failed';
+-- The sender's view: queued rows oldest first.
+create index email_outbox_queued on email_outbox (seq) where status = 'queued';
+create index email_outbox_failed on email_outbox (seq) where status = 'failed';
+create index email_outbox_seq on email_outbox (seq desc);

@@ -96,7 +96,7 @@ public final class Outbox {
     /** The oldest queued emails, due or not, oldest first: the sender goes through them in order. */
     List<OutboxEmail> oldestQueued(int limit) {
         return db.selectFrom(EMAIL_OUTBOX).where(EMAIL_OUTBOX.STATUS.eq(QUEUED))
-                .orderBy(EMAIL_OUTBOX.ID).limit(limit).fetch(Outbox::toEmail);
+                .orderBy(EMAIL_OUTBOX.SEQ).limit(limit).fetch(Outbox::toEmail);
     }
 
     /** queued → sent. */
@@ -152,7 +152,7 @@ public final class Outbox {
     /** Emails newest first, of one status or all. */
     public List<OutboxEmail> list(Optional<String> status, int limit) {
         Condition c = status.map(EMAIL_OUTBOX.STATUS::eq).orElse(DSL.noCondition());
-        return db.selectFrom(EMAIL_OUTBOX).where(c).orderBy(EMAIL_OUTBOX.ID.desc()).limit(limit)
+        return db.selectFrom(EMAIL_OUTBOX).where(c).orderBy(EMAIL_OUTBOX.SEQ.desc()).limit(limit)
                 .fetch(Outbox::toEmail);
     }
 

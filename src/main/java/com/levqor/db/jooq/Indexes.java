@@ -33,8 +33,9 @@ public class Indexes {
     public static final Index ACCOUNTS_STRIPE_SUBSCRIPTION = Internal.createIndex(DSL.name("accounts_stripe_subscription"), Accounts.ACCOUNTS, new OrderField[] { Accounts.ACCOUNTS.STRIPE_SUBSCRIPTION_ID }, false);
     public static final Index API_KEYS_ACCOUNT = Internal.createIndex(DSL.name("api_keys_account"), ApiKeys.API_KEYS, new OrderField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, false);
     public static final Index EMAIL_OUTBOX_DEDUPE = Internal.createIndex(DSL.name("email_outbox_dedupe"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.DEDUPE_KEY }, true);
-    public static final Index EMAIL_OUTBOX_FAILED = Internal.createIndex(DSL.name("email_outbox_failed"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.ID }, false);
-    public static final Index EMAIL_OUTBOX_QUEUED = Internal.createIndex(DSL.name("email_outbox_queued"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.ID }, false);
+    public static final Index EMAIL_OUTBOX_FAILED = Internal.createIndex(DSL.name("email_outbox_failed"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ }, false);
+    public static final Index EMAIL_OUTBOX_QUEUED = Internal.createIndex(DSL.name("email_outbox_queued"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ }, false);
+    public static final Index EMAIL_OUTBOX_SEQ = Internal.createIndex(DSL.name("email_outbox_seq"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ.desc() }, false);
     public static final Index JOBS_ACCOUNT_ID = Internal.createIndex(DSL.name("jobs_account_id"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.ID.desc() }, false);
     public static final Index JOBS_CALLBACK_PENDING = Internal.createIndex(DSL.name("jobs_callback_pending"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.CALLBACK_NEXT_AT }, false);
     public static final Index JOBS_DEAD = Internal.createIndex(DSL.name("jobs_dead"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.WORKFLOW, Jobs.JOBS.FINISHED_AT }, false);

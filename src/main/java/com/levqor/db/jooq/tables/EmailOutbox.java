@@ -18,6 +18,7 @@ import java.util.UUID;
 import org.jooq.Check;
 import org.jooq.Condition;
 import org.jooq.Field;
+import org.jooq.Identity;
 import org.jooq.Index;
 import org.jooq.JSONB;
 import org.jooq.Name;
@@ -62,6 +63,11 @@ public class EmailOutbox extends TableImpl<EmailOutboxRecord> {
      * The column <code>email_outbox.id</code>.
      */
     public final TableField<EmailOutboxRecord, UUID> ID = createField(DSL.name("id"), SQLDataType.UUID.nullable(false), this, "");
+
+    /**
+     * The column <code>email_outbox.seq</code>.
+     */
+    public final TableField<EmailOutboxRecord, Long> SEQ = createField(DSL.name("seq"), SQLDataType.BIGINT.nullable(false).identity(true), this, "");
 
     /**
      * The column <code>email_outbox.template</code>.
@@ -159,7 +165,12 @@ public class EmailOutbox extends TableImpl<EmailOutboxRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.EMAIL_OUTBOX_DEDUPE, Indexes.EMAIL_OUTBOX_FAILED, Indexes.EMAIL_OUTBOX_QUEUED);
+        return Arrays.asList(Indexes.EMAIL_OUTBOX_DEDUPE, Indexes.EMAIL_OUTBOX_FAILED, Indexes.EMAIL_OUTBOX_QUEUED, Indexes.EMAIL_OUTBOX_SEQ);
+    }
+
+    @Override
+    public Identity<EmailOutboxRecord, Long> getIdentity() {
+        return (Identity<EmailOutboxRecord, Long>) super.getIdentity();
     }
 
     @Override

@@ -38,10 +38,25 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
     }
 
     /**
+     * Setter for <code>email_outbox.seq</code>.
+     */
+    public EmailOutboxRecord setSeq(Long value) {
+        set(1, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>email_outbox.seq</code>.
+     */
+    public Long getSeq() {
+        return (Long) get(1);
+    }
+
+    /**
      * Setter for <code>email_outbox.template</code>.
      */
     public EmailOutboxRecord setTemplate(String value) {
-        set(1, value);
+        set(2, value);
         return this;
     }
 
@@ -49,14 +64,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.template</code>.
      */
     public String getTemplate() {
-        return (String) get(1);
+        return (String) get(2);
     }
 
     /**
      * Setter for <code>email_outbox.recipient</code>.
      */
     public EmailOutboxRecord setRecipient(String value) {
-        set(2, value);
+        set(3, value);
         return this;
     }
 
@@ -64,14 +79,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.recipient</code>.
      */
     public String getRecipient() {
-        return (String) get(2);
+        return (String) get(3);
     }
 
     /**
      * Setter for <code>email_outbox.model</code>.
      */
     public EmailOutboxRecord setModel(JSONB value) {
-        set(3, value);
+        set(4, value);
         return this;
     }
 
@@ -79,14 +94,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.model</code>.
      */
     public JSONB getModel() {
-        return (JSONB) get(3);
+        return (JSONB) get(4);
     }
 
     /**
      * Setter for <code>email_outbox.dedupe_key</code>.
      */
     public EmailOutboxRecord setDedupeKey(String value) {
-        set(4, value);
+        set(5, value);
         return this;
     }
 
@@ -94,14 +109,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.dedupe_key</code>.
      */
     public String getDedupeKey() {
-        return (String) get(4);
+        return (String) get(5);
     }
 
     /**
      * Setter for <code>email_outbox.status</code>.
      */
     public EmailOutboxRecord setStatus(String value) {
-        set(5, value);
+        set(6, value);
         return this;
     }
 
@@ -109,14 +124,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.status</code>.
      */
     public String getStatus() {
-        return (String) get(5);
+        return (String) get(6);
     }
 
     /**
      * Setter for <code>email_outbox.attempts</code>.
      */
     public EmailOutboxRecord setAttempts(Integer value) {
-        set(6, value);
+        set(7, value);
         return this;
     }
 
@@ -124,14 +139,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.attempts</code>.
      */
     public Integer getAttempts() {
-        return (Integer) get(6);
+        return (Integer) get(7);
     }
 
     /**
      * Setter for <code>email_outbox.next_attempt_at</code>.
      */
     public EmailOutboxRecord setNextAttemptAt(OffsetDateTime value) {
-        set(7, value);
+        set(8, value);
         return this;
     }
 
@@ -139,14 +154,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.next_attempt_at</code>.
      */
     public OffsetDateTime getNextAttemptAt() {
-        return (OffsetDateTime) get(7);
+        return (OffsetDateTime) get(8);
     }
 
     /**
      * Setter for <code>email_outbox.created_at</code>.
      */
     public EmailOutboxRecord setCreatedAt(OffsetDateTime value) {
-        set(8, value);
+        set(9, value);
         return this;
     }
 
@@ -154,14 +169,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.created_at</code>.
      */
     public OffsetDateTime getCreatedAt() {
-        return (OffsetDateTime) get(8);
+        return (OffsetDateTime) get(9);
     }
 
     /**
      * Setter for <code>email_outbox.updated_at</code>.
      */
     public EmailOutboxRecord setUpdatedAt(OffsetDateTime value) {
-        set(9, value);
+        set(10, value);
         return this;
     }
 
@@ -169,14 +184,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.updated_at</code>.
      */
     public OffsetDateTime getUpdatedAt() {
-        return (OffsetDateTime) get(9);
+        return (OffsetDateTime) get(10);
     }
 
     /**
      * Setter for <code>email_outbox.sent_at</code>.
      */
     public EmailOutboxRecord setSentAt(OffsetDateTime value) {
-        set(10, value);
+        set(11, value);
         return this;
     }
 
@@ -184,14 +199,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.sent_at</code>.
      */
     public OffsetDateTime getSentAt() {
-        return (OffsetDateTime) get(10);
+        return (OffsetDateTime) get(11);
     }
 
     /**
      * Setter for <code>email_outbox.provider_id</code>.
      */
     public EmailOutboxRecord setProviderId(String value) {
-        set(11, value);
+        set(12, value);
         return this;
     }
 
@@ -199,14 +214,14 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.provider_id</code>.
      */
     public String getProviderId() {
-        return (String) get(11);
+        return (String) get(12);
     }
 
     /**
      * Setter for <code>email_outbox.last_error</code>.
      */
     public EmailOutboxRecord setLastError(String value) {
-        set(12, value);
+        set(13, value);
         return this;
     }
 
@@ -214,7 +229,7 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
      * Getter for <code>email_outbox.last_error</code>.
      */
     public String getLastError() {
-        return (String) get(12);
+        return (String) get(13);
     }
 
     // -------------------------------------------------------------------------
@@ -240,10 +255,11 @@ public class EmailOutboxRecord extends UpdatableRecordImpl<EmailOutboxRecord> {
     /**
      * Create a detached, initialised EmailOutboxRecord
      */
-    public EmailOutboxRecord(UUID id, String template, String recipient, JSONB model, String dedupeKey, String status, Integer attempts, OffsetDateTime nextAttemptAt, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime sentAt, String providerId, String lastError) {
+    public EmailOutboxRecord(UUID id, Long seq, String template, String recipient, JSONB model, String dedupeKey, String status, Integer attempts, OffsetDateTime nextAttemptAt, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime sentAt, String providerId, String lastError) {
         super(EmailOutbox.EMAIL_OUTBOX);
 
         setId(id);
+        setSeq(seq);
         setTemplate(template);
         setRecipient(recipient);
         setModel(model);
