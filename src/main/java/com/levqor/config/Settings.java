@@ -13,6 +13,7 @@ import java.util.Map;
  * @param ops      admin key, logs, error reporting
  * @param queue    jobs and their queue: Redis, workers, retries, budgets
  * @param edge     edge guards: rate limits, trusted proxies, CORS, abuse guards, webhook secrets
+ * @param redis    the one Redis (queue, shared buckets, failure counters), when REDIS_URL is set
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
 public record Settings(
@@ -22,6 +23,7 @@ public record Settings(
         OpsSettings ops,
         QueueSettings queue,
         EdgeSettings edge,
+        RedisSettings redis,
         List<Env.Entry> entries) {
 
     /** Parses the given environment; throws with every problem found when anything is invalid. */
@@ -33,10 +35,26 @@ public record Settings(
         OpsSettings ops = OpsSettings.parse(env);
         QueueSettings queue = QueueSettings.parse(env);
         EdgeSettings edge = EdgeSettings.parse(env);
+        RedisSettings redis = RedisSettings.parse(env);
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, edge, env.entries());
+        return new Settings(http, database, flags, ops, queue, edge, redis, env.entries());
+    }
+
+    /**
+     * The edge's limits as {@code GET /ops/flags} and {@code levqor flags} show them (no secrets),
+     * with where the rate-limit buckets are meant to live ({@code redis} with REDIS_URL, else {@code local}).
+     */
+    public java.util.Map<String, Object> edgeLimitsByName() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        edge.limitsByName().forEach((k, v) -> {
+            m.put(k, v);
+            if (k.equals("RATELIMIT_IP_PER_MINUTE")) {
+                m.put("RATELIMIT_STORE", redis.url().isPresent() ? "redis" : "local");
+            }
+        });
+        return m;
     }
 
     /** The settings of this process's real environment. */

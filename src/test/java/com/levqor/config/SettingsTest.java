@@ -110,7 +110,8 @@ class SettingsTest {
     @Test
     void oneRedisUrlServesQueueAndRateLimits() throws Exception {
         Settings s = Settings.parse(Map.of("REDIS_URL", "redis://:pw@127.0.0.1:6380/2"));
-        assertThat(s.queue().redisUrl()).isEqualTo(s.edge().rateLimitRedisUrl());
-        assertThat(s.queue().redisUrl().orElseThrow().getPort()).isEqualTo(6380);
+        assertThat(s.redis().url().orElseThrow().getPort()).isEqualTo(6380);
+        assertThat(s.redis().poolSize()).isEqualTo(RedisSettings.DEFAULT_POOL_SIZE);
+        assertThat(s.redis().timeoutMillis()).isEqualTo(RedisSettings.DEFAULT_TIMEOUT_MS);
     }
 }

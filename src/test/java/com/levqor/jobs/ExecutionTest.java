@@ -239,8 +239,8 @@ class ExecutionTest {
             try (Database db = Database.open(settings.database(), null);
                  com.levqor.ops.ErrorReporter reporter = new com.levqor.ops.ErrorReporter(metrics,
                          java.util.Optional.empty(), "test");
-                 Jobs worker = new Jobs(settings, db, java.time.Clock.systemUTC(), com.levqor.http.Json.newMapper(),
-                         metrics, reporter, null, false).start()) {
+                 Jobs worker = new Jobs(settings, db, java.time.Clock.systemUTC(), com.levqor.api.Json.newMapper(),
+                         metrics, reporter, null, false, java.util.Optional.empty()).start()) {
                 JsonNode done = Await.status(server, key, id, "succeeded", WAIT);
                 assertThat(done.get("attempts").asInt()).isEqualTo(1);
                 assertThat(worker.dispatcher().mode()).isEqualTo("sync");
