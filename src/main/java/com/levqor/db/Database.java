@@ -61,6 +61,9 @@ public final class Database implements AutoCloseable {
                 embedded = EmbeddedPostgresServer.startOrAttach(e.dataDir(), e.port());
                 config.setJdbcUrl(embedded.jdbcUrl());
                 config.setUsername(EmbeddedPostgresServer.USER);
+                if (embedded.password() != null) {
+                    config.setPassword(embedded.password());
+                }
                 description = e.describe() + " on port " + embedded.port();
             } else {
                 External x = (External) settings.target();
