@@ -16,13 +16,14 @@ import com.levqor.email.EmailHandlers;
 import com.levqor.runtime.Scheduler;
 import com.levqor.webhooks.StripeEvents;
 import com.levqor.config.Settings;
+import com.levqor.crypto.AdminKey;
 import com.levqor.db.Database;
 import com.levqor.db.PoolMetrics;
 import com.levqor.http.Api;
 import com.levqor.http.DirectRoute;
 import com.levqor.http.HttpServer;
-import com.levqor.http.Json;
-import com.levqor.http.JsonBody;
+import com.levqor.api.Json;
+import com.levqor.api.JsonBody;
 import com.levqor.http.RequestObserver;
 import com.levqor.http.filters.Authentication;
 import com.levqor.jobs.IntakeRoute;
@@ -35,6 +36,8 @@ import com.levqor.ops.HealthService;
 import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
+import com.levqor.redis.RedisConnections;
+import java.util.Optional;
 import java.time.Clock;
 import io.javalin.config.RoutesConfig;
 import java.util.ArrayList;
@@ -54,6 +57,7 @@ public final class Levqor implements AutoCloseable {
     private final Metrics metrics;
     private final ErrorReporter reporter;
     private final Database database;
+    private final Optional<RedisConnections> redis;
     private final AccountService accounts;
     private final Jobs jobs;
     private final EdgeGuards edge;
@@ -69,6 +73,7 @@ public final class Levqor implements AutoCloseable {
         this.metrics = new Metrics();
         this.reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
         this.database = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
+        this.redis = redisWanted(settings) ? RedisConnections.open(settings.redis()) : Optional.empty();
         EdgeGuards edgeGuards = null;
         try {
             int ran = database.migrate();
@@ -88,12 +93,15 @@ public final class Levqor implements AutoCloseable {
             BillingEffects billingEffects = new BillingEffects(email.outbox(), clock);
             StripeEvents stripeEvents = new StripeEvents(billingEffects, stripe, new BillingMetrics(metrics), email::wake);
             BillingService billing = new BillingService(settings.billing(), stripe, billingEffects, database.dsl(), clock);
-            Authentication authentication = new Authentication(accounts, settings.ops().adminKey());
-            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true,
-                    DeadLetterAlerts.of(settings.email(), email.outbox())).start();
+            AdminKey adminKey = new AdminKey(settings.ops().adminKey());
+            Authentication authentication = new Authentication(accounts, adminKey);
+            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true, redis,
+                    DeadLetterAlerts.of(settings.email(), email.outbox()));
             try {
-                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, authentication, accounts, health,
-                        mapper, startedJobs::queueHealth, stripeEvents);
+                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, adminKey, authentication, accounts, health,
+                        mapper, startedJobs::queueHealth, redis, stripeEvents);
+                redis.ifPresent(r -> r.health().start());
+                startedJobs.start();
                 JobHandlers jobHandlers = new JobHandlers(startedJobs, json, mapper);
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
                         jobHandlers, new QueueOpsHandlers(startedJobs, json),
@@ -119,12 +127,19 @@ public final class Levqor implements AutoCloseable {
             if (edgeGuards != null) {
                 edgeGuards.close();
             }
+            redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();
             throw e;
         }
         log.info("Levqor {} started in {} ms (database: {})", Version.get(), (System.nanoTime() - start) / 1_000_000,
                 database.description());
+    }
+
+    /** Redis is connected when REDIS_URL is set and something here uses it (the queue, shared limits or counts). */
+    static boolean redisWanted(Settings settings) {
+        return settings.redis().url().isPresent()
+                && (settings.flags().newQueue() || settings.flags().rateLimit() || settings.flags().abuseGuards());
     }
 
     /** Starts a whole server process: database, migrations, HTTP. */
@@ -201,6 +216,7 @@ public final class Levqor implements AutoCloseable {
             }
         } finally {
             edge.close();
+            redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();
         }

@@ -1,6 +1,6 @@
 package com.levqor.billing;
 
-import com.levqor.http.filters.Authentication;
+import com.levqor.accounts.Caller;
 import io.javalin.http.Context;
 import java.util.Optional;
 
@@ -17,19 +17,19 @@ public final class BillingHandlers {
     public void checkout(Context ctx) {
         String key = ctx.header("Idempotency-Key");
         if (key != null && (key.isBlank() || key.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-            throw com.levqor.http.ApiException.invalid("The Idempotency-Key header must be 1 to "
+            throw com.levqor.api.ApiException.invalid("The Idempotency-Key header must be 1 to "
                     + MAX_IDEMPOTENCY_KEY_LENGTH + " characters.", java.util.Map.of("Idempotency-Key",
                     "must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters"));
         }
-        ctx.status(201).json(billing.checkout(Authentication.caller(ctx).accountId(),
+        ctx.status(201).json(billing.checkout(Caller.of(ctx).accountId(),
                 Optional.ofNullable(key).map(String::trim)));
     }
 
     public void portal(Context ctx) {
-        ctx.json(billing.portal(Authentication.caller(ctx).accountId()));
+        ctx.json(billing.portal(Caller.of(ctx).accountId()));
     }
 
     public void status(Context ctx) {
-        ctx.json(billing.status(Authentication.caller(ctx).accountId()));
+        ctx.json(billing.status(Caller.of(ctx).accountId()));
     }
 }

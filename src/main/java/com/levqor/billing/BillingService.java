@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.levqor.accounts.Plan;
 import com.levqor.config.BillingSettings;
 import com.levqor.db.jooq.tables.records.AccountsRecord;
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 import com.stripe.param.checkout.SessionCreateParams;
 import java.time.Clock;
 import java.time.Instant;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.config.BillingSettings;
 import com.levqor.connectors.Connector;
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 import com.stripe.StripeClient;
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.exception.StripeException;

@@ -2,7 +2,7 @@ package com.levqor.cli;
 
 import com.levqor.email.Outbox;
 import com.levqor.email.OutboxEmail;
-import com.levqor.http.Json;
+import com.levqor.api.Json;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.List;

@@ -1,7 +1,7 @@
 package com.levqor.connectors;
 
 import com.levqor.config.ConnectorSettings;
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;

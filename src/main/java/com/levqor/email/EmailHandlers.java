@@ -1,7 +1,7 @@
 package com.levqor.email;
 
-import com.levqor.http.ApiException;
-import com.levqor.http.QueryParams;
+import com.levqor.api.ApiException;
+import com.levqor.api.QueryParams;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;

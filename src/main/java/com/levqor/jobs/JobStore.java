@@ -1,5 +1,11 @@
 package com.levqor.jobs;
 
+import com.levqor.jobs.model.JobRef;
+
+import com.levqor.jobs.model.Priority;
+
+import com.levqor.jobs.model.JobState;
+
 import static com.levqor.db.jooq.Tables.JOBS;
 
 import com.levqor.db.ArrayColumns;

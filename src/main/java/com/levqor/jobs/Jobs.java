@@ -16,6 +16,7 @@ import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.ServiceCheck;
+import com.levqor.redis.RedisConnections;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,6 +37,7 @@ public final class Jobs implements AutoCloseable {
     private final JobMetrics metrics;
     private final Dispatcher dispatcher;
     private final Optional<RedisQueue> redis;
+    private final Optional<RedisConnections> connections;
     private final Intake intake;
     private final Worker worker;
     private final Sweeper sweeper;
@@ -50,15 +52,17 @@ public final class Jobs implements AutoCloseable {
     /**
      * @param withIntake true for {@code serve} (HTTP intake), false for {@code worker}
      * @param health     where to register the {@code redis} and {@code queue} checks, or null
+     * @param redis      the process's Redis pool, when REDIS_URL is set (its health is started by the caller)
      */
     public Jobs(Settings all, Database database, Clock clock, ObjectMapper mapper, Metrics registry,
-                ErrorReporter reporter, HealthService health, boolean withIntake) {
-        this(all, database, clock, mapper, registry, reporter, health, withIntake, DeadJobListener.NONE);
+                ErrorReporter reporter, HealthService health, boolean withIntake, Optional<RedisConnections> redis) {
+        this(all, database, clock, mapper, registry, reporter, health, withIntake, redis, DeadJobListener.NONE);
     }
 
     /** @param onDead told of each job that goes dead, in the transaction that records it (the DLQ alert email) */
     public Jobs(Settings all, Database database, Clock clock, ObjectMapper mapper, Metrics registry,
-                ErrorReporter reporter, HealthService health, boolean withIntake, DeadJobListener onDead) {
+                ErrorReporter reporter, HealthService health, boolean withIntake, Optional<RedisConnections> redis,
+                DeadJobListener onDead) {
         this.settings = all.queue();
         this.clock = clock;
         this.store = new JobStore(database.dsl(), onDead);
@@ -66,9 +70,10 @@ public final class Jobs implements AutoCloseable {
         this.metrics = new JobMetrics(registry.registry());
         String owner = Worker.newOwner();
         boolean localWorkers = settings.workerConcurrency() > 0;
-        this.redis = settings.redisUrl().map(u -> new RedisQueue(u, owner, 16));
-        this.dispatcher = new Dispatcher(redis, all.flags().newQueue(), new LocalQueue(), localWorkers, metrics,
-                settings.redisCheckMillis());
+        this.connections = redis;
+        this.redis = redis.map(r -> new RedisQueue(r.client(), owner));
+        this.dispatcher = new Dispatcher(this.redis, redis.map(RedisConnections::health), all.flags().newQueue(),
+                new LocalQueue(), localWorkers, metrics);
         Egress egress = new Egress(settings.httpAllowedHosts());
         String secret = settings.callbackSecret().orElseGet(() -> {
             log.warn("CALLBACK_SIGNING_SECRET is not set: callbacks are signed with a random secret of this process, "
@@ -243,6 +248,5 @@ public final class Jobs implements AutoCloseable {
         sweeper.close();
         callbacks.close();
         dispatcher.close();
-        redis.ifPresent(RedisQueue::close);
     }
 }

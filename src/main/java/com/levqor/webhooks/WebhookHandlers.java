@@ -1,16 +1,16 @@
 package com.levqor.webhooks;
 
-import com.levqor.http.QueryParams;
+import com.levqor.crypto.Digests;
+import com.levqor.api.QueryParams;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.config.EdgeSettings;
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 import com.levqor.ops.EdgeMetrics;
 import io.javalin.http.Context;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -126,7 +126,7 @@ public final class WebhookHandlers {
             throw ApiException.badRequest("invalid_event", "The Slack slash command has no 'command' field.");
         }
         String triggerId = form.getOrDefault("trigger_id", "");
-        String eventId = triggerId.isEmpty() || triggerId.length() > MAX_ID_LENGTH ? "sha256:" + sha256Hex(body)
+        String eventId = triggerId.isEmpty() || triggerId.length() > MAX_ID_LENGTH ? "sha256:" + Digests.sha256Hex(body)
                 : triggerId;
         String payload;
         try {
@@ -230,13 +230,6 @@ public final class WebhookHandlers {
         return s.length() > MAX_ID_LENGTH ? s.substring(0, MAX_ID_LENGTH) : s;
     }
 
-    private static String sha256Hex(byte[] body) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static Map<String, Object> ack(WebhookEvents.Stored stored) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -11,7 +11,7 @@ class QueueSettingsTest {
     @Test
     void defaultsAreTheDocumentedOnes() throws Exception {
         QueueSettings q = Settings.parse(Map.of()).queue();
-        assertThat(q.redisUrl()).isEmpty();
+        assertThat(Settings.parse(Map.of()).redis().url()).isEmpty();
         assertThat(q.maxPayloadBytes()).isEqualTo(200 * 1024);
         assertThat(q.budgetFor(Plan.FREE)).isEqualTo(1_000);
         assertThat(q.budgetFor(Plan.PRO)).isEqualTo(100_000);
@@ -36,10 +36,11 @@ class QueueSettingsTest {
 
     @Test
     void allowListAndRedisUrlAreParsed() throws Exception {
-        QueueSettings q = Settings.parse(Map.of("REDIS_URL", "redis://:pw@cache.internal:6380/2",
-                "HTTP_REQUEST_ALLOWED_HOSTS", " 127.0.0.1, Internal.Example ,")).queue();
-        assertThat(q.redisUrl()).isPresent();
-        assertThat(q.redisUrl().get().getPort()).isEqualTo(6380);
+        Settings s = Settings.parse(Map.of("REDIS_URL", "redis://:pw@cache.internal:6380/2",
+                "HTTP_REQUEST_ALLOWED_HOSTS", " 127.0.0.1, Internal.Example ,"));
+        QueueSettings q = s.queue();
+        assertThat(s.redis().url()).isPresent();
+        assertThat(s.redis().url().get().getPort()).isEqualTo(6380);
         assertThat(q.httpAllowedHosts()).containsExactly("127.0.0.1", "internal.example");
     }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.levqor.Main;
 import com.levqor.config.Settings;
 import com.levqor.db.Database;
-import com.levqor.http.Json;
+import com.levqor.api.Json;
 import com.levqor.testing.Await;
 import com.levqor.testing.FakeResend;
 import com.levqor.testing.TestPostgres;

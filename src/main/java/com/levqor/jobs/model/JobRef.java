@@ -1,4 +1,4 @@
-package com.levqor.jobs;
+package com.levqor.jobs.model;
 
 import java.util.UUID;
 

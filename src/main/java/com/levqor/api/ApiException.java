@@ -1,4 +1,4 @@
-package com.levqor.http;
+package com.levqor.api;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * An answer other than success, thrown by handlers and services and turned into the JSON error
  * body {@code {"error":code,"message":…,"request_id":…,"details":{…}}} in one place
- * ({@link ErrorMapping}). Handlers never catch; they throw one of these.
+ * (the HTTP layer's {@code ErrorMapping}). Handlers never catch; they throw one of these.
  */
 public class ApiException extends RuntimeException {
     private final int status;

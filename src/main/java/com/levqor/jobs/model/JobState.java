@@ -1,10 +1,10 @@
-package com.levqor.jobs;
+package com.levqor.jobs.model;
 
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The states of a job. Every transition is one named, guarded update in {@link JobStore}; nothing
+ * The states of a job. Every transition is one named, guarded update in {@code JobStore}; nothing
  * else writes a job's state.
  */
 public enum JobState {

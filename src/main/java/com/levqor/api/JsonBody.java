@@ -1,4 +1,4 @@
-package com.levqor.http;
+package com.levqor.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;

@@ -1,4 +1,4 @@
-package com.levqor.http;
+package com.levqor.api;
 
 import io.javalin.http.Context;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package com.levqor.http;
+package com.levqor.api;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonFactory;
