@@ -173,7 +173,7 @@ final class StatusRenderer {
             m.put("css", s.css());
             m.put("status_label", s.label());
             m.put("days", bars);
-            m.put("uptime", samples == 0 ? "No data yet" : percent(1.0 - down / samples) + " uptime");
+            m.put("uptime", samples == 0 ? "No data yet" : percent(1.0 - down / samples) + " uptime (90 days)");
             m.put("troubled", troubled.isEmpty() ? "No incidents in the last 90 days." : String.join("; ", troubled) + ".");
             out.add(m);
         }
@@ -203,13 +203,14 @@ final class StatusRenderer {
         return String.format(Locale.ROOT, "%.2f%%", p);
     }
 
+    /** The last {@link #PAST_DAYS} days, newest first, each with the resolved incidents that began on it. */
     private List<Map<String, Object>> pastDays(List<Incident> incidents, Instant now) {
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         List<Map<String, Object>> out = new ArrayList<>();
         for (int back = 0; back < PAST_DAYS; back++) {
             LocalDate day = today.minusDays(back);
             List<Map<String, Object>> those = incidents.stream()
-                    .filter(i -> LocalDate.ofInstant(i.createdAt(), ZoneOffset.UTC).equals(day))
+                    .filter(i -> !i.open() && LocalDate.ofInstant(i.createdAt(), ZoneOffset.UTC).equals(day))
                     .map(this::incident).toList();
             Map<String, Object> m = new HashMap<>();
             m.put("label", DAY_LABEL.format(day.atStartOfDay(ZoneOffset.UTC)));
