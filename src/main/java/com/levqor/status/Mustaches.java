@@ -2,10 +2,8 @@ package com.levqor.status;
 
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
-import java.io.IOException;
+import com.levqor.email.PlainMustacheFactory;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,16 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Mustaches {
     private static final String ROOT = "status";
     private final DefaultMustacheFactory escaping = new DefaultMustacheFactory(ROOT);
-    private final DefaultMustacheFactory plain = new DefaultMustacheFactory(ROOT) {
-        @Override
-        public void encode(String value, Writer writer) {
-            try {
-                writer.write(value);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
+    private final DefaultMustacheFactory plain = new PlainMustacheFactory(ROOT);
     private final Map<String, Mustache> compiled = new ConcurrentHashMap<>();
 
     /** Renders an HTML, SVG or Atom template: values are escaped. */
