@@ -10,8 +10,8 @@ import com.levqor.jobs.queue.Dispatcher;
 import com.levqor.jobs.queue.LocalQueue;
 import com.levqor.jobs.queue.RedisQueue;
 import com.levqor.jobs.queue.Sweeper;
-import com.levqor.jobs.workflows.Egress;
 import com.levqor.jobs.workflows.Workflows;
+import com.levqor.net.Egress;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.Metrics;
@@ -42,6 +42,7 @@ public final class Jobs implements AutoCloseable {
     private final Worker worker;
     private final Sweeper sweeper;
     private final CallbackSender callbacks;
+    private final Egress egress;
     /** How long queue counts are shared at least and at most (see {@link #counts()}). */
     static final long COUNTS_MIN_AGE_NANOS = 250_000_000L;
     static final long COUNTS_MAX_AGE_NANOS = 5_000_000_000L;
@@ -67,7 +68,7 @@ public final class Jobs implements AutoCloseable {
         this.redis = redis.map(r -> new RedisQueue(r.client(), owner));
         this.dispatcher = new Dispatcher(this.redis, redis.map(RedisConnections::health), all.flags().newQueue(),
                 new LocalQueue(), localWorkers, metrics);
-        Egress egress = new Egress(settings.httpAllowedHosts());
+        this.egress = new Egress(settings.httpAllowedHosts());
         String secret = settings.callbackSecret().orElseGet(() -> {
             log.warn("CALLBACK_SIGNING_SECRET is not set: callbacks are signed with a random secret of this process, "
                     + "which receivers cannot verify; set it to a whsec_… secret");
@@ -240,6 +241,7 @@ public final class Jobs implements AutoCloseable {
         }
         sweeper.close();
         callbacks.close();
+        egress.close();
         dispatcher.close();
     }
 }

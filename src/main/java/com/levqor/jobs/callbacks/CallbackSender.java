@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.jobs.JobStore;
 import com.levqor.jobs.RetryPolicy;
-import com.levqor.jobs.workflows.Egress;
+import com.levqor.net.Egress;
+import com.levqor.net.EgressAnswer;
+import com.levqor.net.EgressRefusedException;
+import com.levqor.net.EgressRequest;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +26,10 @@ import org.slf4j.LoggerFactory;
 public final class CallbackSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallbackSender.class);
     private static final Duration HOLD = Duration.ofSeconds(60);
+    /** Total time of one delivery, up to the receiver's status (its body is not waited for). */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Most bytes read of a receiver's answer body (read in the background, then dropped). */
+    private static final long MAX_ANSWER_BYTES = 16 * 1024;
     private static final long POLL_MS = 500;
 
     private final JobStore store;
@@ -94,27 +99,23 @@ public final class CallbackSender implements AutoCloseable {
         String error;
         try {
             String body = body(d, ts);
-            URI uri = URI.create(d.callbackUrl());
-            egress.check(uri);
-            HttpRequest req = HttpRequest.newBuilder(uri)
-                    .timeout(REQUEST_TIMEOUT)
-                    .header("Content-Type", "application/json")
-                    .header("User-Agent", "Levqor-Webhooks/1")
-                    .header("webhook-id", id)
-                    .header("webhook-timestamp", Long.toString(ts))
-                    .header("webhook-signature", signer.sign(id, ts, body))
-                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build();
-            HttpResponse<Void> res = egress.client().send(req, HttpResponse.BodyHandlers.discarding());
-            if (res.statusCode() >= 200 && res.statusCode() < 300) {
+            EgressRequest req = new EgressRequest("POST", URI.create(d.callbackUrl()), List.of(
+                    new EgressRequest.Header("Content-Type", "application/json"),
+                    new EgressRequest.Header("User-Agent", "Levqor-Webhooks/1"),
+                    new EgressRequest.Header("webhook-id", id),
+                    new EgressRequest.Header("webhook-timestamp", Long.toString(ts)),
+                    new EgressRequest.Header("webhook-signature", signer.sign(id, ts, body))),
+                    body.getBytes(StandardCharsets.UTF_8), REQUEST_TIMEOUT, MAX_ANSWER_BYTES, EgressRequest.Body.DISCARD);
+            EgressAnswer res = egress.send(req);
+            if (res.status() >= 200 && res.status() < 300) {
                 store.callbackDelivered(d.jobId(), clock.instant());
                 return;
             }
-            error = "callback answered " + res.statusCode();
+            error = "callback answered " + res.status();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error = "interrupted";
-        } catch (Egress.RefusedException e) {
+        } catch (EgressRefusedException e) {
             store.callbackFailed(d.jobId(), "refused: " + e.getMessage(), null);
             log.warn("Callback of job {} refused: {}", d.jobId(), e.getMessage());
             return;
