@@ -50,6 +50,11 @@ public final class Egress implements AutoCloseable {
     static final long CONNECT_TIMEOUT_MS = 10_000;
     /** How long an idle pooled connection is kept, in ms. */
     static final long IDLE_TIMEOUT_MS = 30_000;
+    /**
+     * How long a host's connection pool is kept once idle, in ms: tenants choose the hosts, and each
+     * distinct one would otherwise keep its (empty) pool for the life of the process.
+     */
+    static final long DESTINATION_IDLE_TIMEOUT_MS = 60_000;
     /** Largest answer header block, in bytes. */
     static final int MAX_ANSWER_HEADER_BYTES = 32 * 1024;
     /** Most threads of the client's own pool (its selector and callbacks; callers wait on their own threads). */
@@ -95,6 +100,7 @@ public final class Egress implements AutoCloseable {
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setConnectTimeout(CONNECT_TIMEOUT_MS);
         client.setIdleTimeout(IDLE_TIMEOUT_MS);
+        client.setDestinationIdleTimeout(DESTINATION_IDLE_TIMEOUT_MS);
         client.setMaxResponseHeadersSize(MAX_ANSWER_HEADER_BYTES);
         client.setDefaultRequestContentType(null);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "Levqor"));
