@@ -10,6 +10,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +32,8 @@ public final class RawHttpServer implements AutoCloseable {
     }
 
     private final ServerSocket socket;
+    private final Set<Socket> accepted = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     /** The head of every request received, in order. */
     public final List<String> heads = new CopyOnWriteArrayList<>();
     /** Connections accepted. */
@@ -46,8 +50,10 @@ public final class RawHttpServer implements AutoCloseable {
                 try {
                     Socket s = socket.accept();
                     connections.incrementAndGet();
+                    accepted.add(s);
                     Thread t = new Thread(() -> serve(s, script), "raw-http-conn");
                     t.setDaemon(true);
+                    threads.add(t);
                     t.start();
                 } catch (IOException e) {
                     return;
@@ -80,9 +86,14 @@ public final class RawHttpServer implements AutoCloseable {
         return socket.getLocalPort();
     }
 
+    /** Stops listening and ends every connection and its script. */
     @Override
     public void close() throws IOException {
         socket.close();
+        for (Socket s : accepted) {
+            s.close();
+        }
+        threads.forEach(Thread::interrupt);
     }
 
     /** Writes ISO-8859-1 text and flushes. */
@@ -109,12 +120,11 @@ public final class RawHttpServer implements AutoCloseable {
         };
     }
 
-    /** Reads nothing more and sends nothing until the client closes the connection. */
+    /** Sends nothing until the server closes. */
     public static Script stall() {
         return (out, h) -> {
             while (true) {
                 Thread.sleep(50);
-                out.flush();
             }
         };
     }
