@@ -229,9 +229,10 @@ public final class Egress implements AutoCloseable {
         }
 
         private static Map<String, List<String>> headers(Response response) {
-            Map<String, List<String>> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            // Lower-case names, as http.request results always had them (and HTTP/2 writes them).
+            Map<String, List<String>> out = new TreeMap<>();
             for (HttpField f : response.getHeaders()) {
-                out.computeIfAbsent(f.getName(), k -> new ArrayList<>()).add(f.getValue());
+                out.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>()).add(f.getValue());
             }
             return out;
         }

@@ -78,6 +78,8 @@ class HttpRequestWorkflowTest {
         JsonNode done = Await.status(server, key, r.json().get("job_id").asText(), "succeeded", WAIT);
         assertThat(done.get("result").get("status").asInt()).isEqualTo(200);
         assertThat(done.get("result").get("body").asText()).isEqualTo("{\"ok\":true}");
+        // Header names in lower case, as the JDK client gave them before.
+        assertThat(done.get("result").get("headers").get("content-length").asText()).isEqualTo("11");
     }
 
     @Test
