@@ -1,10 +1,9 @@
 package com.levqor.config;
 
-import java.net.URI;
+import com.levqor.net.HttpUrls;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -118,16 +117,10 @@ public record EdgeSettings(
         Optional<String> v = env.optional("CORS_ALLOWED_ORIGINS");
         List<String> out = new ArrayList<>();
         for (String part : v.map(EdgeSettings::splitList).orElse(List.of())) {
-            try {
-                URI uri = new URI(part);
-                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-                boolean bare = uri.getRawPath() == null || uri.getRawPath().isEmpty();
-                if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || !bare
-                        || uri.getRawQuery() != null) {
-                    throw new IllegalArgumentException();
-                }
-                out.add(part.toLowerCase(Locale.ROOT));
-            } catch (Exception e) {
+            Optional<String> origin = HttpUrls.origin(part);
+            if (origin.isPresent()) {
+                out.add(origin.get());
+            } else {
                 env.problem("CORS_ALLOWED_ORIGINS", part,
                         "comma-separated origins like https://app.example.com (scheme and host, no path, no '*')");
             }

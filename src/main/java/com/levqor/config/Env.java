@@ -1,5 +1,6 @@
 package com.levqor.config;
 
+import com.levqor.net.HttpUrls;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -140,18 +141,11 @@ public final class Env {
         if (v.isEmpty()) {
             return Optional.empty();
         }
-        try {
-            URI uri = new URI(v.get());
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-                problem(name, secret ? "****" : v.get(), "an absolute http:// or https:// URL");
-                return Optional.empty();
-            }
-            return Optional.of(uri);
-        } catch (Exception e) {
-            problem(name, secret ? "****" : v.get(), "an absolute http:// or https:// URL");
-            return Optional.empty();
+        Optional<URI> uri = HttpUrls.parse(v.get());
+        if (uri.isEmpty()) {
+            problem(name, secret ? "****" : v.get(), HttpUrls.EXPECTED);
         }
+        return uri;
     }
 
     /** A Redis URL ({@code redis://[user:password@]host:port[/db]} or {@code rediss://…}), or empty when unset. */

@@ -30,6 +30,11 @@ import java.util.Optional;
  * @param callbackSecret      {@code CALLBACK_SIGNING_SECRET}: Standard Webhooks secret ({@code whsec_<base64>}) that signs
  *                            callbacks; unset, a random one per process (logged as a warning)
  * @param callbackMaxAttempts {@code CALLBACK_MAX_ATTEMPTS}: deliveries tried per callback (default {@value #DEFAULT_CALLBACK_MAX_ATTEMPTS})
+ * @param callbackSenders     {@code CALLBACK_SENDERS}: threads of this process delivering callbacks at once, so a slow
+ *                            receiver holds up one of them only (default {@value #DEFAULT_CALLBACK_SENDERS})
+ * @param callbackTimeoutSeconds {@code CALLBACK_TIMEOUT_SECONDS}: total time of one delivery, from resolving the host to
+ *                            the answer's status, in seconds; later, the delivery failed and is retried
+ *                            (default {@value #DEFAULT_CALLBACK_TIMEOUT_SECONDS})
  */
 public record QueueSettings(
         int workerConcurrency,
@@ -47,7 +52,9 @@ public record QueueSettings(
         int defaultTimeoutSeconds,
         long shutdownGraceMillis,
         Optional<String> callbackSecret,
-        int callbackMaxAttempts) {
+        int callbackMaxAttempts,
+        int callbackSenders,
+        int callbackTimeoutSeconds) {
 
     public static final int DEFAULT_WORKER_CONCURRENCY = 16;
     public static final int DEFAULT_WORKER_PREFETCH = 2_048;
@@ -63,6 +70,8 @@ public record QueueSettings(
     public static final int DEFAULT_TIMEOUT_SECONDS_VALUE = 60;
     public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
     public static final int DEFAULT_CALLBACK_MAX_ATTEMPTS = 8;
+    public static final int DEFAULT_CALLBACK_SENDERS = 4;
+    public static final int DEFAULT_CALLBACK_TIMEOUT_SECONDS = 10;
 
     static QueueSettings parse(Env env) {
         Optional<String> allowed = env.optional("HTTP_REQUEST_ALLOWED_HOSTS");
@@ -88,7 +97,9 @@ public record QueueSettings(
                 env.integer("DEFAULT_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS_VALUE, 1, 86_400),
                 env.longValue("WORKER_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
                 secret,
-                env.integer("CALLBACK_MAX_ATTEMPTS", DEFAULT_CALLBACK_MAX_ATTEMPTS, 1, 50));
+                env.integer("CALLBACK_MAX_ATTEMPTS", DEFAULT_CALLBACK_MAX_ATTEMPTS, 1, 50),
+                env.integer("CALLBACK_SENDERS", DEFAULT_CALLBACK_SENDERS, 1, 64),
+                env.integer("CALLBACK_TIMEOUT_SECONDS", DEFAULT_CALLBACK_TIMEOUT_SECONDS, 1, 300));
     }
 
     /** The daily budget in units of a plan. */

@@ -13,8 +13,8 @@ import com.levqor.api.ApiException;
 import com.levqor.api.Fields;
 import com.levqor.api.JsonBody;
 import com.levqor.jobs.workflows.Workflow;
+import com.levqor.net.HttpUrls;
 import io.javalin.http.Context;
-import java.net.URI;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -238,7 +238,7 @@ public final class JobHandlers {
             }
         }
         String callbackUrl = f.optionalString("callback_url").orElse(null);
-        if (callbackUrl != null && !isHttpUrl(callbackUrl)) {
+        if (callbackUrl != null && HttpUrls.parse(callbackUrl, 2048).isEmpty()) {
             f.problem("callback_url", "must be an absolute http:// or https:// URL of at most 2048 characters");
         }
         String key = f.optionalString("idempotency_key").orElse(null);
@@ -270,19 +270,6 @@ public final class JobHandlers {
         f.validate();
         return new NewJob(caller.accountId(), caller.plan(), workflowName, payloadJson, priority, runAt, maxAttempts,
                 timeout, key, callbackUrl, workflow.get().cost());
-    }
-
-    private static boolean isHttpUrl(String s) {
-        if (s.length() > 2048) {
-            return false;
-        }
-        try {
-            URI u = new URI(s);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null;
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     private static ApiException jobNotFound(String id) {

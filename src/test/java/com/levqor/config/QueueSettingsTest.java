@@ -17,6 +17,8 @@ class QueueSettingsTest {
         assertThat(q.budgetFor(Plan.PRO)).isEqualTo(100_000);
         assertThat(q.defaultMaxAttempts()).isEqualTo(3);
         assertThat(q.httpAllowedHosts()).isEmpty();
+        assertThat(q.callbackSenders()).isEqualTo(4);
+        assertThat(q.callbackTimeoutSeconds()).isEqualTo(10);
     }
 
     @Test
@@ -26,11 +28,14 @@ class QueueSettingsTest {
                 "WORKER_CONCURRENCY", "-1",
                 "MAX_PAYLOAD_BYTES", "lots",
                 "BUDGET_FREE_UNITS_PER_DAY", "-5",
-                "CALLBACK_SIGNING_SECRET", "short")))
+                "CALLBACK_SIGNING_SECRET", "short",
+                "CALLBACK_SENDERS", "0",
+                "CALLBACK_TIMEOUT_SECONDS", "forever")))
                 .isInstanceOf(InvalidSettingsException.class)
                 .hasMessageContaining("REDIS_URL").hasMessageContaining("WORKER_CONCURRENCY")
                 .hasMessageContaining("MAX_PAYLOAD_BYTES").hasMessageContaining("BUDGET_FREE_UNITS_PER_DAY")
-                .hasMessageContaining("CALLBACK_SIGNING_SECRET")
+                .hasMessageContaining("CALLBACK_SIGNING_SECRET").hasMessageContaining("CALLBACK_SENDERS")
+                .hasMessageContaining("CALLBACK_TIMEOUT_SECONDS")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("short"));
     }
 

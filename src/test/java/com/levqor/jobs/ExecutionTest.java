@@ -207,7 +207,7 @@ class ExecutionTest {
                 .filter(n -> n.startsWith("levqor-sweeper") || n.startsWith("levqor-feed") || n.startsWith("levqor-completer")
                         || n.startsWith("levqor-lease-keeper") || n.startsWith("levqor-callbacks")
                         || n.startsWith("levqor-intake") || n.startsWith("levqor-redis-monitor")
-                        || n.startsWith("levqor-job-"))
+                        || n.startsWith("levqor-job-") || n.startsWith("levqor-egress"))
                 .count();
     }
 
@@ -216,7 +216,7 @@ class ExecutionTest {
         long before = backgroundThreads();
         try (TestRedis redis = TestRedis.start()) {
             TestServer server = TestServer.start(Map.of("REDIS_URL", redis.url()));
-            // both feeders, lease keeper, completer, sweeper, callbacks, Redis monitor
+            // both feeders, lease keeper, completer, sweeper, callbacks, Redis monitor, outbound HTTP client
             assertThat(backgroundThreads() - before).isGreaterThanOrEqualTo(7);
             server.close();
             Await.until("every job service thread to stop", WAIT, () -> backgroundThreads() == before);

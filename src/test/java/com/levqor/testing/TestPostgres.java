@@ -29,9 +29,12 @@ public final class TestPostgres {
             try {
                 Path dir = Path.of("target", "tmp", "test-pg-" + ProcessHandle.current().pid());
                 Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
+                deleteLeftovers(dir.getParent());
+                // Not deleted at exit: deleting hundreds of test databases outlasted surefire's 30 s exit limit on a
+                // busy machine ("Surefire is going to kill self fork JVM"); the next run deletes them instead.
                 server = EmbeddedPostgres.builder()
                         .setDataDirectory(dir)
-                        .setCleanDataDirectory(true)
+                        .setCleanDataDirectory(false)
                         .setServerConfig("max_connections", "300")
                         .setServerConfig("fsync", "off")
                         .start();
@@ -50,6 +53,31 @@ public final class TestPostgres {
             }
         }
         return server;
+    }
+
+    /** Deletes the data folders of earlier runs whose process has ended. */
+    private static void deleteLeftovers(Path tmp) throws IOException {
+        if (!Files.isDirectory(tmp)) {
+            return;
+        }
+        try (var dirs = Files.list(tmp)) {
+            for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("test-pg-")).toList()) {
+                long pid;
+                try {
+                    pid = Long.parseLong(d.getFileName().toString().substring("test-pg-".length()));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue; // another test run in this folder
+                }
+                try (var all = Files.walk(d)) {
+                    for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
     }
 
     /** A new database with the migrated schema and no rows; returns its JDBC URL (user postgres). */
