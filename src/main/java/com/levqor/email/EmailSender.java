@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers the outbox through Resend, oldest first, as a {@link Duty} of the scheduler. One process
  * sends at a time ({@link LeaderLock}, key {@link #LOCK_KEY}). A round goes through the queued rows in
- * order and stops at the first one not due yet, at the rate cap, or at the first failure, so a failing Resend is asked
- * once per backoff step, not once per email, and the emails behind the failing one keep their order:
+ * order and stops at the first one not due yet, at the rate cap, or at the first failure, so a failing
+ * Resend is asked once per backoff step, not once per email, and the emails behind the failing one keep
+ * their order:
  * <ul>
  *   <li>accepted: {@code sent};</li>
  *   <li>refused for good (a 4xx retrying cannot fix, such as an invalid address): {@code failed}

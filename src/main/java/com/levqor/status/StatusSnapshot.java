@@ -14,8 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class StatusSnapshot {
     final long version;
-    final Instant at;
-    final StatusBoard board;
     final Rendered page;
     final Rendered badge;
     final Spliced json;
@@ -26,8 +24,6 @@ final class StatusSnapshot {
 
     StatusSnapshot(long version, Instant at, StatusBoard board, StatusRecords records, StatusRenderer renderer) {
         this.version = version;
-        this.at = at;
-        this.board = board;
         this.renderer = renderer;
         this.page = Rendered.of(renderer.page(board, records, at), "text/html; charset=utf-8", "\"p" + version + "\"");
         this.badge = Rendered.of(renderer.badge(board.indicator()), "image/svg+xml; charset=utf-8", "\"b" + version + "\"");
