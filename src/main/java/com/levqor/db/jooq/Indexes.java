@@ -6,6 +6,7 @@ package com.levqor.db.jooq;
 
 import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.WebhookEvents;
 
@@ -28,6 +29,7 @@ public class Indexes {
     public static final Index ABUSE_BLOCKS_IP_UNTIL = Internal.createIndex(DSL.name("abuse_blocks_ip_until"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.IP, AbuseBlocks.ABUSE_BLOCKS.UNTIL_AT.desc() }, false);
     public static final Index ABUSE_BLOCKS_SINCE = Internal.createIndex(DSL.name("abuse_blocks_since"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.SINCE_AT.desc() }, false);
     public static final Index API_KEYS_ACCOUNT = Internal.createIndex(DSL.name("api_keys_account"), ApiKeys.API_KEYS, new OrderField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, false);
+    public static final Index BACKUPS_KIND_STARTED = Internal.createIndex(DSL.name("backups_kind_started"), Backups.BACKUPS, new OrderField[] { Backups.BACKUPS.KIND, Backups.BACKUPS.STARTED_AT.desc() }, false);
     public static final Index JOBS_ACCOUNT_ID = Internal.createIndex(DSL.name("jobs_account_id"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.ID.desc() }, false);
     public static final Index JOBS_CALLBACK_PENDING = Internal.createIndex(DSL.name("jobs_callback_pending"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.CALLBACK_NEXT_AT }, false);
     public static final Index JOBS_DEAD = Internal.createIndex(DSL.name("jobs_dead"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.WORKFLOW, Jobs.JOBS.FINISHED_AT }, false);
