@@ -3,6 +3,14 @@ package com.levqor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.accounts.AccountHandlers;
 import com.levqor.accounts.AccountService;
+import com.levqor.backups.BackupHandlers;
+import com.levqor.backups.BackupMetrics;
+import com.levqor.backups.BackupRunner;
+import com.levqor.backups.BackupRuns;
+import com.levqor.backups.BackupSchedule;
+import com.levqor.backups.BackupStatus;
+import com.levqor.backups.PgTarget;
+import com.levqor.backups.ReportedBackupAlerts;
 import com.levqor.config.Settings;
 import com.levqor.db.Database;
 import com.levqor.db.PoolMetrics;
@@ -23,6 +31,7 @@ import com.levqor.ops.HealthService;
 import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
+import com.levqor.runtime.Scheduler;
 import java.time.Clock;
 import io.javalin.config.RoutesConfig;
 import java.util.ArrayList;
@@ -47,6 +56,7 @@ public final class Levqor implements AutoCloseable {
     private final EdgeGuards edge;
     private final HttpServer http;
     private final List<DirectRoute> directRoutes;
+    private final Scheduler scheduler = new Scheduler();
 
     private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
         long start = System.nanoTime();
@@ -65,6 +75,15 @@ public final class Levqor implements AutoCloseable {
             JsonBody json = new JsonBody(mapper);
             this.accounts = new AccountService(database.dsl(), clock);
             HealthService health = new HealthService(database, metrics, Version.get());
+            BackupRuns backupRuns = new BackupRuns(database.dsl());
+            BackupStatus backupStatus = new BackupStatus(backupRuns, new BackupMetrics(metrics.registry()), clock,
+                    settings.backups().enabled());
+            health.register(backupStatus);
+            if (settings.backups().enabled()) {
+                scheduler.add(new BackupSchedule(new BackupRunner(settings.backups(), PgTarget.of(settings.database(),
+                        database.embedded()), backupRuns, new ReportedBackupAlerts(reporter), backupStatus, clock),
+                        settings.backups(), clock));
+            }
             Authentication authentication = new Authentication(accounts, settings.ops().adminKey());
             Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true).start();
             try {
@@ -73,7 +92,8 @@ public final class Levqor implements AutoCloseable {
                 JobHandlers jobHandlers = new JobHandlers(startedJobs, json, mapper);
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
                         jobHandlers, new QueueOpsHandlers(startedJobs, json),
-                        edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks());
+                        edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks(),
+                        new BackupHandlers(backupRuns, settings.backups(), clock));
                 List<Consumer<RoutesConfig>> filters = new ArrayList<>(edgeGuards.beforeAuthentication());
                 filters.addAll(extraFilters);
                 DirectRoute.Shared direct = new DirectRoute.Shared(settings.http().maxBodyBytes(), authentication,
@@ -82,7 +102,9 @@ public final class Levqor implements AutoCloseable {
                 this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, filters,
                         edgeGuards.afterAuthentication(), edgeGuards.jetty(), directRoutes, api);
                 http.start();
+                scheduler.start();
             } catch (RuntimeException e) {
+                scheduler.close();
                 startedJobs.close();
                 throw e;
             }
@@ -162,6 +184,7 @@ public final class Levqor implements AutoCloseable {
     private void stopServices() {
         try {
             try {
+                scheduler.close();
                 http.stop();
             } finally {
                 jobs.close();

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param ops      admin key, logs, error reporting
  * @param queue    jobs and their queue: Redis, workers, retries, budgets
  * @param edge     edge guards: rate limits, trusted proxies, CORS, abuse guards, webhook secrets
+ * @param backups  backups and restore drills: folder, retention, schedules, pg_dump/psql
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
 public record Settings(
@@ -22,6 +23,7 @@ public record Settings(
         OpsSettings ops,
         QueueSettings queue,
         EdgeSettings edge,
+        BackupSettings backups,
         List<Env.Entry> entries) {
 
     /** Parses the given environment; throws with every problem found when anything is invalid. */
@@ -33,10 +35,11 @@ public record Settings(
         OpsSettings ops = OpsSettings.parse(env);
         QueueSettings queue = QueueSettings.parse(env);
         EdgeSettings edge = EdgeSettings.parse(env);
+        BackupSettings backups = BackupSettings.parse(env, environment.get("PATH"));
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, edge, env.entries());
+        return new Settings(http, database, flags, ops, queue, edge, backups, env.entries());
     }
 
     /** The settings of this process's real environment. */

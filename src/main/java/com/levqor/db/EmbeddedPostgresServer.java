@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
-    static final String USER = "postgres";
+    /** The superuser of the embedded server (no password: it listens on 127.0.0.1 only). */
+    public static final String USER = "postgres";
     static final String DATABASE = "postgres";
 
     private final EmbeddedPostgres owned;

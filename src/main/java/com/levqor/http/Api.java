@@ -2,6 +2,7 @@ package com.levqor.http;
 
 import com.levqor.abuse.AbuseHandlers;
 import com.levqor.accounts.AccountHandlers;
+import com.levqor.backups.BackupHandlers;
 import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.QueueOpsHandlers;
 import com.levqor.ops.FlagsHandler;
@@ -21,9 +22,10 @@ public final class Api {
     private final FlagsHandler flags;
     private final AbuseHandlers abuse;
     private final WebhookHandlers webhooks;
+    private final BackupHandlers backups;
 
     public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue,
-               FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks) {
+               FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks, BackupHandlers backups) {
         this.ops = ops;
         this.accounts = accounts;
         this.jobs = jobs;
@@ -31,6 +33,7 @@ public final class Api {
         this.flags = flags;
         this.abuse = abuse;
         this.webhooks = webhooks;
+        this.backups = backups;
     }
 
     void register(RoutesConfig r) {
@@ -68,5 +71,8 @@ public final class Api {
         r.get("/ops/abuse/blocks", abuse::list, Access.ADMIN);
         r.delete("/ops/abuse/blocks/{id}", abuse::lift, Access.ADMIN);
         r.get("/ops/webhooks", webhooks::list, Access.ADMIN);
+
+        // Backups and restore drills (issue 13): every run, newest first.
+        r.get("/ops/backups", backups::list, Access.ADMIN);
     }
 }
