@@ -46,6 +46,7 @@ public final class BackupRunner {
     private final BackupStatus status;
     private final Clock clock;
     private final String instance;
+    private volatile PgTools checkedTools;
 
     public BackupRunner(BackupSettings settings, PgTarget target, BackupRuns runs, BackupAlerts alerts,
                         BackupStatus status, Clock clock) {
@@ -80,11 +81,19 @@ public final class BackupRunner {
         return dead;
     }
 
-    /** The tools, checked against the server's major version. */
+    /**
+     * The tools, checked against the server's major version; once they pass, the same tools for the
+     * rest of the process (a tool removed later fails the run that starts it, loudly too).
+     */
     public PgTools tools() throws PgToolsMissingException, SQLException {
+        PgTools known = checkedTools;
+        if (known != null) {
+            return known;
+        }
         PgTools tools = PgTools.locate(settings.pgBinDir(), settings.searchPath());
         try (Connection c = target.connect("levqor-backup")) {
-            return tools.requireServerMajor(TableChecksums.serverMajor(c));
+            checkedTools = tools.requireServerMajor(TableChecksums.serverMajor(c));
+            return checkedTools;
         }
     }
 

@@ -17,8 +17,8 @@ public record DatabaseContent(SortedMap<String, TableSum> tables, SortedMap<Stri
                               String schemaVersion) {
 
     /**
-     * One table: its rows and the sum, as a decimal string, of a 64-bit hash of each row's text
-     * (see {@link TableChecksums}).
+     * One table: its rows and the sum, as a decimal string after the hash's name ({@code hash:…} or
+     * {@code md5:…}), of a 64-bit hash of each row (see {@link TableChecksums}).
      */
     public record TableSum(long rows, String checksum) {
     }
