@@ -28,12 +28,23 @@ import org.slf4j.LoggerFactory;
  * <p>The dump is plain SQL ({@code --format=plain --no-owner --no-acl}, so any user can restore it)
  * with {@code --clean --if-exists}: it starts by dropping what it creates, so the runbook's
  * {@code psql … < backup_….sql} works on an empty database and on one that holds the same schema.
+ * The file wraps pg_dump's output in {@code BEGIN;} … {@code COMMIT;} ({@link #HEADER},
+ * {@link #FOOTER}): that line has no {@code ON_ERROR_STOP}, and psql would otherwise go on after a
+ * failed statement and leave a half-restored database; in one transaction it restores all or nothing,
+ * and whatever still reads the database meanwhile waits instead of seeing its tables vanish.
  */
 public final class BackupWriter {
     private static final Logger log = LoggerFactory.getLogger(BackupWriter.class);
     /** pg_dump's options, besides the snapshot; the bench's bare pg_dump uses the same. */
     public static final List<String> PG_DUMP_OPTIONS =
             List.of("--format=plain", "--no-owner", "--no-acl", "--clean", "--if-exists", "--no-password");
+    /** Written before pg_dump's output. */
+    static final String HEADER = "-- levqor backup: pg_dump's output in one transaction, so that\n"
+            + "--   psql -h $PGHOST -p $PGPORT -U $PGUSER -d $PGDATABASE < this_file.sql\n"
+            + "-- restores all of it or nothing (stop Levqor first: see runbook/RUNBOOK.md).\n"
+            + "BEGIN;\n\n";
+    /** Written after it. */
+    static final String FOOTER = "\nCOMMIT;\n";
 
     /** A backup written: its file, its manifest, and the manifest's content. */
     public record Written(Path sql, Path manifestFile, Manifest manifest) {
@@ -129,7 +140,10 @@ public final class BackupWriter {
         AtomicReference<IOException> pumpFailure = new AtomicReference<>();
         Thread pump = new Thread(() -> {
             try {
+                sink.text(HEADER);
                 sink.pump(dump.stdout());
+                sink.text(FOOTER);
+                sink.finish();
             } catch (IOException e) {
                 pumpFailure.set(e);
                 dump.destroy();

@@ -55,17 +55,24 @@ final class DumpSink {
         byte[] buf = new byte[BUFFER];
         int n;
         while ((n = in.read(buf)) > 0) {
-            sha256.update(buf, 0, n);
-            scan(buf, n);
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-            while (bb.hasRemaining()) {
-                out.write(bb);
-            }
-            size += n;
+            append(buf, n);
         }
-        if (headLength > 0) {
-            endOfLine();
+    }
+
+    /** Writes text of this process's own (the transaction around the dump). */
+    void text(String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        append(b, b.length);
+    }
+
+    private void append(byte[] buf, int n) throws IOException {
+        sha256.update(buf, 0, n);
+        scan(buf, n);
+        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+        while (bb.hasRemaining()) {
+            out.write(bb);
         }
+        size += n;
     }
 
     private void scan(byte[] b, int length) {
@@ -113,6 +120,13 @@ final class DumpSink {
             }
         }
         return true;
+    }
+
+    /** Ends the last line if it had no newline (call once the file is complete). */
+    void finish() {
+        if (headLength > 0) {
+            endOfLine();
+        }
     }
 
     long size() {

@@ -144,7 +144,7 @@ class BackupProcessTest {
     }
 
     @Test
-    void theCommandLineBacksUpAndVerifiesThroughARunningServesEmbeddedPostgres() throws Exception {
+    void theCommandLineBacksUpThroughARunningServesEmbeddedPostgresAndTheRunbookRestoresIt() throws Exception {
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "tmp").toAbsolutePath()), "attach-");
         int port = freePort();
         Map<String, String> env = new HashMap<>();
@@ -155,18 +155,22 @@ class BackupProcessTest {
         env.put("ADMIN_KEY", TestServer.ADMIN_KEY);
         env.put("BACKUP_DIR", dir.resolve("backups").toString());
         env.put("BACKUP_CHECK_INTERVAL_MS", "200");
+        Map<String, String> cli = new HashMap<>(env);
+        cli.remove("PORT");
+        cli.put("PATH", System.getenv("PATH"));
         Path log = dir.resolve("serve.out");
         Process serve = start(Main.class.getName(), List.of("serve"), env, log);
+        Path file;
         try {
             waitForUptime(port, serve, log);
             // The first start of an installation backs up at once (the 03:00 backup was missed).
             Await.until("the backup at start", WAIT, () -> new BackupFolder(dir.resolve("backups")).newestComplete().isPresent());
 
-            Map<String, String> cli = new HashMap<>(env);
-            cli.remove("PORT");
-            cli.put("PATH", System.getenv("PATH"));
+            assertThat(CliRun.run(cli, "accounts", "create", "--email", "kept@example.com").status()).isZero();
             CliRun backup = CliRun.run(cli, "backup");
             assertThat(backup.status()).as(backup.out() + backup.err()).isZero();
+            file = BackupRestoreTest.backupFile(backup);
+            assertThat(CliRun.run(cli, "accounts", "create", "--email", "after@example.com").status()).isZero();
             CliRun verify = CliRun.run(cli, "restore-verify");
             assertThat(verify.status()).as(verify.out() + verify.err()).isZero();
             assertThat(verify.out()).startsWith("PARITY:100%\nRTO: ");
@@ -178,5 +182,31 @@ class BackupProcessTest {
             stop(serve);
         }
         assertThat(Files.readString(log)).doesNotContain("Exception");
+
+        // The runbook's actual restore on the embedded default: serve stopped, the database brought up
+        // by a serve that nothing reaches (no workers, no backups, loopback, a known Postgres port),
+        // the runbook's psql line, then serve again.
+        int pgPort = freePort();
+        Map<String, String> maintenance = new HashMap<>(env);
+        maintenance.put("PORT", Integer.toString(freePort()));
+        maintenance.put("WORKER_CONCURRENCY", "0");
+        maintenance.put("BACKUPS_ENABLED", "false");
+        maintenance.put("EMBEDDED_PG_PORT", Integer.toString(pgPort));
+        Path maintenanceLog = dir.resolve("maintenance.out");
+        Process db = start(Main.class.getName(), List.of("serve"), maintenance, maintenanceLog);
+        try {
+            waitForUptime(Integer.parseInt(maintenance.get("PORT")), db, maintenanceLog);
+            BackupRestoreTest.runbookRestore("127.0.0.1", pgPort, "postgres", file);
+        } finally {
+            stop(db);
+        }
+        serve = start(Main.class.getName(), List.of("serve"), env, dir.resolve("serve-again.out"));
+        try {
+            waitForUptime(port, serve, dir.resolve("serve-again.out"));
+            CliRun accounts = CliRun.run(cli, "accounts", "list");
+            assertThat(accounts.out()).contains("kept@example.com").doesNotContain("after@example.com");
+        } finally {
+            stop(serve);
+        }
     }
 }

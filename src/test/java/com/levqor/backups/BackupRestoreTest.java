@@ -163,18 +163,28 @@ class BackupRestoreTest {
 
     /** {@code psql -h $PGHOST -p $PGPORT -U $PGUSER -d $PGDATABASE < db/backups/pg/backup_TIMESTAMP.sql}, as written. */
     static void runbookRestore(String database, Path file) throws Exception {
+        runbookRestore("localhost", TestPostgres.port(), database, file);
+    }
+
+    static void runbookRestore(String host, int port, String database, Path file) throws Exception {
+        String err = runbookLine(host, port, database, file);
+        assertThat(err).as("psql's errors").doesNotContain("ERROR");
+    }
+
+    /** Runs the line; returns what psql wrote on stderr. */
+    static String runbookLine(String host, int port, String database, Path file) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c",
                 "psql -h $PGHOST -p $PGPORT -U $PGUSER -d $PGDATABASE < " + file.toAbsolutePath());
         pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
-        pb.environment().put("PGHOST", "localhost");
-        pb.environment().put("PGPORT", Integer.toString(TestPostgres.port()));
+        pb.environment().put("PGHOST", host);
+        pb.environment().put("PGPORT", Integer.toString(port));
         pb.environment().put("PGUSER", "postgres");
         pb.environment().put("PGDATABASE", database);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(err).isZero();
-        assertThat(err).as("psql's errors").doesNotContain("ERROR");
+        return err;
     }
 
     @Test
@@ -188,6 +198,16 @@ class BackupRestoreTest {
         String otherName = other.replaceAll(".*/(t_\\d+).*", "$1");
         try (Connection c = TestPostgres.dataSource(other).getConnection(); Statement s = c.createStatement()) {
             s.execute("insert into accounts (id, email, plan) values (gen_random_uuid(), 'other@example.com', 'free')");
+        }
+        // A damaged file restores nothing: the dump runs in one transaction, and psql < file goes on
+        // after errors, so without it the database would be left half dropped.
+        String sql = Files.readString(file);
+        Path damaged = damagedCopy(file, "for-runbook", sql.replaceFirst("(?m)^(CREATE TABLE public\\.jobs )", "CREATE TABLE public.jobs jobs "));
+        assertThat(runbookLine("localhost", TestPostgres.port(), otherName, damaged)).contains("ERROR");
+        try (Connection c = TestPostgres.dataSource(other).getConnection(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("select count(*) from accounts where email = 'other@example.com'")) {
+            r.next();
+            assertThat(r.getLong(1)).as("nothing changed").isEqualTo(1);
         }
         runbookRestore(otherName, file);
         try (Connection c = TestPostgres.dataSource(other).getConnection()) {
