@@ -33,15 +33,13 @@ public final class BackupHandlers {
         int limit = QueryParams.positiveInt(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT);
         List<Map<String, Object>> list = runs.list(kind, limit).stream().map(BackupHandlers::view).toList();
         Instant now = clock.instant();
-        Optional<Instant> newestGood = runs.newestOk(BackupRuns.Kind.BACKUP)
-                .map(r -> r.finishedAt() == null ? r.startedAt() : r.finishedAt());
+        Optional<Instant> newestGood = runs.newestGoodBackupAt();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("backups", list);
         body.put("count", list.size());
         body.put("enabled", settings.enabled());
         body.put("newest_good_backup_at", newestGood.orElse(null));
-        body.put("stale", settings.enabled()
-                && newestGood.map(t -> t.isBefore(now.minus(BackupStatus.STALE_AFTER))).orElse(true));
+        body.put("stale", settings.enabled() && BackupStatus.isStale(newestGood, now));
         body.put("backup_cron", settings.backupCron().asString());
         body.put("drill_cron", settings.drillCron().asString());
         body.put("next_backup_at", settings.enabled()

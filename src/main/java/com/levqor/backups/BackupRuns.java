@@ -71,6 +71,10 @@ public final class BackupRuns {
                       String file, Long sizeBytes, Integer tableCount, Long rowCount, Map<String, Long> counts,
                       Double parity, Double rtoSeconds, String error, Instant startedAt, Instant finishedAt,
                       Double durationSeconds) {
+        /** When it ended, or, for a row that never finished, when it started. */
+        public Instant endedAt() {
+            return finishedAt != null ? finishedAt : startedAt;
+        }
     }
 
     /**
@@ -156,6 +160,11 @@ public final class BackupRuns {
     /** One run by its id. */
     public Optional<Run> get(long id) {
         return db.selectFrom(BACKUPS).where(BACKUPS.ID.eq(id)).fetchOptional().map(BackupRuns::run);
+    }
+
+    /** When the newest good backup ended, if there is one. */
+    public Optional<Instant> newestGoodBackupAt() {
+        return newestOk(Kind.BACKUP).map(Run::endedAt);
     }
 
     /** The newest run of the kind that ended well. */

@@ -136,10 +136,7 @@ public final class BackupSchedule implements Duty {
 
     /** True when the newest good backup is older than one period of the schedule (or there is none). */
     private boolean backupStale(Instant now, Duration period) {
-        return runner.runs().newestOk(Kind.BACKUP)
-                .map(r -> r.finishedAt() == null ? r.startedAt() : r.finishedAt())
-                .map(t -> t.isBefore(now.minus(period)))
-                .orElse(true);
+        return runner.runs().newestGoodBackupAt().map(t -> t.isBefore(now.minus(period))).orElse(true);
     }
 
     /** The newest occurrence at or before {@code now}. */

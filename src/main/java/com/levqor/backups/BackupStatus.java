@@ -40,7 +40,7 @@ public final class BackupStatus implements ServiceCheck {
         Optional<BackupRuns.Run> backup = runs.newestOk(BackupRuns.Kind.BACKUP);
         Optional<BackupRuns.Run> drill = runs.newestFinished(BackupRuns.Kind.DRILL);
         metrics.show(backup, drill);
-        newestGood = backup.map(b -> b.finishedAt() != null ? b.finishedAt() : b.startedAt()).orElse(null);
+        newestGood = backup.map(BackupRuns.Run::endedAt).orElse(null);
         known = true;
     }
 
@@ -63,8 +63,12 @@ public final class BackupStatus implements ServiceCheck {
         if (!enabled || !known) {
             return false;
         }
-        Instant newest = newestGood;
-        return newest == null || newest.isBefore(clock.instant().minus(STALE_AFTER));
+        return isStale(Optional.ofNullable(newestGood), clock.instant());
+    }
+
+    /** Stale: no good backup, or the newest ended more than {@link #STALE_AFTER} before {@code now}. */
+    public static boolean isStale(Optional<Instant> newestGood, Instant now) {
+        return newestGood.map(t -> t.isBefore(now.minus(STALE_AFTER))).orElse(true);
     }
 
     public boolean enabled() {

@@ -109,10 +109,8 @@ public final class BackupCommand extends EnvCommand implements Callable<Integer>
                             r.parity() == null ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * r.parity()),
                             num(r.rtoSeconds(), "%.1f"), fileAndError(r));
                 }
-                Optional<Instant> newest = runs.newestOk(BackupRuns.Kind.BACKUP)
-                        .map(r -> r.finishedAt() == null ? r.startedAt() : r.finishedAt());
-                boolean stale = newest.map(t -> t.isBefore(Clock.systemUTC().instant().minus(BackupStatus.STALE_AFTER)))
-                        .orElse(true);
+                Optional<Instant> newest = runs.newestGoodBackupAt();
+                boolean stale = BackupStatus.isStale(newest, Clock.systemUTC().instant());
                 out.println(list.size() + " shown; newest good backup: " + newest.map(Instant::toString).orElse("none")
                         + (settings.backups().enabled() ? (stale ? " (stale: older than 26 hours)" : " (ok)")
                         : " (BACKUPS_ENABLED=false)"));

@@ -25,24 +25,36 @@ import org.junit.jupiter.api.Test;
 /**
  * The schedule of {@code serve} against a real database with a clock the test moves: occurrences run
  * once, a missed backup is caught up at start only when needed, a held lock makes another instance
- * wait, a run left by a dead process is failed and reported, and staleness follows the clock.
+ * wait, a run left by a dead process is failed and reported, and staleness follows the a.clock.
  */
 class BackupScheduleTest {
 
-    /** One instance's parts on a shared database and folder. */
+    /** One instance's parts on a shared database and folder, with the test's clock and alert list. */
     static final class Instance {
+        final String url;
+        final Path dir;
+        final MutableClock clock;
+        final List<Run> alerts;
         final BackupRunner runner;
         final BackupSchedule schedule;
         final BackupStatus status;
         final BackupRuns runs;
 
-        Instance(String url, Path dir, MutableClock clock, List<Run> alerts, String backupCron, String drillCron) {
+        /** A first instance on a fresh database and folder, the clock at {@code start}, daily backups, Sunday drills. */
+        static Instance fresh(String start) throws Exception {
+            return new Instance(TestPostgres.newDatabase(), folder(), new MutableClock(Instant.parse(start)),
+                    new CopyOnWriteArrayList<>());
+        }
+
+        Instance(String url, Path dir, MutableClock clock, List<Run> alerts) {
+            this.url = url;
+            this.dir = dir;
+            this.clock = clock;
+            this.alerts = alerts;
             Map<String, String> env = new HashMap<>();
             env.put("DATABASE_URL", url);
             env.put("BACKUP_DIR", dir.toString());
             env.put("PATH", System.getenv("PATH"));
-            env.put("BACKUP_CRON", backupCron);
-            env.put("RESTORE_DRILL_CRON", drillCron);
             Settings settings;
             try {
                 settings = Settings.parse(env);
@@ -55,6 +67,27 @@ class BackupScheduleTest {
                     (run, cause) -> alerts.add(run), status, clock);
             schedule = new BackupSchedule(runner, settings.backups(), clock);
         }
+
+        /** Another instance (process) on the same database, folder, clock and alerts. */
+        Instance another() {
+            return new Instance(url, dir, clock, alerts);
+        }
+
+        /** Another instance connecting as another database user. */
+        Instance as(String user) {
+            return new Instance(url.replace("user=postgres", "user=" + user), dir, clock, alerts);
+        }
+
+        /** {@code levqor backup}, as the command line runs it. */
+        void backupNow() throws Exception {
+            try (BackupLock lock = runner.lock(() -> { })) {
+                runner.backup(Trigger.CLI, null);
+            }
+        }
+
+        List<Run> rows() {
+            return runs.list(Optional.empty(), 100);
+        }
     }
 
     static Path folder() throws Exception {
@@ -63,71 +96,57 @@ class BackupScheduleTest {
 
     @Test
     void aMissedBackupIsCaughtUpAtStartOnceAndTheNextOccurrenceRunsOnTime() throws Exception {
-        String url = TestPostgres.newDatabase();
-        Path dir = folder();
-        MutableClock clock = new MutableClock(Instant.parse("2030-01-10T10:00:00Z")); // a Thursday
-        List<Run> alerts = new CopyOnWriteArrayList<>();
-        Instance a = new Instance(url, dir, clock, alerts, "0 3 * * *", "0 4 * * 0");
+        Instance a = Instance.fresh("2030-01-10T10:00:00Z"); // a Thursday
 
         a.schedule.runOnce();
-        List<Run> rows = a.runs.list(Optional.empty(), 100);
+        List<Run> rows = a.rows();
         assertThat(rows).hasSize(1); // the missed Sunday drill is not caught up
         assertThat(rows.get(0).kind()).isEqualTo("backup");
         assertThat(rows.get(0).triggeredBy()).isEqualTo("catch_up");
         assertThat(rows.get(0).scheduledFor()).isEqualTo(Instant.parse("2030-01-10T03:00:00Z"));
         assertThat(rows.get(0).outcome()).as(String.valueOf(rows.get(0).error())).isEqualTo("ok");
-        assertThat(new BackupFolder(dir).backups()).hasSize(1);
+        assertThat(new BackupFolder(a.dir).backups()).hasSize(1);
         assertThat(a.status.stale()).isFalse();
 
         // The same process again, and a restarted one, in the same window: nothing runs twice.
         a.schedule.runOnce();
-        clock.advance(Duration.ofMinutes(5));
-        new Instance(url, dir, clock, alerts, "0 3 * * *", "0 4 * * 0").schedule.runOnce();
-        assertThat(a.runs.list(Optional.empty(), 100)).hasSize(1);
+        a.clock.advance(Duration.ofMinutes(5));
+        a.another().schedule.runOnce();
+        assertThat(a.rows()).hasSize(1);
 
         // The next day's occurrence runs on time.
-        clock.set(Instant.parse("2030-01-11T03:00:20Z"));
+        a.clock.set(Instant.parse("2030-01-11T03:00:20Z"));
         a.schedule.runOnce();
-        rows = a.runs.list(Optional.empty(), 100);
+        rows = a.rows();
         assertThat(rows).hasSize(2);
         assertThat(rows.get(0).triggeredBy()).isEqualTo("schedule");
         assertThat(rows.get(0).scheduledFor()).isEqualTo(Instant.parse("2030-01-11T03:00:00Z"));
-        assertThat(alerts).isEmpty();
+        assertThat(a.alerts).isEmpty();
     }
 
     @Test
     void noCatchUpWhenABackupWithinThePeriodExists() throws Exception {
-        String url = TestPostgres.newDatabase();
-        Path dir = folder();
-        MutableClock clock = new MutableClock(Instant.parse("2030-01-10T09:00:00Z"));
-        List<Run> alerts = new CopyOnWriteArrayList<>();
-        Instance a = new Instance(url, dir, clock, alerts, "0 3 * * *", "0 4 * * 0");
-        try (BackupLock lock = a.runner.lock(() -> { })) {
-            a.runner.backup(Trigger.CLI, null);
-        }
-        clock.set(Instant.parse("2030-01-10T10:00:00Z"));
+        Instance a = Instance.fresh("2030-01-10T09:00:00Z");
+        a.backupNow();
+        a.clock.set(Instant.parse("2030-01-10T10:00:00Z"));
         a.schedule.runOnce();
-        assertThat(a.runs.list(Optional.empty(), 100)).extracting(Run::triggeredBy).containsExactly("cli");
+        assertThat(a.rows()).extracting(Run::triggeredBy).containsExactly("cli");
     }
 
     @Test
     void anInstanceThatFindsTheLockTakenRunsNothingAndTheOccurrenceRunsOnce() throws Exception {
-        String url = TestPostgres.newDatabase();
-        Path dir = folder();
-        MutableClock clock = new MutableClock(Instant.parse("2030-01-13T04:00:05Z")); // Sunday: backup due (caught up), drill due
-        List<Run> alerts = new CopyOnWriteArrayList<>();
-        Instance a = new Instance(url, dir, clock, alerts, "0 3 * * *", "0 4 * * 0");
-        Instance b = new Instance(url, dir, clock, alerts, "0 3 * * *", "0 4 * * 0");
+        Instance a = Instance.fresh("2030-01-13T04:00:05Z"); // Sunday: backup due (caught up), drill due
+        Instance b = a.another();
 
         try (BackupLock held = a.runner.tryLock().orElseThrow()) {
             assertThat(b.runner.tryLock()).as("one lock for the installation").isEmpty();
             b.schedule.runOnce();
-            assertThat(b.runs.list(Optional.empty(), 100)).isEmpty();
+            assertThat(b.rows()).isEmpty();
         }
         b.schedule.runOnce();
         a.schedule.runOnce();
         b.schedule.runOnce();
-        List<Run> rows = a.runs.list(Optional.empty(), 100);
+        List<Run> rows = a.rows();
         assertThat(rows).extracting(Run::kind).containsExactlyInAnyOrder("backup", "drill");
         Run drill = rows.stream().filter(r -> r.kind().equals("drill")).findFirst().orElseThrow();
         assertThat(drill.outcome()).as(String.valueOf(drill.error())).isEqualTo("ok");
@@ -135,74 +154,60 @@ class BackupScheduleTest {
         assertThat(drill.rtoSeconds()).isPositive();
         assertThat(drill.scheduledFor()).isEqualTo(Instant.parse("2030-01-13T04:00:00Z"));
         assertThat(drill.counts()).containsKey("public.jobs");
-        assertThat(new BackupFolder(dir).backups()).hasSize(1);
+        assertThat(new BackupFolder(a.dir).backups()).hasSize(1);
     }
 
     @Test
     void aRunLeftRunningByADeadProcessIsFailedAndReportedByTheNextRun() throws Exception {
-        String url = TestPostgres.newDatabase();
-        Path dir = folder();
-        MutableClock clock = new MutableClock(Instant.parse("2030-01-10T03:00:10Z"));
-        List<Run> alerts = new CopyOnWriteArrayList<>();
-        Instance a = new Instance(url, dir, clock, alerts, "0 3 * * *", "0 4 * * 0");
+        Instance a = Instance.fresh("2030-01-10T03:00:10Z");
         long orphan = a.runs.start(Kind.BACKUP, Trigger.CLI, null, "gone:1", Instant.parse("2030-01-10T02:59:00Z"))
                 .orElseThrow();
         a.schedule.runOnce();
         Run failed = a.runs.get(orphan).orElseThrow();
         assertThat(failed.outcome()).isEqualTo("failed");
         assertThat(failed.error()).startsWith("interrupted");
-        assertThat(alerts).extracting(Run::id).containsExactly(orphan);
+        assertThat(a.alerts).extracting(Run::id).containsExactly(orphan);
         assertThat(a.runs.newestOk(Kind.BACKUP)).isPresent();
     }
 
     @Test
     void aFailedScheduledBackupIsRecordedAlertedAndNotRetriedInItsWindow() throws Exception {
-        String url = TestPostgres.newDatabase();
-        Path dir = folder();
-        MutableClock clock = new MutableClock(Instant.parse("2030-01-10T03:00:10Z"));
-        List<Run> alerts = new CopyOnWriteArrayList<>();
-        Instance a = new Instance(url, dir, clock, alerts, "0 3 * * *", "0 4 * * 0");
+        Instance a = Instance.fresh("2030-01-10T03:00:10Z");
         // pg_dump fails: a table it may not read (a lock it cannot get within its lock timeout would do too).
-        try (var c = TestPostgres.dataSource(url).getConnection(); var s = c.createStatement()) {
+        try (var c = TestPostgres.dataSource(a.url).getConnection(); var s = c.createStatement()) {
             s.execute("create role levqor_backup_test_reader login");
         } catch (java.sql.SQLException exists) {
             // created by an earlier run of this test on the same server
         }
-        Instance limited = new Instance(url.replace("user=postgres", "user=levqor_backup_test_reader"), dir, clock, alerts,
-                "0 3 * * *", "0 4 * * 0");
+        Instance limited = a.as("levqor_backup_test_reader");
         limited.schedule.runOnce();
-        List<Run> rows = a.runs.list(Optional.empty(), 100);
+        List<Run> rows = a.rows();
         assertThat(rows).hasSize(1);
         assertThat(rows.get(0).outcome()).isEqualTo("failed");
         assertThat(rows.get(0).error()).contains("permission denied");
-        assertThat(alerts).hasSize(1);
-        assertThat(new BackupFolder(dir).backups()).as("nothing half-written is left").isEmpty();
-        assertThat(Files.list(dir).toList()).isEmpty();
-        clock.advance(Duration.ofMinutes(1));
+        assertThat(a.alerts).hasSize(1);
+        assertThat(new BackupFolder(a.dir).backups()).as("nothing half-written is left").isEmpty();
+        assertThat(Files.list(a.dir).toList()).isEmpty();
+        a.clock.advance(Duration.ofMinutes(1));
         limited.schedule.runOnce();
         a.schedule.runOnce();
-        assertThat(a.runs.list(Optional.empty(), 100)).hasSize(1);
+        assertThat(a.rows()).hasSize(1);
         assertThat(a.status.stale()).isTrue();
     }
 
     @Test
     void backupsAreStaleWhenTheNewestGoodOneIsOlderThan26Hours() throws Exception {
-        String url = TestPostgres.newDatabase();
-        Path dir = folder();
-        MutableClock clock = new MutableClock(Instant.parse("2030-01-10T12:00:00Z"));
-        Instance a = new Instance(url, dir, clock, new CopyOnWriteArrayList<>(), "0 3 * * *", "0 4 * * 0");
+        Instance a = Instance.fresh("2030-01-10T12:00:00Z");
         a.status.refresh();
         assertThat(a.status.stale()).as("no backup at all").isTrue();
         assertThat(a.status.wire(a.status.check())).isEqualTo("stale");
-        try (BackupLock lock = a.runner.lock(() -> { })) {
-            a.runner.backup(Trigger.CLI, null);
-        }
+        a.backupNow();
         assertThat(a.status.wire(a.status.check())).isEqualTo("ok");
-        clock.advance(Duration.ofHours(25));
+        a.clock.advance(Duration.ofHours(25));
         assertThat(a.status.stale()).isFalse();
-        clock.advance(Duration.ofHours(2));
+        a.clock.advance(Duration.ofHours(2));
         assertThat(a.status.stale()).isTrue();
-        assertThat(new BackupStatus(a.runs, new BackupMetrics(new PrometheusRegistry()), clock, false).stale())
+        assertThat(new BackupStatus(a.runs, new BackupMetrics(new PrometheusRegistry()), a.clock, false).stale())
                 .as("disabled: never stale").isFalse();
     }
 

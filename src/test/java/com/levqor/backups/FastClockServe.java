@@ -2,10 +2,10 @@ package com.levqor.backups;
 
 import com.levqor.Levqor;
 import com.levqor.Main;
+import com.levqor.cli.ServeCommand;
 import com.levqor.config.InvalidSettingsException;
 import com.levqor.config.Settings;
 import com.levqor.testing.FastClock;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code levqor serve} as its own process with a {@link FastClock}, for tests that must live through
@@ -26,15 +26,6 @@ public final class FastClockServe {
             return;
         }
         FastClock clock = new FastClock(Long.parseLong(args[0]), Long.parseLong(args[1]), Long.parseLong(args[2]));
-        Levqor levqor = Levqor.start(settings, clock);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                levqor.close();
-            } finally {
-                stopped.countDown();
-            }
-        }, "levqor-shutdown"));
-        stopped.await();
+        ServeCommand.runUntilStopped(Levqor.start(settings, clock));
     }
 }
