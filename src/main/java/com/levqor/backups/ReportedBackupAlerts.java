@@ -42,7 +42,7 @@ public final class ReportedBackupAlerts implements BackupAlerts {
     }
 
     /** "Backup failed (schedule, run 12 on host:123): <error>". */
-    static String describe(BackupRuns.Run run) {
+    public static String describe(BackupRuns.Run run) {
         return ("drill".equals(run.kind()) ? "Restore drill" : "Backup") + " failed (" + run.triggeredBy()
                 + (run.scheduledFor() == null ? "" : " of " + run.scheduledFor()) + ", run " + run.id() + " on "
                 + run.instance() + "): " + run.error();

@@ -96,15 +96,17 @@ class BackupServeTest {
         env.put("BACKUP_CHECK_INTERVAL_MS", "200");
         env.put("PG_BIN_DIR", emptyBin.toString());
         try (TestServer server = TestServer.start(env)) {
-            String line = Await.value("a backup error in errors.jsonl", WAIT,
-                    () -> server.logText("errors.jsonl").lines().filter(l -> l.contains("\"type\":\"backup\""))
-                            .findFirst().orElse(null), l -> l != null);
+            Await.until("error_rate_total{type=backup} at 1", WAIT,
+                    () -> server.get("/metrics").body().contains("error_rate_total{type=\"backup\"} 1.0"));
+            // This run's line (the log folder may hold lines of earlier test runs): it names this PG_BIN_DIR.
+            String line = Await.value("the backup error in errors.jsonl", WAIT,
+                    () -> server.logText("errors.jsonl").lines().filter(l -> l.contains("\"type\":\"backup\"")
+                            && l.contains(emptyBin.getFileName().toString())).findFirst().orElse(null), l -> l != null);
             JsonNode error = new ObjectMapper().readTree(line);
             assertThat(error.get("message").asText()).startsWith("Backup failed (catch_up of ")
                     .contains("pg_dump was not found in PG_BIN_DIR").contains("postgresql-client-15");
             assertThat(error.get("kind").asText()).isEqualTo("backup");
             assertThat(server.logText("app.log")).contains("ERROR").contains("Backup failed (catch_up");
-            assertThat(server.get("/metrics").body()).contains("error_rate_total{type=\"backup\"} 1.0");
 
             Response up = server.get("/ops/uptime");
             assertThat(up.status()).isEqualTo(200);
