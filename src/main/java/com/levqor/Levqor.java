@@ -11,14 +11,27 @@ import com.levqor.backups.BackupSchedule;
 import com.levqor.backups.BackupStatus;
 import com.levqor.backups.PgTarget;
 import com.levqor.backups.ReportedBackupAlerts;
+import com.levqor.billing.BillingEffects;
+import com.levqor.billing.BillingHandlers;
+import com.levqor.billing.BillingMetrics;
+import com.levqor.billing.BillingService;
+import com.levqor.billing.StripeGateway;
+import com.levqor.connectors.ConnectorHandlers;
+import com.levqor.connectors.Connectors;
+import com.levqor.email.DeadLetterAlerts;
+import com.levqor.email.EmailDelivery;
+import com.levqor.email.EmailHandlers;
+import com.levqor.runtime.Scheduler;
+import com.levqor.webhooks.StripeEvents;
 import com.levqor.config.Settings;
+import com.levqor.crypto.AdminKey;
 import com.levqor.db.Database;
 import com.levqor.db.PoolMetrics;
 import com.levqor.http.Api;
 import com.levqor.http.DirectRoute;
 import com.levqor.http.HttpServer;
-import com.levqor.http.Json;
-import com.levqor.http.JsonBody;
+import com.levqor.api.Json;
+import com.levqor.api.JsonBody;
 import com.levqor.http.RequestObserver;
 import com.levqor.http.filters.Authentication;
 import com.levqor.jobs.IntakeRoute;
@@ -31,7 +44,8 @@ import com.levqor.ops.HealthService;
 import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
-import com.levqor.runtime.Scheduler;
+import com.levqor.redis.RedisConnections;
+import java.util.Optional;
 import java.time.Clock;
 import io.javalin.config.RoutesConfig;
 import java.util.ArrayList;
@@ -51,12 +65,14 @@ public final class Levqor implements AutoCloseable {
     private final Metrics metrics;
     private final ErrorReporter reporter;
     private final Database database;
+    private final Optional<RedisConnections> redis;
     private final AccountService accounts;
     private final Jobs jobs;
     private final EdgeGuards edge;
     private final HttpServer http;
     private final List<DirectRoute> directRoutes;
     private final Scheduler scheduler = new Scheduler();
+    private final EmailDelivery email;
 
     private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
         long start = System.nanoTime();
@@ -65,6 +81,7 @@ public final class Levqor implements AutoCloseable {
         this.metrics = new Metrics();
         this.reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
         this.database = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
+        this.redis = redisWanted(settings) ? RedisConnections.open(settings.redis()) : Optional.empty();
         EdgeGuards edgeGuards = null;
         try {
             int ran = database.migrate();
@@ -84,15 +101,29 @@ public final class Levqor implements AutoCloseable {
                         database.embedded()), backupRuns, new ReportedBackupAlerts(reporter), backupStatus, clock),
                         settings.backups(), clock));
             }
-            Authentication authentication = new Authentication(accounts, settings.ops().adminKey());
-            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true).start();
+            Connectors connectors = new Connectors(settings, clock);
+            connectors.register(metrics, health);
+            this.email = new EmailDelivery(settings.email(), database, clock, mapper, metrics, connectors.resend(),
+                    scheduler);
+            connectors.outboxFrom(email::figures);
+            StripeGateway stripe = new StripeGateway(settings.billing(), connectors.stripe(), mapper);
+            BillingEffects billingEffects = new BillingEffects(email.outbox(), clock);
+            StripeEvents stripeEvents = new StripeEvents(billingEffects, stripe, new BillingMetrics(metrics), email::wake);
+            BillingService billing = new BillingService(settings.billing(), stripe, billingEffects, database.dsl(), clock);
+            AdminKey adminKey = new AdminKey(settings.ops().adminKey());
+            Authentication authentication = new Authentication(accounts, adminKey);
+            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true, redis,
+                    DeadLetterAlerts.of(settings.email(), email.outbox()));
             try {
-                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, authentication, accounts, health,
-                        mapper, startedJobs::queueHealth);
+                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, adminKey, authentication, accounts, health,
+                        mapper, startedJobs::queueHealth, redis, stripeEvents);
+                redis.ifPresent(r -> r.health().start());
+                startedJobs.start();
                 JobHandlers jobHandlers = new JobHandlers(startedJobs, json, mapper);
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
                         jobHandlers, new QueueOpsHandlers(startedJobs, json),
-                        edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks(),
+                        edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks(), new BillingHandlers(billing),
+                        new EmailHandlers(email), new ConnectorHandlers(connectors),
                         new BackupHandlers(backupRuns, settings.backups(), clock));
                 List<Consumer<RoutesConfig>> filters = new ArrayList<>(edgeGuards.beforeAuthentication());
                 filters.addAll(extraFilters);
@@ -114,12 +145,19 @@ public final class Levqor implements AutoCloseable {
             if (edgeGuards != null) {
                 edgeGuards.close();
             }
+            redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();
             throw e;
         }
         log.info("Levqor {} started in {} ms (database: {})", Version.get(), (System.nanoTime() - start) / 1_000_000,
                 database.description());
+    }
+
+    /** Redis is connected when REDIS_URL is set and something here uses it (the queue, shared limits or counts). */
+    static boolean redisWanted(Settings settings) {
+        return settings.redis().url().isPresent()
+                && (settings.flags().newQueue() || settings.flags().rateLimit() || settings.flags().abuseGuards());
     }
 
     /** Starts a whole server process: database, migrations, HTTP. */
@@ -156,6 +194,11 @@ public final class Levqor implements AutoCloseable {
         return jobs;
     }
 
+    /** The email outbox and its sender. */
+    public EmailDelivery email() {
+        return email;
+    }
+
     /** The hot routes served in front of Javalin. */
     public List<DirectRoute> directRoutes() {
         return directRoutes;
@@ -187,10 +230,12 @@ public final class Levqor implements AutoCloseable {
                 scheduler.close();
                 http.stop();
             } finally {
+                scheduler.close();
                 jobs.close();
             }
         } finally {
             edge.close();
+            redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();
         }

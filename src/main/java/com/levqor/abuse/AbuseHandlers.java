@@ -1,8 +1,8 @@
 package com.levqor.abuse;
 
-import com.levqor.http.QueryParams;
+import com.levqor.api.QueryParams;
 import com.levqor.db.Uuids;
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;

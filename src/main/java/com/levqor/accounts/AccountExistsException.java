@@ -1,6 +1,6 @@
 package com.levqor.accounts;
 
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 
 /** 409: an account with that address (in any case) exists already. */
 public final class AccountExistsException extends ApiException {

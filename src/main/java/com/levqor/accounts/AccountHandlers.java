@@ -1,11 +1,11 @@
 package com.levqor.accounts;
 
-import com.levqor.http.QueryParams;
+import com.levqor.api.QueryParams;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.db.Uuids;
-import com.levqor.http.ApiException;
-import com.levqor.http.Fields;
-import com.levqor.http.JsonBody;
+import com.levqor.api.ApiException;
+import com.levqor.api.Fields;
+import com.levqor.api.JsonBody;
 import io.javalin.http.Context;
 import java.util.Map;
 import java.util.Set;
@@ -70,7 +70,7 @@ public final class AccountHandlers {
 
     /** {@code GET /api/v1/account}: who the presented API key belongs to. */
     public void me(Context ctx) {
-        Caller c = com.levqor.http.filters.Authentication.caller(ctx);
+        Caller c = Caller.of(ctx);
         ctx.json(Map.of("account_id", c.accountId(), "plan", c.plan().wire(), "key_prefix", c.keyPrefix()));
     }
 }

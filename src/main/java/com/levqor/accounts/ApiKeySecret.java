@@ -1,8 +1,6 @@
 package com.levqor.accounts;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import com.levqor.crypto.Digests;
 import java.security.SecureRandom;
 
 /**
@@ -15,9 +13,6 @@ public record ApiKeySecret(String key, String prefix, byte[] hash) {
     static final int PREFIX_CHARS = 8;
     private static final String ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Cloned per digest: {@code MessageDigest.getInstance} looks the provider up on every call. */
-    private static final MessageDigest SHA_256_PROTOTYPE = newSha256();
-    private static final boolean SHA_256_CLONEABLE = cloneable(SHA_256_PROTOTYPE);
 
     public static ApiKeySecret generate() {
         StringBuilder sb = new StringBuilder(SCHEME.length() + RANDOM_CHARS).append(SCHEME);
@@ -47,35 +42,7 @@ public record ApiKeySecret(String key, String prefix, byte[] hash) {
     }
 
     public static byte[] sha256(String key) {
-        return sha256().digest(key.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static MessageDigest sha256() {
-        if (SHA_256_CLONEABLE) {
-            try {
-                return (MessageDigest) SHA_256_PROTOTYPE.clone();
-            } catch (CloneNotSupportedException e) {
-                // checked once at start-up; fall through to a fresh instance
-            }
-        }
-        return newSha256();
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    }
-
-    private static boolean cloneable(MessageDigest md) {
-        try {
-            md.clone();
-            return true;
-        } catch (CloneNotSupportedException e) {
-            return false;
-        }
+        return Digests.sha256(key);
     }
 
     @Override

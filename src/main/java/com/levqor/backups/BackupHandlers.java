@@ -1,8 +1,8 @@
 package com.levqor.backups;
 
+import com.levqor.api.ApiException;
+import com.levqor.api.QueryParams;
 import com.levqor.config.BackupSettings;
-import com.levqor.http.ApiException;
-import com.levqor.http.QueryParams;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;

@@ -46,7 +46,7 @@ public record PgTarget(String hosts, String ports, String database, Optional<Str
             if (embedded == null) {
                 throw new IllegalStateException("the embedded Postgres is not running");
             }
-            return fromJdbc(embedded.jdbcUrl(), Optional.of(EmbeddedPostgresServer.USER), Optional.empty());
+            return fromJdbc(embedded.jdbcUrl(), Optional.of(embedded.user()), Optional.ofNullable(embedded.password()));
         }
         External x = (External) settings.target();
         return fromJdbc(x.jdbcUrl(), x.user(), x.password());

@@ -1,7 +1,7 @@
 package com.levqor.cli;
 
 import com.levqor.db.Uuids;
-import com.levqor.jobs.JobRef;
+import com.levqor.jobs.model.JobRef;
 import com.levqor.jobs.JobStore;
 import java.io.PrintWriter;
 import java.time.Clock;

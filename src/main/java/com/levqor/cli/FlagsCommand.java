@@ -29,7 +29,7 @@ public final class FlagsCommand extends EnvCommand implements Callable<Integer> 
         }
         out.println();
         out.println("Edge limits (rate limits per minute, abuse thresholds in seconds; see the runbook):");
-        for (Map.Entry<String, Object> l : settings.edge().limitsByName().entrySet()) {
+        for (Map.Entry<String, Object> l : settings.edgeLimitsByName().entrySet()) {
             out.printf("  %-34s %s%n", l.getKey(), l.getValue());
         }
         out.println();

@@ -4,11 +4,15 @@ import com.levqor.Version;
 import com.levqor.config.Settings;
 import com.levqor.db.Database;
 import com.levqor.db.PoolMetrics;
-import com.levqor.http.Json;
+import com.levqor.api.Json;
+import com.levqor.email.DeadLetterAlerts;
+import com.levqor.email.Outbox;
 import com.levqor.jobs.Jobs;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
+import com.levqor.redis.RedisConnections;
+import java.util.Optional;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -45,11 +49,16 @@ public final class WorkerCommand extends EnvCommand implements Callable<Integer>
         Metrics metrics = new Metrics();
         ErrorReporter reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
         Database db = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
+        Optional<RedisConnections> redis = RedisConnections.open(settings.redis());
         Jobs jobs;
         try {
             db.migrate();
-            jobs = new Jobs(settings, db, Clock.systemUTC(), Json.newMapper(), metrics, reporter, null, false).start();
+            jobs = new Jobs(settings, db, Clock.systemUTC(), Json.newMapper(), metrics, reporter, null, false, redis,
+                    DeadLetterAlerts.of(settings.email(), new Outbox(db.dsl(), Clock.systemUTC(), Json.newMapper())));
+            redis.ifPresent(r -> r.health().start());
+            jobs.start();
         } catch (RuntimeException e) {
+            redis.ifPresent(RedisConnections::close);
             db.close();
             reporter.close();
             throw e;
@@ -60,6 +69,7 @@ public final class WorkerCommand extends EnvCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 jobs.close();
+                redis.ifPresent(RedisConnections::close);
                 db.close();
                 reporter.close();
             } finally {

@@ -1,10 +1,9 @@
 package com.levqor.config;
 
-import java.net.URI;
+import com.levqor.net.HttpUrls;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,7 +14,6 @@ import java.util.Optional;
  * @param freePerMinute  {@code RATELIMIT_FREE_PER_MINUTE}: requests per minute per API key of a free account (default {@value #DEFAULT_FREE_PER_MINUTE})
  * @param proPerMinute   {@code RATELIMIT_PRO_PER_MINUTE}: requests per minute per API key of a pro account (default {@value #DEFAULT_PRO_PER_MINUTE})
  * @param ipPerMinute    {@code RATELIMIT_IP_PER_MINUTE}: requests per minute per client IP on public routes (default {@value #DEFAULT_IP_PER_MINUTE})
- * @param rateLimitRedisUrl {@code REDIS_URL}: where the shared buckets live; empty keeps buckets in this process
  * @param trustedProxies {@code TRUSTED_PROXIES}: comma-separated CIDRs whose {@code X-Forwarded-For} is believed (default none)
  * @param corsAllowedOrigins {@code CORS_ALLOWED_ORIGINS}: comma-separated origins allowed by CORS (default none: no CORS headers)
  * @param failedAuthLimit {@code ABUSE_FAILED_AUTH_LIMIT}: failed authentications per IP within the window that block it (default {@value #DEFAULT_FAILED_AUTH_LIMIT})
@@ -33,7 +31,6 @@ public record EdgeSettings(
         int freePerMinute,
         int proPerMinute,
         int ipPerMinute,
-        Optional<URI> rateLimitRedisUrl,
         List<Cidr> trustedProxies,
         List<String> corsAllowedOrigins,
         int failedAuthLimit,
@@ -63,7 +60,6 @@ public record EdgeSettings(
                 env.integer("RATELIMIT_FREE_PER_MINUTE", DEFAULT_FREE_PER_MINUTE, 1, 10_000_000),
                 env.integer("RATELIMIT_PRO_PER_MINUTE", DEFAULT_PRO_PER_MINUTE, 1, 10_000_000),
                 env.integer("RATELIMIT_IP_PER_MINUTE", DEFAULT_IP_PER_MINUTE, 1, 10_000_000),
-                env.redisUrl("REDIS_URL"),
                 cidrs(env, "TRUSTED_PROXIES"),
                 origins(env),
                 env.integer("ABUSE_FAILED_AUTH_LIMIT", DEFAULT_FAILED_AUTH_LIMIT, 1, 1_000_000),
@@ -89,7 +85,6 @@ public record EdgeSettings(
         m.put("RATELIMIT_FREE_PER_MINUTE", freePerMinute);
         m.put("RATELIMIT_PRO_PER_MINUTE", proPerMinute);
         m.put("RATELIMIT_IP_PER_MINUTE", ipPerMinute);
-        m.put("RATELIMIT_STORE", rateLimitRedisUrl.isPresent() ? "redis" : "local");
         m.put("TRUSTED_PROXIES", trustedProxies.stream().map(Cidr::toString).toList());
         m.put("CORS_ALLOWED_ORIGINS", corsAllowedOrigins);
         m.put("ABUSE_FAILED_AUTH_LIMIT", failedAuthLimit);
@@ -122,16 +117,10 @@ public record EdgeSettings(
         Optional<String> v = env.optional("CORS_ALLOWED_ORIGINS");
         List<String> out = new ArrayList<>();
         for (String part : v.map(EdgeSettings::splitList).orElse(List.of())) {
-            try {
-                URI uri = new URI(part);
-                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-                boolean bare = uri.getRawPath() == null || uri.getRawPath().isEmpty();
-                if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || !bare
-                        || uri.getRawQuery() != null) {
-                    throw new IllegalArgumentException();
-                }
-                out.add(part.toLowerCase(Locale.ROOT));
-            } catch (Exception e) {
+            Optional<String> origin = HttpUrls.origin(part);
+            if (origin.isPresent()) {
+                out.add(origin.get());
+            } else {
                 env.problem("CORS_ALLOWED_ORIGINS", part,
                         "comma-separated origins like https://app.example.com (scheme and host, no path, no '*')");
             }

@@ -1,5 +1,6 @@
 package com.levqor.config;
 
+import com.levqor.net.HttpUrls;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,12 +20,12 @@ public final class Env {
 
     /** One setting as the process sees it. */
     public record Entry(String name, String value, boolean fromEnvironment, boolean secret) {
-        /** The value as it may be printed: secrets are masked. */
+        /** The value as it may be printed: a secret shows only that it is set, not one character of it. */
         public String shown() {
             if (value == null) {
                 return "(unset)";
             }
-            return secret ? "****" + (value.length() > 12 ? value.substring(value.length() - 4) : "") : value;
+            return secret ? "(set, hidden)" : value;
         }
     }
 
@@ -140,18 +141,11 @@ public final class Env {
         if (v.isEmpty()) {
             return Optional.empty();
         }
-        try {
-            URI uri = new URI(v.get());
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-                problem(name, secret ? "****" : v.get(), "an absolute http:// or https:// URL");
-                return Optional.empty();
-            }
-            return Optional.of(uri);
-        } catch (Exception e) {
-            problem(name, secret ? "****" : v.get(), "an absolute http:// or https:// URL");
-            return Optional.empty();
+        Optional<URI> uri = HttpUrls.parse(v.get());
+        if (uri.isEmpty()) {
+            problem(name, secret ? "****" : v.get(), HttpUrls.EXPECTED);
         }
+        return uri;
     }
 
     /** A Redis URL ({@code redis://[user:password@]host:port[/db]} or {@code rediss://…}), or empty when unset. */

@@ -1,15 +1,13 @@
 package com.levqor.config;
 
-import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Jobs and their queue: Redis, workers, leases, retries, budgets, payload cap, egress allow-list.
+ * Jobs and their queue: workers, leases, retries, budgets, payload cap, egress allow-list.
  *
- * @param redisUrl            {@code REDIS_URL}: redis://[:password@]host:port[/db]; unset, the queue runs in sync mode
  * @param workerConcurrency   {@code WORKER_CONCURRENCY}: job threads of this process (default {@value #DEFAULT_WORKER_CONCURRENCY}; 0: no workers here)
  * @param workerPrefetch      {@code WORKER_PREFETCH}: most jobs this process holds (claimed, running or waiting for a thread) while jobs
  *                            are short (under 2 ms on average; longer ones: twice the threads) (default {@value #DEFAULT_WORKER_PREFETCH})
@@ -29,13 +27,16 @@ import java.util.Optional;
  * @param defaultTimeoutSeconds {@code DEFAULT_TIMEOUT_SECONDS}: run time limit of a job that names none (default {@value #DEFAULT_TIMEOUT_SECONDS_VALUE})
  * @param shutdownGraceMillis {@code WORKER_SHUTDOWN_GRACE_MS}: how long running jobs may finish at shutdown before they are
  *                            released for another worker (default {@value #DEFAULT_SHUTDOWN_GRACE_MS})
- * @param redisCheckMillis    {@code REDIS_CHECK_INTERVAL_MS}: how often Redis is pinged to switch modes (default {@value #DEFAULT_REDIS_CHECK_MS})
  * @param callbackSecret      {@code CALLBACK_SIGNING_SECRET}: Standard Webhooks secret ({@code whsec_<base64>}) that signs
  *                            callbacks; unset, a random one per process (logged as a warning)
  * @param callbackMaxAttempts {@code CALLBACK_MAX_ATTEMPTS}: deliveries tried per callback (default {@value #DEFAULT_CALLBACK_MAX_ATTEMPTS})
+ * @param callbackSenders     {@code CALLBACK_SENDERS}: threads of this process delivering callbacks at once, so a slow
+ *                            receiver holds up one of them only (default {@value #DEFAULT_CALLBACK_SENDERS})
+ * @param callbackTimeoutSeconds {@code CALLBACK_TIMEOUT_SECONDS}: total time of one delivery, from resolving the host to
+ *                            the answer's status, in seconds; later, the delivery failed and is retried
+ *                            (default {@value #DEFAULT_CALLBACK_TIMEOUT_SECONDS})
  */
 public record QueueSettings(
-        Optional<URI> redisUrl,
         int workerConcurrency,
         int workerPrefetch,
         long maxPayloadBytes,
@@ -50,9 +51,10 @@ public record QueueSettings(
         int defaultMaxAttempts,
         int defaultTimeoutSeconds,
         long shutdownGraceMillis,
-        long redisCheckMillis,
         Optional<String> callbackSecret,
-        int callbackMaxAttempts) {
+        int callbackMaxAttempts,
+        int callbackSenders,
+        int callbackTimeoutSeconds) {
 
     public static final int DEFAULT_WORKER_CONCURRENCY = 16;
     public static final int DEFAULT_WORKER_PREFETCH = 2_048;
@@ -67,11 +69,11 @@ public record QueueSettings(
     public static final int DEFAULT_MAX_ATTEMPTS_VALUE = 3;
     public static final int DEFAULT_TIMEOUT_SECONDS_VALUE = 60;
     public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
-    public static final long DEFAULT_REDIS_CHECK_MS = 250;
     public static final int DEFAULT_CALLBACK_MAX_ATTEMPTS = 8;
+    public static final int DEFAULT_CALLBACK_SENDERS = 4;
+    public static final int DEFAULT_CALLBACK_TIMEOUT_SECONDS = 10;
 
     static QueueSettings parse(Env env) {
-        Optional<URI> redis = env.redisUrl("REDIS_URL");
         Optional<String> allowed = env.optional("HTTP_REQUEST_ALLOWED_HOSTS");
         List<String> hosts = allowed.map(a -> Arrays.stream(a.split(","))
                 .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList()).orElse(List.of());
@@ -80,7 +82,6 @@ public record QueueSettings(
             env.problem("CALLBACK_SIGNING_SECRET", "****", "whsec_ followed by at least 16 base64 characters");
         }
         return new QueueSettings(
-                redis,
                 env.integer("WORKER_CONCURRENCY", DEFAULT_WORKER_CONCURRENCY, 0, 1_024),
                 env.integer("WORKER_PREFETCH", DEFAULT_WORKER_PREFETCH, 1, 100_000),
                 env.longValue("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES, 2, 64L * 1024 * 1024),
@@ -95,9 +96,10 @@ public record QueueSettings(
                 env.integer("DEFAULT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS_VALUE, 1, 100),
                 env.integer("DEFAULT_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS_VALUE, 1, 86_400),
                 env.longValue("WORKER_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
-                env.longValue("REDIS_CHECK_INTERVAL_MS", DEFAULT_REDIS_CHECK_MS, 20, 60_000),
                 secret,
-                env.integer("CALLBACK_MAX_ATTEMPTS", DEFAULT_CALLBACK_MAX_ATTEMPTS, 1, 50));
+                env.integer("CALLBACK_MAX_ATTEMPTS", DEFAULT_CALLBACK_MAX_ATTEMPTS, 1, 50),
+                env.integer("CALLBACK_SENDERS", DEFAULT_CALLBACK_SENDERS, 1, 64),
+                env.integer("CALLBACK_TIMEOUT_SECONDS", DEFAULT_CALLBACK_TIMEOUT_SECONDS, 1, 300));
     }
 
     /** The daily budget in units of a plan. */

@@ -13,6 +13,10 @@ import java.util.Map;
  * @param ops      admin key, logs, error reporting
  * @param queue    jobs and their queue: Redis, workers, retries, budgets
  * @param edge     edge guards: rate limits, trusted proxies, CORS, abuse guards, webhook secrets
+ * @param redis    the one Redis (queue, shared buckets, failure counters), when REDIS_URL is set
+ * @param billing  Stripe: keys, the Pro price, API base, public URL
+ * @param email    the email outbox and Resend
+ * @param connectors the circuit breakers in front of Stripe and Resend
  * @param backups  backups and restore drills: folder, retention, schedules, pg_dump/psql
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
@@ -23,6 +27,10 @@ public record Settings(
         OpsSettings ops,
         QueueSettings queue,
         EdgeSettings edge,
+        RedisSettings redis,
+        BillingSettings billing,
+        EmailSettings email,
+        ConnectorSettings connectors,
         BackupSettings backups,
         List<Env.Entry> entries) {
 
@@ -35,11 +43,31 @@ public record Settings(
         OpsSettings ops = OpsSettings.parse(env);
         QueueSettings queue = QueueSettings.parse(env);
         EdgeSettings edge = EdgeSettings.parse(env);
+        RedisSettings redis = RedisSettings.parse(env);
+        BillingSettings billing = BillingSettings.parse(env);
+        EmailSettings email = EmailSettings.parse(env);
+        ConnectorSettings connectors = ConnectorSettings.parse(env);
         BackupSettings backups = BackupSettings.parse(env, environment.get("PATH"));
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, edge, backups, env.entries());
+        return new Settings(http, database, flags, ops, queue, edge, redis, billing, email, connectors, backups,
+                env.entries());
+    }
+
+    /**
+     * The edge's limits as {@code GET /ops/flags} and {@code levqor flags} show them (no secrets),
+     * with where the rate-limit buckets are meant to live ({@code redis} with REDIS_URL, else {@code local}).
+     */
+    public java.util.Map<String, Object> edgeLimitsByName() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        edge.limitsByName().forEach((k, v) -> {
+            m.put(k, v);
+            if (k.equals("RATELIMIT_IP_PER_MINUTE")) {
+                m.put("RATELIMIT_STORE", redis.url().isPresent() ? "redis" : "local");
+            }
+        });
+        return m;
     }
 
     /** The settings of this process's real environment. */

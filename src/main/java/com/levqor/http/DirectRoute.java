@@ -1,5 +1,9 @@
 package com.levqor.http;
 
+import com.levqor.api.JsonBody;
+
+import com.levqor.api.ApiException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.accounts.Caller;

@@ -1,5 +1,7 @@
 package com.levqor.http;
 
+import com.levqor.api.ApiException;
+
 import com.levqor.ops.ErrorReporter;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;

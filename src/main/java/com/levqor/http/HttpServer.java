@@ -1,5 +1,7 @@
 package com.levqor.http;
 
+import com.levqor.api.ApiException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.config.HttpSettings;
 import com.levqor.http.filters.Authentication;

@@ -1,5 +1,7 @@
 package com.levqor.jobs;
 
+import com.levqor.jobs.model.Priority;
+
 import java.time.Instant;
 import java.util.UUID;
 

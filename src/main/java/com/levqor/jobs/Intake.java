@@ -1,5 +1,9 @@
 package com.levqor.jobs;
 
+import com.levqor.jobs.model.JobRef;
+
+import com.levqor.jobs.model.JobState;
+
 import static com.levqor.db.jooq.Tables.JOBS;
 import static com.levqor.db.jooq.Tables.USAGE_DAILY;
 

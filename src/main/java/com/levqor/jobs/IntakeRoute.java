@@ -1,5 +1,7 @@
 package com.levqor.jobs;
 
+import com.levqor.jobs.model.JobState;
+
 import com.levqor.http.DirectRoute;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -2,11 +2,11 @@ package com.levqor.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.levqor.jobs.workflows.Egress;
 import com.levqor.jobs.workflows.JobContext;
 import com.levqor.jobs.workflows.RawJson;
 import com.levqor.jobs.workflows.Workflow;
 import com.levqor.jobs.workflows.Workflows;
+import com.levqor.net.Egress;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;

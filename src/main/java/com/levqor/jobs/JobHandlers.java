@@ -1,17 +1,20 @@
 package com.levqor.jobs;
 
+import com.levqor.jobs.model.Priority;
+
+import com.levqor.jobs.model.JobState;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.accounts.Caller;
 import com.levqor.db.Uuids;
-import com.levqor.http.ApiException;
-import com.levqor.http.Fields;
-import com.levqor.http.JsonBody;
-import com.levqor.http.filters.Authentication;
+import com.levqor.api.ApiException;
+import com.levqor.api.Fields;
+import com.levqor.api.JsonBody;
 import com.levqor.jobs.workflows.Workflow;
+import com.levqor.net.HttpUrls;
 import io.javalin.http.Context;
-import java.net.URI;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -51,7 +54,7 @@ public final class JobHandlers {
 
     /** {@code POST /api/v1/intake} → 202 once committed; 200 for a repeated idempotency key. */
     public void intake(Context ctx) throws Exception {
-        Caller caller = Authentication.caller(ctx);
+        Caller caller = Caller.of(ctx);
         NewJob job = parse(caller, json.object(ctx, false), ctx.header("Idempotency-Key"));
         IntakeResult result;
         try {
@@ -111,7 +114,7 @@ public final class JobHandlers {
      * 400 naming each problem as {@code jobs[i].field}; 413 naming the job; 402 for the whole batch.
      */
     public void intakeBatch(Context ctx) throws Exception {
-        Caller caller = Authentication.caller(ctx);
+        Caller caller = Caller.of(ctx);
         String header = ctx.header("Idempotency-Key");
         if (header != null && !header.isBlank()) {
             throw ApiException.invalid("The Idempotency-Key header is not accepted on a batch: set idempotency_key "
@@ -235,7 +238,7 @@ public final class JobHandlers {
             }
         }
         String callbackUrl = f.optionalString("callback_url").orElse(null);
-        if (callbackUrl != null && !isHttpUrl(callbackUrl)) {
+        if (callbackUrl != null && HttpUrls.parse(callbackUrl, 2048).isEmpty()) {
             f.problem("callback_url", "must be an absolute http:// or https:// URL of at most 2048 characters");
         }
         String key = f.optionalString("idempotency_key").orElse(null);
@@ -269,26 +272,13 @@ public final class JobHandlers {
                 timeout, key, callbackUrl, workflow.get().cost());
     }
 
-    private static boolean isHttpUrl(String s) {
-        if (s.length() > 2048) {
-            return false;
-        }
-        try {
-            URI u = new URI(s);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null;
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
     private static ApiException jobNotFound(String id) {
         return ApiException.notFound("job_not_found", "No job with id '" + id + "' in this account.");
     }
 
     /** {@code GET /api/v1/status/{job_id}}. */
     public void status(Context ctx) {
-        Caller caller = Authentication.caller(ctx);
+        Caller caller = Caller.of(ctx);
         String raw = ctx.pathParam("job_id");
         UUID id = Uuids.parseOrNull(raw);
         Job job = (id == null ? Optional.<Job>empty() : jobs.store().find(caller.accountId(), id))
@@ -298,7 +288,7 @@ public final class JobHandlers {
 
     /** {@code GET /api/v1/jobs?status=&limit=&cursor=}: newest first; {@code next_cursor} pages on. */
     public void list(Context ctx) {
-        Caller caller = Authentication.caller(ctx);
+        Caller caller = Caller.of(ctx);
         Map<String, String> problems = new LinkedHashMap<>();
         JobState state = null;
         String s = ctx.queryParam("status");
@@ -340,7 +330,7 @@ public final class JobHandlers {
 
     /** {@code POST /api/v1/jobs/{id}/cancel}: a queued or retrying job is cancelled; a running one is interrupted. */
     public void cancel(Context ctx) {
-        Caller caller = Authentication.caller(ctx);
+        Caller caller = Caller.of(ctx);
         String raw = ctx.pathParam("id");
         UUID id = Uuids.parseOrNull(raw);
         JobStore.Cancelled c = (id == null ? Optional.<JobStore.Cancelled>empty()
@@ -375,7 +365,7 @@ public final class JobHandlers {
 
     /** {@code GET /api/v1/usage}: today's spend (UTC day) against the plan's daily budget. */
     public void usage(Context ctx) {
-        Caller caller = Authentication.caller(ctx);
+        Caller caller = Caller.of(ctx);
         long used = jobs.intake().unitsUsedToday(caller.accountId());
         long budget = jobs.settings().budgetFor(caller.plan());
         LocalDate today = LocalDate.ofInstant(jobs.clock().instant(), ZoneOffset.UTC);

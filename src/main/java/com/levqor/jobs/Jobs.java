@@ -4,18 +4,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.config.QueueSettings;
 import com.levqor.config.Settings;
 import com.levqor.db.Database;
+import com.levqor.jobs.callbacks.CallbackDelivery;
 import com.levqor.jobs.callbacks.CallbackSender;
 import com.levqor.jobs.callbacks.WebhookSigner;
 import com.levqor.jobs.queue.Dispatcher;
 import com.levqor.jobs.queue.LocalQueue;
 import com.levqor.jobs.queue.RedisQueue;
 import com.levqor.jobs.queue.Sweeper;
-import com.levqor.jobs.workflows.Egress;
 import com.levqor.jobs.workflows.Workflows;
+import com.levqor.net.Egress;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.ServiceCheck;
+import com.levqor.redis.RedisConnections;
+import com.levqor.runtime.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,10 +39,12 @@ public final class Jobs implements AutoCloseable {
     private final JobMetrics metrics;
     private final Dispatcher dispatcher;
     private final Optional<RedisQueue> redis;
+    private final Optional<RedisConnections> connections;
     private final Intake intake;
     private final Worker worker;
     private final Sweeper sweeper;
-    private final CallbackSender callbacks;
+    private final Egress egress;
+    private final Scheduler duties;
     /** How long queue counts are shared at least and at most (see {@link #counts()}). */
     static final long COUNTS_MIN_AGE_NANOS = 250_000_000L;
     static final long COUNTS_MAX_AGE_NANOS = 5_000_000_000L;
@@ -50,33 +55,45 @@ public final class Jobs implements AutoCloseable {
     /**
      * @param withIntake true for {@code serve} (HTTP intake), false for {@code worker}
      * @param health     where to register the {@code redis} and {@code queue} checks, or null
+     * @param redis      the process's Redis pool, when REDIS_URL is set (its health is started by the caller)
      */
     public Jobs(Settings all, Database database, Clock clock, ObjectMapper mapper, Metrics registry,
-                ErrorReporter reporter, HealthService health, boolean withIntake) {
+                ErrorReporter reporter, HealthService health, boolean withIntake, Optional<RedisConnections> redis) {
+        this(all, database, clock, mapper, registry, reporter, health, withIntake, redis, DeadJobListener.NONE);
+    }
+
+    /** @param onDead told of each job that goes dead, in the transaction that records it (the DLQ alert email) */
+    public Jobs(Settings all, Database database, Clock clock, ObjectMapper mapper, Metrics registry,
+                ErrorReporter reporter, HealthService health, boolean withIntake, Optional<RedisConnections> redis,
+                DeadJobListener onDead) {
         this.settings = all.queue();
         this.clock = clock;
-        this.store = new JobStore(database.dsl());
+        this.store = new JobStore(database.dsl(), onDead);
         this.workflows = Workflows.discover();
         this.metrics = new JobMetrics(registry.registry());
         String owner = Worker.newOwner();
         boolean localWorkers = settings.workerConcurrency() > 0;
-        this.redis = settings.redisUrl().map(u -> new RedisQueue(u, owner, 16));
-        this.dispatcher = new Dispatcher(redis, all.flags().newQueue(), new LocalQueue(), localWorkers, metrics,
-                settings.redisCheckMillis());
-        Egress egress = new Egress(settings.httpAllowedHosts());
+        this.connections = redis;
+        this.redis = redis.map(r -> new RedisQueue(r.client(), owner));
+        this.dispatcher = new Dispatcher(this.redis, redis.map(RedisConnections::health), all.flags().newQueue(),
+                new LocalQueue(), localWorkers, metrics);
+        this.egress = new Egress(settings.httpAllowedHosts());
         String secret = settings.callbackSecret().orElseGet(() -> {
             log.warn("CALLBACK_SIGNING_SECRET is not set: callbacks are signed with a random secret of this process, "
                     + "which receivers cannot verify; set it to a whsec_… secret");
             return WebhookSigner.randomSecret();
         });
         RetryPolicy retries = new RetryPolicy(settings.retryBaseMillis(), settings.retryMaxMillis());
-        this.callbacks = new CallbackSender(store, egress, new WebhookSigner(secret), mapper, clock,
-                settings.callbackMaxAttempts(), retries);
+        this.duties = new Scheduler();
+        Runnable callbackWake = CallbackSender.schedule(duties, settings.callbackSenders(), store,
+                new CallbackDelivery(store, egress, new WebhookSigner(secret), mapper, clock,
+                        settings.callbackMaxAttempts(), retries, Duration.ofSeconds(settings.callbackTimeoutSeconds())),
+                clock);
         this.sweeper = new Sweeper(store, dispatcher, metrics, reporter, clock, settings.sweepIntervalMillis(),
-                Duration.ofMillis(settings.redispatchAfterMillis()), callbacks::wake);
+                Duration.ofMillis(settings.redispatchAfterMillis()), callbackWake);
         metrics.countsFrom(this::counts);
         this.worker = localWorkers ? new Worker(owner, store, dispatcher, settings, clock, metrics,
-                new JobExecutor(workflows, mapper, egress, retries, clock, metrics), reporter, callbacks::wake) : null;
+                new JobExecutor(workflows, mapper, egress, retries, clock, metrics), reporter, callbackWake) : null;
         this.intake = withIntake ? new Intake(database.dsl(), clock, settings, dispatcher, metrics) : null;
         if (health != null) {
             registerChecks(health);
@@ -129,7 +146,7 @@ public final class Jobs implements AutoCloseable {
             worker.start();
         }
         sweeper.start();
-        callbacks.start();
+        duties.start();
         return this;
     }
 
@@ -235,8 +252,8 @@ public final class Jobs implements AutoCloseable {
             worker.close();
         }
         sweeper.close();
-        callbacks.close();
+        duties.close();
+        egress.close();
         dispatcher.close();
-        redis.ifPresent(RedisQueue::close);
     }
 }

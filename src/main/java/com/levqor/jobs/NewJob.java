@@ -1,5 +1,7 @@
 package com.levqor.jobs;
 
+import com.levqor.jobs.model.Priority;
+
 import com.levqor.accounts.Plan;
 import java.time.Instant;
 import java.util.UUID;

@@ -1,12 +1,16 @@
 package com.levqor.jobs;
 
-import com.levqor.http.QueryParams;
+import com.levqor.jobs.model.JobRef;
+
+import com.levqor.jobs.model.JobState;
+
+import com.levqor.api.QueryParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.db.Uuids;
-import com.levqor.http.ApiException;
-import com.levqor.http.Fields;
-import com.levqor.http.JsonBody;
+import com.levqor.api.ApiException;
+import com.levqor.api.Fields;
+import com.levqor.api.JsonBody;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

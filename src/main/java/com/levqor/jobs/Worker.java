@@ -1,5 +1,7 @@
 package com.levqor.jobs;
 
+import com.levqor.jobs.model.JobRef;
+
 import com.levqor.config.QueueSettings;
 import com.levqor.jobs.queue.Dispatcher;
 import com.levqor.jobs.queue.JobSource;

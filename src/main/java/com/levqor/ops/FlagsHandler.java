@@ -20,7 +20,7 @@ public final class FlagsHandler {
     public void flags(Context ctx) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("flags", settings.flags().byName());
-        Map<String, Object> limits = new LinkedHashMap<>(settings.edge().limitsByName());
+        Map<String, Object> limits = new LinkedHashMap<>(settings.edgeLimitsByName());
         limits.put("MAX_BODY_BYTES", settings.http().maxBodyBytes());
         body.put("limits", limits);
         body.put("rate_limit_store", rateLimitStore.get());

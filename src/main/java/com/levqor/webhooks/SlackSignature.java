@@ -1,5 +1,6 @@
 package com.levqor.webhooks;
 
+import com.levqor.crypto.Digests;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -38,8 +39,8 @@ public final class SlackSignature {
             return Verification.Outcome.of(Verification.STALE, "X-Slack-Request-Timestamp is " + skew
                     + " s from now; at most " + toleranceSeconds + " s is accepted.");
         }
-        byte[] expected = Hmac.sha256(secret.get(), "v0:" + ts + ":", body);
-        return Hmac.matchesHex(expected, sig.substring(3)) ? Verification.Outcome.ok()
+        byte[] expected = Digests.hmacSha256(secret.get(), "v0:" + ts + ":", body);
+        return Digests.matchesHex(expected, sig.substring(3)) ? Verification.Outcome.ok()
                 : Verification.Outcome.of(Verification.INVALID,
                 "X-Slack-Signature does not match the body under SLACK_SIGNING_SECRET.");
     }

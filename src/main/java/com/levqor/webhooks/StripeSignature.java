@@ -1,5 +1,6 @@
 package com.levqor.webhooks;
 
+import com.levqor.crypto.Digests;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,10 +59,10 @@ public final class StripeSignature {
         }
         boolean match = false;
         for (String secret : secrets) {
-            byte[] expected = Hmac.sha256(secret, timestamp + ".", body);
+            byte[] expected = Digests.hmacSha256(secret, timestamp + ".", body);
             for (String candidate : v1) {
                 // No early exit: every candidate is compared, so timing says nothing about which matched.
-                match |= Hmac.matchesHex(expected, candidate);
+                match |= Digests.matchesHex(expected, candidate);
             }
         }
         return match ? Verification.Outcome.ok() : Verification.Outcome.of(Verification.INVALID,

@@ -11,12 +11,14 @@ class QueueSettingsTest {
     @Test
     void defaultsAreTheDocumentedOnes() throws Exception {
         QueueSettings q = Settings.parse(Map.of()).queue();
-        assertThat(q.redisUrl()).isEmpty();
+        assertThat(Settings.parse(Map.of()).redis().url()).isEmpty();
         assertThat(q.maxPayloadBytes()).isEqualTo(200 * 1024);
         assertThat(q.budgetFor(Plan.FREE)).isEqualTo(1_000);
         assertThat(q.budgetFor(Plan.PRO)).isEqualTo(100_000);
         assertThat(q.defaultMaxAttempts()).isEqualTo(3);
         assertThat(q.httpAllowedHosts()).isEmpty();
+        assertThat(q.callbackSenders()).isEqualTo(4);
+        assertThat(q.callbackTimeoutSeconds()).isEqualTo(10);
     }
 
     @Test
@@ -26,20 +28,24 @@ class QueueSettingsTest {
                 "WORKER_CONCURRENCY", "-1",
                 "MAX_PAYLOAD_BYTES", "lots",
                 "BUDGET_FREE_UNITS_PER_DAY", "-5",
-                "CALLBACK_SIGNING_SECRET", "short")))
+                "CALLBACK_SIGNING_SECRET", "short",
+                "CALLBACK_SENDERS", "0",
+                "CALLBACK_TIMEOUT_SECONDS", "forever")))
                 .isInstanceOf(InvalidSettingsException.class)
                 .hasMessageContaining("REDIS_URL").hasMessageContaining("WORKER_CONCURRENCY")
                 .hasMessageContaining("MAX_PAYLOAD_BYTES").hasMessageContaining("BUDGET_FREE_UNITS_PER_DAY")
-                .hasMessageContaining("CALLBACK_SIGNING_SECRET")
+                .hasMessageContaining("CALLBACK_SIGNING_SECRET").hasMessageContaining("CALLBACK_SENDERS")
+                .hasMessageContaining("CALLBACK_TIMEOUT_SECONDS")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("short"));
     }
 
     @Test
     void allowListAndRedisUrlAreParsed() throws Exception {
-        QueueSettings q = Settings.parse(Map.of("REDIS_URL", "redis://:pw@cache.internal:6380/2",
-                "HTTP_REQUEST_ALLOWED_HOSTS", " 127.0.0.1, Internal.Example ,")).queue();
-        assertThat(q.redisUrl()).isPresent();
-        assertThat(q.redisUrl().get().getPort()).isEqualTo(6380);
+        Settings s = Settings.parse(Map.of("REDIS_URL", "redis://:pw@cache.internal:6380/2",
+                "HTTP_REQUEST_ALLOWED_HOSTS", " 127.0.0.1, Internal.Example ,"));
+        QueueSettings q = s.queue();
+        assertThat(s.redis().url()).isPresent();
+        assertThat(s.redis().url().get().getPort()).isEqualTo(6380);
         assertThat(q.httpAllowedHosts()).containsExactly("127.0.0.1", "internal.example");
     }
 }

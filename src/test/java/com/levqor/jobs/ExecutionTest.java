@@ -159,7 +159,7 @@ class ExecutionTest {
         server.close();
         try (Database db = Database.open(new com.levqor.config.DatabaseSettings(
                 new com.levqor.config.DatabaseSettings.External(server.jdbcUrl(), java.util.Optional.of("postgres"),
-                        java.util.Optional.empty()), 2, 5_000), null)) {
+                        java.util.Optional.empty()), 2, 5_000, 15_000, 30_000, 60_000, 90_000), null)) {
             JobStore after = new JobStore(db.dsl());
             assertThat(after.find(UUID.fromString(shortJob)).orElseThrow().status()).isEqualTo("succeeded");
             Job released = after.find(UUID.fromString(longJob)).orElseThrow();
@@ -207,7 +207,7 @@ class ExecutionTest {
                 .filter(n -> n.startsWith("levqor-sweeper") || n.startsWith("levqor-feed") || n.startsWith("levqor-completer")
                         || n.startsWith("levqor-lease-keeper") || n.startsWith("levqor-callbacks")
                         || n.startsWith("levqor-intake") || n.startsWith("levqor-redis-monitor")
-                        || n.startsWith("levqor-job-"))
+                        || n.startsWith("levqor-job-") || n.startsWith("levqor-egress"))
                 .count();
     }
 
@@ -216,7 +216,7 @@ class ExecutionTest {
         long before = backgroundThreads();
         try (TestRedis redis = TestRedis.start()) {
             TestServer server = TestServer.start(Map.of("REDIS_URL", redis.url()));
-            // both feeders, lease keeper, completer, sweeper, callbacks, Redis monitor
+            // both feeders, lease keeper, completer, sweeper, callbacks, Redis monitor, outbound HTTP client
             assertThat(backgroundThreads() - before).isGreaterThanOrEqualTo(7);
             server.close();
             Await.until("every job service thread to stop", WAIT, () -> backgroundThreads() == before);
@@ -239,8 +239,8 @@ class ExecutionTest {
             try (Database db = Database.open(settings.database(), null);
                  com.levqor.ops.ErrorReporter reporter = new com.levqor.ops.ErrorReporter(metrics,
                          java.util.Optional.empty(), "test");
-                 Jobs worker = new Jobs(settings, db, java.time.Clock.systemUTC(), com.levqor.http.Json.newMapper(),
-                         metrics, reporter, null, false).start()) {
+                 Jobs worker = new Jobs(settings, db, java.time.Clock.systemUTC(), com.levqor.api.Json.newMapper(),
+                         metrics, reporter, null, false, java.util.Optional.empty()).start()) {
                 JsonNode done = Await.status(server, key, id, "succeeded", WAIT);
                 assertThat(done.get("attempts").asInt()).isEqualTo(1);
                 assertThat(worker.dispatcher().mode()).isEqualTo("sync");

@@ -1,5 +1,7 @@
 package com.levqor.jobs;
 
+import com.levqor.jobs.model.Priority;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.levqor.accounts.AccountService;
@@ -45,7 +47,7 @@ class IntakeTimeoutTest {
             AccountService accounts = new AccountService(db.dsl(), clock);
             UUID a = accounts.create("stuck-a@example.com", Plan.PRO).accountId();
             UUID b = accounts.create("stuck-b@example.com", Plan.PRO).accountId();
-            Dispatcher dispatcher = new Dispatcher(Optional.empty(), false, new LocalQueue(), false, metrics, 1_000);
+            Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, new LocalQueue(), false, metrics);
             DataSource direct = TestPostgres.dataSource(url);
             try (Intake intake = new Intake(db.dsl(), clock, settings.queue(), dispatcher, metrics, 600);
                  Connection lock = direct.getConnection()) {

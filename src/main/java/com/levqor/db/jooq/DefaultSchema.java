@@ -8,6 +8,7 @@ import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Backups;
+import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.UsageDaily;
 import com.levqor.db.jooq.tables.WebhookEvents;
@@ -54,6 +55,11 @@ public class DefaultSchema extends SchemaImpl {
     public final Backups BACKUPS = Backups.BACKUPS;
 
     /**
+     * The table <code>email_outbox</code>.
+     */
+    public final EmailOutbox EMAIL_OUTBOX = EmailOutbox.EMAIL_OUTBOX;
+
+    /**
      * The table <code>jobs</code>.
      */
     public final Jobs JOBS = Jobs.JOBS;
@@ -88,6 +94,7 @@ public class DefaultSchema extends SchemaImpl {
             Accounts.ACCOUNTS,
             ApiKeys.API_KEYS,
             Backups.BACKUPS,
+            EmailOutbox.EMAIL_OUTBOX,
             Jobs.JOBS,
             UsageDaily.USAGE_DAILY,
             WebhookEvents.WEBHOOK_EVENTS

@@ -8,6 +8,7 @@ import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Backups;
+import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.UsageDaily;
 import com.levqor.db.jooq.tables.WebhookEvents;
@@ -38,6 +39,11 @@ public class Tables {
      * The table <code>backups</code>.
      */
     public static final Backups BACKUPS = Backups.BACKUPS;
+
+    /**
+     * The table <code>email_outbox</code>.
+     */
+    public static final EmailOutbox EMAIL_OUTBOX = EmailOutbox.EMAIL_OUTBOX;
 
     /**
      * The table <code>jobs</code>.

@@ -3,15 +3,14 @@ package com.levqor.http.filters;
 import com.levqor.abuse.AbuseBlocks;
 import com.levqor.abuse.Block;
 import com.levqor.config.Cidr;
+import com.levqor.crypto.AdminKey;
 import com.levqor.config.EdgeSettings;
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 import com.levqor.http.AuthFailures;
 import com.levqor.http.ErrorMapping;
 import com.levqor.ops.EdgeMetrics;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +25,8 @@ import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import redis.clients.jedis.RedisClient;
+import com.levqor.redis.RedisConnections;
+import com.levqor.redis.RedisHealth;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -41,8 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class AbuseGuard implements AuthFailures {
     private static final Logger log = LoggerFactory.getLogger(AbuseGuard.class);
     private static final String KEY_PREFIX = "levqor:abuse:failed_auth:";
-    /** How long failures are counted in this process after Redis failed, before Redis is tried again. */
-    private static final Duration REDIS_RETRY_INTERVAL = Duration.ofSeconds(5);
     /** Counters kept at most; past it the oldest-looking ones are dropped. */
     private static final int MAX_TRACKED_IPS = 100_000;
 
@@ -54,16 +53,17 @@ public final class AbuseGuard implements AuthFailures {
     private final int limit;
     private final Duration window;
     private final List<Cidr> exempt;
-    private final Optional<byte[]> adminKeyDigest;
+    private final AdminKey adminKey;
     private final Map<String, Deque<Long>> failures = new ConcurrentHashMap<>();
     private final RedisClient redis;
-    private volatile long redisRetryAtMillis;
+    private final RedisHealth redisHealth;
 
     /** @param redis where failures are counted for every instance; empty counts them in this process */
-    public AbuseGuard(boolean enabled, EdgeSettings settings, Optional<String> adminKey, AbuseBlocks blocks,
-                      ClientIp clientIp, EdgeMetrics metrics, Clock clock, Optional<EdgeRedis> redis) {
+    public AbuseGuard(boolean enabled, EdgeSettings settings, AdminKey adminKey, AbuseBlocks blocks,
+                      ClientIp clientIp, EdgeMetrics metrics, Clock clock, Optional<RedisConnections> redis) {
         this.enabled = enabled;
-        this.redis = redis.map(EdgeRedis::client).orElse(null);
+        this.redis = redis.map(RedisConnections::client).orElse(null);
+        this.redisHealth = redis.map(RedisConnections::health).orElse(null);
         this.blocks = blocks;
         this.clientIp = clientIp;
         this.metrics = metrics;
@@ -71,7 +71,7 @@ public final class AbuseGuard implements AuthFailures {
         this.limit = settings.failedAuthLimit();
         this.window = Duration.ofSeconds(settings.failedAuthWindowSeconds());
         this.exempt = settings.abuseExempt();
-        this.adminKeyDigest = adminKey.map(AbuseGuard::digest);
+        this.adminKey = adminKey;
     }
 
     public void register(RoutesConfig routes) {
@@ -180,7 +180,7 @@ public final class AbuseGuard implements AuthFailures {
      * absent or down, a sliding window.
      */
     private int count(String ip, long now) {
-        if (redis != null && now >= redisRetryAtMillis) {
+        if (redis != null && redisHealth.up()) {
             String key = KEY_PREFIX + ip;
             try {
                 long n = redis.incr(key);
@@ -189,9 +189,7 @@ public final class AbuseGuard implements AuthFailures {
                 }
                 return (int) Math.min(Integer.MAX_VALUE, n);
             } catch (RuntimeException e) {
-                log.warn("Redis does not answer ({}): failed authentications are counted per instance for {} s",
-                        e.getMessage(), REDIS_RETRY_INTERVAL.toSeconds());
-                redisRetryAtMillis = now + REDIS_RETRY_INTERVAL.toMillis();
+                redisHealth.failed(e); // counted per instance until Redis answers again
             }
         }
         long oldest = now - window.toMillis();
@@ -211,7 +209,7 @@ public final class AbuseGuard implements AuthFailures {
     /** Forgets the failures counted for an IP (when it is blocked, and when its block is lifted). */
     public void reset(String ip) {
         failures.remove(ip);
-        if (redis != null) {
+        if (redis != null && redisHealth.up()) {
             try {
                 redis.del(KEY_PREFIX + ip);
             } catch (RuntimeException e) {
@@ -229,21 +227,7 @@ public final class AbuseGuard implements AuthFailures {
         return false;
     }
 
-    private boolean presentsAdminKey(String h) {
-        if (adminKeyDigest.isEmpty()) {
-            return false;
-        }
-        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return MessageDigest.isEqual(digest(h.substring(7).trim()), adminKeyDigest.get());
-    }
-
-    private static byte[] digest(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    private boolean presentsAdminKey(String authorization) {
+        return adminKey.presentedIn(authorization);
     }
 }

@@ -1,13 +1,12 @@
 package com.levqor.http.filters;
 
 import com.levqor.accounts.AccountService;
+import com.levqor.crypto.AdminKey;
 import com.levqor.accounts.Caller;
 import com.levqor.http.Access;
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 import com.levqor.http.AuthFailures;
 import io.javalin.http.Context;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.Set;
 
@@ -17,15 +16,13 @@ import java.util.Set;
  * {@code Authorization: Bearer lvq_…} or {@code X-Api-Key}. Keys are never logged.
  */
 public final class Authentication {
-    private static final String CALLER = "levqor.caller";
-
     private final AccountService accounts;
-    private final Optional<byte[]> adminKeyDigest;
+    private final AdminKey adminKey;
     private volatile AuthFailures failures = AuthFailures.NONE;
 
-    public Authentication(AccountService accounts, Optional<String> adminKey) {
+    public Authentication(AccountService accounts, AdminKey adminKey) {
         this.accounts = accounts;
-        this.adminKeyDigest = adminKey.map(Authentication::digest);
+        this.adminKey = adminKey;
     }
 
     /** Who to tell about failed attempts (the abuse guards). */
@@ -38,23 +35,23 @@ public final class Authentication {
         if (roles.contains(Access.ADMIN)) {
             requireAdmin(ctx);
         } else if (roles.contains(Access.API_KEY)) {
-            ctx.attribute(CALLER, requireApiKey(ctx));
+            Caller.attach(ctx, requireApiKey(ctx));
         }
     }
 
     private void requireAdmin(Context ctx) {
-        if (adminKeyDigest.isEmpty()) {
+        if (!adminKey.configured()) {
             throw ApiException.unavailable("admin_key_not_configured",
                     "Admin endpoints are disabled: set the ADMIN_KEY environment variable (16 characters or more) "
                             + "and restart.");
         }
-        String presented = bearer(ctx);
+        String presented = AdminKey.bearer(ctx.header("Authorization"));
         if (presented == null) {
             failures.failed(ctx, "admin_key");
             throw ApiException.unauthorized("missing_admin_key",
                     "This endpoint needs the admin key: send 'Authorization: Bearer <ADMIN_KEY>'.");
         }
-        if (!MessageDigest.isEqual(digest(presented), adminKeyDigest.get())) {
+        if (!adminKey.matches(presented)) {
             failures.failed(ctx, "admin_key");
             throw ApiException.unauthorized("invalid_admin_key", "The admin key is not valid.");
         }
@@ -98,37 +95,8 @@ public final class Authentication {
     private static String presentedKey(String xApiKey, String authorization) {
         String presented = xApiKey;
         if (presented == null || presented.isBlank()) {
-            presented = bearer(authorization);
+            presented = AdminKey.bearer(authorization);
         }
         return presented == null || presented.isBlank() ? null : presented.trim();
-    }
-
-    private static String bearer(Context ctx) {
-        return bearer(ctx.header("Authorization"));
-    }
-
-    private static String bearer(String h) {
-        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String token = h.substring(7).trim();
-        return token.isEmpty() ? null : token;
-    }
-
-    private static byte[] digest(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The authenticated caller of an {@link Access#API_KEY} route. */
-    public static Caller caller(Context ctx) {
-        Caller c = ctx.attribute(CALLER);
-        if (c == null) {
-            throw new IllegalStateException("No authenticated caller: is the route marked Access.API_KEY?");
-        }
-        return c;
     }
 }

@@ -7,6 +7,8 @@ import com.levqor.accounts.AccountService;
 import com.levqor.config.EdgeSettings;
 import com.levqor.config.Flags;
 import com.levqor.config.Settings;
+import com.levqor.redis.RedisConnections;
+import com.levqor.crypto.AdminKey;
 import com.levqor.ops.EdgeMetrics;
 import com.levqor.ops.FlagsHandler;
 import com.levqor.ops.HealthService;
@@ -37,33 +39,32 @@ public final class EdgeGuards implements AutoCloseable {
     private final AbuseGuard abuseGuard;
     private final RateLimiting rateLimiting;
     private final RateLimitBuckets buckets;
-    private final Optional<EdgeRedis> redis;
     private final AbuseHandlers abuseHandlers;
     private final WebhookHandlers webhookHandlers;
     private final FlagsHandler flagsHandler;
     private final long minRequestDataRate;
     private final ClientIp clientIp;
 
-    public EdgeGuards(Settings settings, DSLContext db, Metrics metrics, Clock clock, Authentication authentication,
+    public EdgeGuards(Settings settings, DSLContext db, Metrics metrics, Clock clock, AdminKey adminKey,
+                      Authentication authentication,
                       AccountService accounts, HealthService health, ObjectMapper mapper,
-                      Supplier<Map<String, Object>> queueFacts) {
+                      Supplier<Map<String, Object>> queueFacts, Optional<RedisConnections> redis,
+                      StripeEvents stripeEvents) {
         Flags flags = settings.flags();
         EdgeSettings edge = settings.edge();
         EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
         ClientIp clientIp = new ClientIp(edge.trustedProxies());
         this.securityHeaders = new SecurityHeaders(flags.securityHeaders(), edge.corsAllowedOrigins());
-        this.redis = flags.rateLimit() || flags.abuseGuards() ? EdgeRedis.connect(edge.rateLimitRedisUrl())
-                : Optional.empty();
         AbuseBlocks blocks = new AbuseBlocks(db, clock, Duration.ofSeconds(edge.blockSeconds()),
                 edge.escalateAfterBlocks(), Duration.ofSeconds(edge.escalatedBlockSeconds()));
-        this.abuseGuard = new AbuseGuard(flags.abuseGuards(), edge, settings.ops().adminKey(), blocks, clientIp,
+        this.abuseGuard = new AbuseGuard(flags.abuseGuards(), edge, adminKey, blocks, clientIp,
                 edgeMetrics, clock, redis);
         authentication.onFailure(abuseGuard);
         this.buckets = new RateLimitBuckets(flags.rateLimit() ? redis : Optional.empty(), edgeMetrics);
         this.rateLimiting = new RateLimiting(flags.rateLimit(), edge, buckets, clientIp, edgeMetrics, clock);
         this.abuseHandlers = new AbuseHandlers(blocks, clock, abuseGuard::reset);
         this.webhookHandlers = new WebhookHandlers(flags.webhookVerifyAll(), edge, new WebhookEvents(db, clock),
-                new StripeEvents(clock), new SlackStatus(statusFacts(health, queueFacts)), edgeMetrics, mapper, clock,
+                stripeEvents, new SlackStatus(statusFacts(health, queueFacts)), edgeMetrics, mapper, clock,
                 accounts::clearCache);
         this.flagsHandler = new FlagsHandler(settings, () -> flags.rateLimit() ? buckets.store() : "off");
         this.minRequestDataRate = flags.abuseGuards() ? edge.minRequestDataRate() : 0;
@@ -147,6 +148,6 @@ public final class EdgeGuards implements AutoCloseable {
 
     @Override
     public void close() {
-        redis.ifPresent(EdgeRedis::close);
+        // the Redis pool belongs to the composition root
     }
 }

@@ -7,6 +7,8 @@ import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.jedis.Bucket4jJedis;
+import com.levqor.redis.RedisConnections;
+import com.levqor.redis.RedisHealth;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -18,13 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Token buckets of bucket4j, one per key (a client IP or an API key) with a per-minute limit. With
  * {@code REDIS_URL} they live in Redis, so every instance shares one limit; while Redis does not
- * answer, each instance keeps local buckets (the limit still holds per instance: nothing fails
- * open) and Redis is tried again after {@link #REDIS_RETRY_INTERVAL}.
+ * answer ({@link RedisHealth}), each instance keeps local buckets (the limit still holds per
+ * instance: nothing fails open) until Redis answers again.
  */
 public final class RateLimitBuckets {
     private static final Logger log = LoggerFactory.getLogger(RateLimitBuckets.class);
-    /** How long local buckets stand in after Redis failed, before Redis is tried again. */
-    public static final Duration REDIS_RETRY_INTERVAL = Duration.ofSeconds(1);
     /** Local buckets kept at most; past it they are dropped (each starts full again). */
     private static final int MAX_LOCAL_BUCKETS = 100_000;
     private static final String KEY_PREFIX = "levqor:ratelimit:";
@@ -36,27 +36,33 @@ public final class RateLimitBuckets {
     private final ProxyManager<byte[]> proxy;
     private final EdgeMetrics metrics;
     private final Map<String, Bucket> local = new ConcurrentHashMap<>();
-    private volatile long redisRetryAtNanos;
-    private volatile boolean redisDown;
+    private final RedisHealth health;
 
     /** @param redis the shared Redis, or empty to keep every bucket in this process */
-    public RateLimitBuckets(Optional<EdgeRedis> redis, EdgeMetrics metrics) {
+    public RateLimitBuckets(Optional<RedisConnections> redis, EdgeMetrics metrics) {
         this.metrics = metrics;
         if (redis.isPresent()) {
             this.proxy = Bucket4jJedis.casBasedBuilder(redis.get().client())
                     .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
                             Duration.ofSeconds(10)))
                     .build();
-            metrics.setRateLimitRedisUp(true);
+            this.health = redis.get().health();
+            health.addListener(up -> {
+                metrics.setRateLimitRedisUp(up);
+                log.info(up ? "Rate-limit buckets are shared in Redis again"
+                        : "Rate-limit buckets are local to this instance while Redis does not answer");
+            });
+            metrics.setRateLimitRedisUp(health.up());
         } else {
             this.proxy = null;
+            this.health = null;
             metrics.setRateLimitRedisUp(false);
         }
     }
 
     /** {@code redis} when buckets are shared, {@code local} otherwise (no Redis, or Redis down). */
     public String store() {
-        return proxy == null || redisDown ? "local" : "redis";
+        return proxy == null || !health.up() ? "local" : "redis";
     }
 
     /** Whether every bucket lives in this process (no Redis configured): a take never leaves it. */
@@ -68,7 +74,7 @@ public final class RateLimitBuckets {
     public Outcome take(String key, int perMinute) {
         String fullKey = KEY_PREFIX + key + ":" + perMinute;
         ConsumptionProbe probe = null;
-        if (proxy != null && (!redisDown || System.nanoTime() - redisRetryAtNanos >= 0)) {
+        if (proxy != null && health.up()) {
             probe = remote(fullKey, perMinute);
         }
         if (probe == null) {
@@ -79,32 +85,15 @@ public final class RateLimitBuckets {
                 Math.max(1, ceilSeconds(probe.getNanosToWaitForRefill())));
     }
 
+    /** The shared bucket's answer, or null when Redis failed (this request then uses the local bucket). */
     private ConsumptionProbe remote(String key, int perMinute) {
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        RuntimeException failure = null;
-        // Two tries: after a Redis restart the first command on a stale pooled connection fails once.
-        for (int attempt = 0; attempt < 2; attempt++) {
-            try {
-                ConsumptionProbe p = proxy.builder().build(k, () -> configuration(perMinute))
-                        .tryConsumeAndReturnRemaining(1);
-                if (redisDown) {
-                    redisDown = false;
-                    metrics.setRateLimitRedisUp(true);
-                    log.info("Redis answers again: rate-limit buckets are shared again");
-                }
-                return p;
-            } catch (RuntimeException e) {
-                failure = e;
-            }
+        try {
+            return proxy.builder().build(key.getBytes(StandardCharsets.UTF_8), () -> configuration(perMinute))
+                    .tryConsumeAndReturnRemaining(1);
+        } catch (RuntimeException e) {
+            health.failed(e);
+            return null;
         }
-        if (!redisDown) {
-            log.warn("Redis does not answer ({}): rate-limit buckets are local to this instance until it does",
-                    failure.getClass().getSimpleName() + ": " + failure.getMessage());
-            metrics.setRateLimitRedisUp(false);
-        }
-        redisDown = true;
-        redisRetryAtNanos = System.nanoTime() + REDIS_RETRY_INTERVAL.toNanos();
-        return null;
     }
 
     private Bucket localBucket(String key, int perMinute) {

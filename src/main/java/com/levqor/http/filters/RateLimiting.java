@@ -3,7 +3,7 @@ package com.levqor.http.filters;
 import com.levqor.accounts.Caller;
 import com.levqor.config.EdgeSettings;
 import com.levqor.http.Access;
-import com.levqor.http.ApiException;
+import com.levqor.api.ApiException;
 import com.levqor.http.Routes;
 import com.levqor.ops.EdgeMetrics;
 import io.javalin.config.RoutesConfig;
@@ -74,7 +74,7 @@ public final class RateLimiting {
         if (!enabled || !ctx.routeRoles().contains(Access.API_KEY)) {
             return;
         }
-        perKey(Authentication.caller(ctx)).forEach(ctx::header);
+        perKey(Caller.of(ctx)).forEach(ctx::header);
     }
 
     /**

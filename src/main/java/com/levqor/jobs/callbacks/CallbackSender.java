@@ -1,163 +1,95 @@
 package com.levqor.jobs.callbacks;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.jobs.JobStore;
-import com.levqor.jobs.RetryPolicy;
-import com.levqor.jobs.workflows.Egress;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import com.levqor.runtime.Duty;
+import com.levqor.runtime.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * POSTs a job's final state to its {@code callback_url}, signed Standard Webhooks style
- * ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}); a failed delivery
- * (no answer, or not 2xx) is retried with backoff up to {@code CALLBACK_MAX_ATTEMPTS}. Deliveries
- * are kept in Postgres (the job row), so a restart delays them and loses none.
+ * A callback sender: a {@link Duty} that takes due deliveries from the job rows, a few at a time,
+ * and delivers them one after the other. A process runs {@code CALLBACK_SENDERS} of them (see
+ * {@link #schedule}), so one slow receiver holds up one sender, never all callbacks.
+ *
+ * <p>Taking a delivery holds it for {@link #hold}: long enough for the whole batch to be delivered
+ * within its deadline, so no other sender (of this process or another) takes it again while it is
+ * in flight, which would deliver it twice. A sender that finds its hold running short stops before
+ * the next delivery rather than start one that could outlive it; those wait for the hold to end.
+ * Deliveries live in Postgres, so a restart delays them and loses none.
  */
-public final class CallbackSender implements AutoCloseable {
+public final class CallbackSender implements Duty {
     private static final Logger log = LoggerFactory.getLogger(CallbackSender.class);
-    private static final Duration HOLD = Duration.ofSeconds(60);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
-    private static final long POLL_MS = 500;
+    /** Deliveries taken per round. */
+    static final int BATCH = 5;
+    /** Pause between rounds when nobody wakes the senders. */
+    static final Duration INTERVAL = Duration.ofMillis(500);
+    /** What one delivery may take beyond its deadline: the wait's grace and the outcome's write. */
+    static final Duration PER_DELIVERY_SLACK = Duration.ofSeconds(5);
+    /** Added once to the hold, for taking the batch and a slow database. */
+    static final Duration HOLD_MARGIN = Duration.ofSeconds(30);
 
+    private final String name;
     private final JobStore store;
-    private final Egress egress;
-    private final WebhookSigner signer;
-    private final ObjectMapper mapper;
+    private final CallbackDelivery delivery;
     private final Clock clock;
-    private final int maxAttempts;
-    private final RetryPolicy backoff;
-    private final Object wake = new Object();
-    private volatile boolean closed;
-    private volatile boolean woken;
-    private Thread thread;
+    private final Duration hold;
 
-    public CallbackSender(JobStore store, Egress egress, WebhookSigner signer, ObjectMapper mapper, Clock clock,
-                          int maxAttempts, RetryPolicy backoff) {
+    CallbackSender(String name, JobStore store, CallbackDelivery delivery, Clock clock) {
+        this.name = name;
         this.store = store;
-        this.egress = egress;
-        this.signer = signer;
-        this.mapper = mapper;
+        this.delivery = delivery;
         this.clock = clock;
-        this.maxAttempts = maxAttempts;
-        this.backoff = backoff;
+        this.hold = hold(delivery.deadline());
     }
 
-    public void start() {
-        thread = new Thread(this::loop, "levqor-callbacks");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** A delivery became pending: look now rather than at the next poll. */
-    public void wake() {
-        woken = true;
-        synchronized (wake) {
-            wake.notifyAll();
+    /**
+     * Adds {@code senders} senders to the scheduler.
+     *
+     * @return what wakes them all (a job finished, a delivery is due): each looks now rather than after its pause
+     */
+    public static Runnable schedule(Scheduler scheduler, int senders, JobStore store, CallbackDelivery delivery,
+                                    Clock clock) {
+        List<Scheduler.Handle> handles = new ArrayList<>();
+        for (int i = 1; i <= senders; i++) {
+            handles.add(scheduler.add(new CallbackSender("callbacks-" + i, store, delivery, clock)));
         }
+        List<Scheduler.Handle> all = List.copyOf(handles);
+        return () -> all.forEach(Scheduler.Handle::wake);
     }
 
-    private void loop() {
-        while (!closed) {
-            try {
-                List<JobStore.CallbackDue> due = store.takeDueCallbacks(clock.instant(), HOLD, 50);
-                due.forEach(this::deliver);
-                if (due.size() == 50) {
-                    continue;
-                }
-            } catch (RuntimeException e) {
-                log.warn("Callback delivery round failed: {}", e.toString());
-            }
-            synchronized (wake) {
-                if (!woken && !closed) {
-                    try {
-                        wake.wait(POLL_MS);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                woken = false;
-            }
-        }
-    }
-
-    void deliver(JobStore.CallbackDue d) {
-        String id = "msg_" + d.jobId() + "_" + d.state();
-        long ts = clock.instant().getEpochSecond();
-        String error;
-        try {
-            String body = body(d, ts);
-            URI uri = URI.create(d.callbackUrl());
-            egress.check(uri);
-            HttpRequest req = HttpRequest.newBuilder(uri)
-                    .timeout(REQUEST_TIMEOUT)
-                    .header("Content-Type", "application/json")
-                    .header("User-Agent", "Levqor-Webhooks/1")
-                    .header("webhook-id", id)
-                    .header("webhook-timestamp", Long.toString(ts))
-                    .header("webhook-signature", signer.sign(id, ts, body))
-                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build();
-            HttpResponse<Void> res = egress.client().send(req, HttpResponse.BodyHandlers.discarding());
-            if (res.statusCode() >= 200 && res.statusCode() < 300) {
-                store.callbackDelivered(d.jobId(), clock.instant());
-                return;
-            }
-            error = "callback answered " + res.statusCode();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted";
-        } catch (Egress.RefusedException e) {
-            store.callbackFailed(d.jobId(), "refused: " + e.getMessage(), null);
-            log.warn("Callback of job {} refused: {}", d.jobId(), e.getMessage());
-            return;
-        } catch (Exception e) {
-            error = e.getClass().getSimpleName() + ": " + e.getMessage();
-        }
-        int attempt = d.deliveries() + 1;
-        Instant next = attempt >= maxAttempts ? null : clock.instant().plus(backoff.delayAfter(attempt));
-        store.callbackFailed(d.jobId(), error, next);
-        log.info("Callback of job {} failed (delivery {} of {}): {}{}", d.jobId(), attempt, maxAttempts, error,
-                next == null ? "; giving up" : "; next at " + next);
-    }
-
-    private String body(JobStore.CallbackDue d, long ts) throws Exception {
-        ObjectNode root = mapper.createObjectNode();
-        root.put("type", "job." + d.state());
-        root.put("timestamp", Instant.ofEpochSecond(ts).toString());
-        ObjectNode data = root.putObject("data");
-        data.put("job_id", d.jobId().toString());
-        data.put("workflow", d.workflow());
-        data.put("status", d.state());
-        data.put("attempts", d.attempts());
-        if (d.resultJson() == null) {
-            data.putNull("result");
-        } else {
-            data.set("result", mapper.readTree(d.resultJson()));
-        }
-        data.put("last_error", d.lastError());
-        data.put("finished_at", d.finishedAt() == null ? null : d.finishedAt().toString());
-        return mapper.writeValueAsString(root);
+    /** How long a taken batch is held: every delivery of it at its deadline, plus slack and margin. */
+    static Duration hold(Duration deadline) {
+        return deadline.plus(PER_DELIVERY_SLACK).multipliedBy(BATCH).plus(HOLD_MARGIN);
     }
 
     @Override
-    public void close() {
-        closed = true;
-        wake();
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Duration interval() {
+        return INTERVAL;
+    }
+
+    @Override
+    public boolean runOnce() throws InterruptedException {
+        Instant taken = clock.instant();
+        Instant heldUntil = taken.plus(hold);
+        List<JobStore.CallbackDue> due = store.takeDueCallbacks(taken, hold, BATCH);
+        for (int i = 0; i < due.size(); i++) {
+            if (clock.instant().plus(delivery.deadline()).plus(PER_DELIVERY_SLACK).isAfter(heldUntil)) {
+                log.warn("Callback sender {}: the hold of its batch runs short; {} deliveries wait for it to end",
+                        name, due.size() - i);
+                return false;
             }
+            delivery.deliver(due.get(i));
         }
+        return due.size() == BATCH;
     }
 }

@@ -1,10 +1,9 @@
 package com.levqor.jobs.callbacks;
 
+import com.levqor.crypto.Digests;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Standard Webhooks signatures: {@code webhook-signature: v1,<base64 HMAC-SHA256 of
@@ -34,13 +33,7 @@ public final class WebhookSigner {
 
     /** The {@code webhook-signature} header value. */
     public String sign(String id, long timestampSeconds, String body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            byte[] sig = mac.doFinal((id + "." + timestampSeconds + "." + body).getBytes(StandardCharsets.UTF_8));
-            return "v1," + Base64.getEncoder().encodeToString(sig);
-        } catch (Exception e) {
-            throw new IllegalStateException("HMAC-SHA256 is unavailable", e);
-        }
+        byte[] sig = Digests.hmacSha256(key, (id + "." + timestampSeconds + "." + body).getBytes(StandardCharsets.UTF_8));
+        return "v1," + Base64.getEncoder().encodeToString(sig);
     }
 }

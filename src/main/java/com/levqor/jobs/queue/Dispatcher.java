@@ -1,7 +1,8 @@
 package com.levqor.jobs.queue;
 
 import com.levqor.jobs.JobMetrics;
-import com.levqor.jobs.JobRef;
+import com.levqor.jobs.model.JobRef;
+import com.levqor.redis.RedisHealth;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,110 +25,67 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private final Optional<RedisQueue> redis;
+    private final Optional<RedisHealth> health;
     private final boolean asyncWanted;
     private final LocalQueue local;
     private final boolean localWorkers;
     private final JobMetrics metrics;
-    private final long checkMillis;
     private final List<ModeListener> listeners = new CopyOnWriteArrayList<>();
     private final Object switchLock = new Object();
-    private volatile boolean redisUp;
     private volatile boolean async;
-    private volatile String lastRedisError = "";
-    private volatile boolean closed;
-    private Thread monitor;
 
     /**
-     * @param redis        the Redis queue, when {@code REDIS_URL} is set
-     * @param asyncWanted  {@code NEW_QUEUE_ENABLED} and Redis configured
+     * @param redis        the Redis queue and the health of its connection, when {@code REDIS_URL} is set
+     * @param asyncWanted  {@code NEW_QUEUE_ENABLED} (async needs Redis configured too)
      * @param localWorkers whether this process runs workers (else sync dispatch is left to the sweepers
      *                     of processes that do)
      */
-    public Dispatcher(Optional<RedisQueue> redis, boolean asyncWanted, LocalQueue local, boolean localWorkers,
-                      JobMetrics metrics, long checkMillis) {
+    public Dispatcher(Optional<RedisQueue> redis, Optional<RedisHealth> health, boolean asyncWanted, LocalQueue local,
+                      boolean localWorkers, JobMetrics metrics) {
         this.redis = redis;
-        this.asyncWanted = asyncWanted && redis.isPresent();
+        this.health = redis.isPresent() ? health : Optional.empty();
+        this.asyncWanted = asyncWanted && redis.isPresent() && health.isPresent();
         this.local = local;
         this.localWorkers = localWorkers;
         this.metrics = metrics;
-        this.checkMillis = checkMillis;
         metrics.redisUp(false);
         metrics.mode(false);
+        this.health.ifPresent(h -> h.addListener(this::redisUpChanged));
     }
 
-    /** Checks Redis once, then keeps checking it in the background. */
+    /** Takes the mode Redis' health allows now (its first check ran before) and logs it. */
     public void start() {
-        if (redis.isEmpty()) {
+        if (health.isEmpty()) {
             log.info("Queue mode: sync (REDIS_URL is not set)");
             return;
         }
-        boolean up = probe();
+        RedisHealth h = health.get();
         synchronized (switchLock) {
-            redisUp = up;
-            async = asyncWanted && up;
-            metrics.redisUp(up);
+            async = asyncWanted && h.up();
+            metrics.redisUp(h.up());
             metrics.mode(async);
         }
         if (!asyncWanted) {
-            log.info("Queue mode: sync (NEW_QUEUE_ENABLED=false); Redis is {}", up ? "up" : "down");
+            log.info("Queue mode: sync (NEW_QUEUE_ENABLED=false); Redis is {}", h.up() ? "up" : "down");
         } else {
-            log.info("Queue mode: {}{}", async ? "async" : "sync", up ? "" : " (Redis is not answering: "
-                    + lastRedisError + ")");
+            log.info("Queue mode: {}{}", async ? "async" : "sync", h.up() ? "" : " (Redis is not answering: "
+                    + h.lastError() + ")");
         }
-        monitor = new Thread(this::monitorLoop, "levqor-redis-monitor");
-        monitor.setDaemon(true);
-        monitor.start();
     }
 
     public void addListener(ModeListener l) {
         listeners.add(l);
     }
 
-    private boolean probe() {
-        try {
-            redis.get().ping();
-            return true;
-        } catch (RuntimeException first) {
-            // After a Redis restart the first command on a stale pooled connection fails once.
-            try {
-                redis.get().ping();
-                return true;
-            } catch (RuntimeException e) {
-                lastRedisError = e.getClass().getSimpleName() + ": " + e.getMessage();
-                return false;
-            }
-        }
-    }
-
-    private void monitorLoop() {
-        while (!closed) {
-            try {
-                Thread.sleep(checkMillis);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (!closed) {
-                setRedisUp(probe());
-            }
-        }
-    }
-
-    /** Called by anyone whose Redis command failed: switches to sync at once. */
+    /** Called by anyone whose Redis command failed: sync at once when Redis does not answer. */
     public void redisFailed(RuntimeException e) {
-        lastRedisError = e.getClass().getSimpleName() + ": " + e.getMessage();
-        if (!probe()) {
-            setRedisUp(false);
-        }
+        health.ifPresent(h -> h.failed(e));
     }
 
-    private void setRedisUp(boolean up) {
+    private void redisUpChanged(boolean up) {
         boolean changed;
         boolean nowAsync;
         synchronized (switchLock) {
-            if (up == redisUp) {
-                return;
-            }
-            redisUp = up;
             boolean wasAsync = async;
             async = asyncWanted && up;
             changed = wasAsync != async;
@@ -140,11 +98,9 @@ public final class Dispatcher implements AutoCloseable {
                 log.warn("Queue mode sync -> async: Redis answers again");
             } else {
                 log.warn("Queue mode async -> sync: Redis stopped answering ({}); running jobs in-process",
-                        lastRedisError);
+                        health.map(RedisHealth::lastError).orElse(""));
             }
             listeners.forEach(l -> l.modeChanged(nowAsync));
-        } else {
-            log.info("Redis is {}", up ? "answering again" : "not answering (" + lastRedisError + ")");
         }
     }
 
@@ -182,9 +138,9 @@ public final class Dispatcher implements AutoCloseable {
         return async ? "async" : "sync";
     }
 
-    /** True when Redis is configured and answered its last check. */
+    /** True when Redis is configured and answers. */
     public boolean redisUp() {
-        return redis.isPresent() && redisUp;
+        return health.isPresent() && health.get().up();
     }
 
     public boolean redisConfigured() {
@@ -217,9 +173,6 @@ public final class Dispatcher implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        if (monitor != null) {
-            monitor.interrupt();
-        }
+        // nothing of its own to stop: Redis' health belongs to the connection pool
     }
 }

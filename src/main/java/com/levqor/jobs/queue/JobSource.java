@@ -1,6 +1,6 @@
 package com.levqor.jobs.queue;
 
-import com.levqor.jobs.JobRef;
+import com.levqor.jobs.model.JobRef;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;

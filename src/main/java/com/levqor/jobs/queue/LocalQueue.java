@@ -1,7 +1,7 @@
 package com.levqor.jobs.queue;
 
-import com.levqor.jobs.JobRef;
-import com.levqor.jobs.Priority;
+import com.levqor.jobs.model.JobRef;
+import com.levqor.jobs.model.Priority;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;

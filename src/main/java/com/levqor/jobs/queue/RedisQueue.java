@@ -1,15 +1,12 @@
 package com.levqor.jobs.queue;
 
-import com.levqor.jobs.JobRef;
-import com.levqor.jobs.Priority;
-import java.net.URI;
+import com.levqor.jobs.model.JobRef;
+import com.levqor.jobs.model.Priority;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
@@ -24,7 +21,7 @@ import redis.clients.jedis.resps.ScanResult;
  * travel here: Postgres holds the jobs, so losing Redis loses no job (the sweeper dispatches again).
  * Commands stay within Redis 6.2.
  */
-public final class RedisQueue implements JobSource, AutoCloseable {
+public final class RedisQueue implements JobSource {
     public static final String PREFIX = "levqor:";
     static final String WAKE = PREFIX + "wake";
     static final String PROCESSING = PREFIX + "processing:";
@@ -81,51 +78,15 @@ public final class RedisQueue implements JobSource, AutoCloseable {
     private final String processing;
     private final List<String> takeKeys;
 
-    public RedisQueue(URI url, String workerId, int poolSize) {
-        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(poolSize);
-        pool.setMaxIdle(poolSize);
-        pool.setMinIdle(1);
-        pool.setTestOnBorrow(false);
-        pool.setMaxWait(java.time.Duration.ofSeconds(2));
-        this.client = RedisClient.builder()
-                .hostAndPort(url.getHost(), url.getPort() == -1 ? 6379 : url.getPort())
-                .clientConfig(uriConfig(url))
-                .poolConfig(pool)
-                .build();
+    /**
+     * @param client   the process's pooled client ({@code redis.RedisConnections})
+     * @param workerId this process's worker id: its processing list and heartbeat
+     */
+    public RedisQueue(RedisClient client, String workerId) {
+        this.client = client;
         this.workerId = workerId;
         this.processing = PROCESSING + workerId;
         this.takeKeys = List.of(lane(Priority.HIGH), lane(Priority.NORMAL), lane(Priority.LOW), processing);
-    }
-
-    private static DefaultJedisClientConfig uriConfig(URI url) {
-        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(500).socketTimeoutMillis(1_000).blockingSocketTimeoutMillis(3_000)
-                .clientName("levqor");
-        String info = url.getUserInfo();
-        if (info != null && !info.isEmpty()) {
-            String[] parts = info.split(":", 2);
-            if (parts.length == 2) {
-                if (!parts[0].isEmpty()) {
-                    b.user(parts[0]);
-                }
-                b.password(parts[1]);
-            } else {
-                b.password(parts[0]);
-            }
-        }
-        String path = url.getPath();
-        if (path != null && path.length() > 1) {
-            try {
-                b.database(Integer.parseInt(path.substring(1)));
-            } catch (NumberFormatException ignored) {
-                // not a database number: the default database
-            }
-        }
-        if ("rediss".equalsIgnoreCase(url.getScheme())) {
-            b.ssl(true);
-        }
-        return b.build();
     }
 
     static String lane(Priority p) {
@@ -274,8 +235,4 @@ public final class RedisQueue implements JobSource, AutoCloseable {
         return "redis";
     }
 
-    @Override
-    public void close() {
-        client.close();
-    }
 }

@@ -1,8 +1,8 @@
 package com.levqor.jobs.queue;
 
 import com.levqor.jobs.JobMetrics;
-import com.levqor.jobs.JobRef;
-import com.levqor.jobs.JobState;
+import com.levqor.jobs.model.JobRef;
+import com.levqor.jobs.model.JobState;
 import com.levqor.jobs.JobStore;
 import com.levqor.ops.ErrorReporter;
 import java.time.Clock;

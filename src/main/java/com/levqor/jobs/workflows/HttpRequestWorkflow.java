@@ -1,26 +1,32 @@
 package com.levqor.jobs.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.levqor.net.EgressAnswer;
+import com.levqor.net.EgressRequest;
+import com.levqor.net.HttpUrls;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@code http.request}: {@code {"method":"GET","url":"https://…","headers":{…},"body":…}}; the result
  * is {@code {"status":…,"headers":{…},"body":"…"}}. A 5xx or 429 answer fails the attempt (so it is
- * retried). Private and loopback targets are refused unless allow-listed ({@link Egress}).
+ * retried). Special-use targets (loopback, private…) are refused unless allow-listed, and the whole
+ * exchange must end within the job's {@code timeout_seconds} with a body of at most
+ * {@link #MAX_ANSWER_BYTES}: past either the attempt fails ({@link com.levqor.net.Egress}).
  */
 public final class HttpRequestWorkflow implements Workflow {
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
     private static final Set<String> FIELDS = Set.of("method", "url", "headers", "body");
-    /** Longest response body kept in the result. */
-    public static final int MAX_BODY_CHARS = 1_000_000;
+    /** Largest answer body, in bytes (1 MiB): a larger one fails the attempt and is not kept. */
+    public static final long MAX_ANSWER_BYTES = 1L << 20;
 
     /** An answer that should be retried (5xx, 429). */
     public static final class RetryableStatus extends RuntimeException {
@@ -56,20 +62,12 @@ public final class HttpRequestWorkflow implements Workflow {
         JsonNode url = payload.get("url");
         if (url == null || !url.isTextual()) {
             problems.put("payload.url", "is required: an absolute http:// or https:// URL");
-        } else {
-            try {
-                URI u = new URI(url.textValue());
-                String s = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-                if (!(s.equals("http") || s.equals("https")) || u.getHost() == null) {
-                    throw new IllegalArgumentException();
-                }
-            } catch (Exception e) {
-                problems.put("payload.url", "must be an absolute http:// or https:// URL");
-            }
+        } else if (HttpUrls.parse(url.textValue()).isEmpty()) {
+            problems.put("payload.url", "must be " + HttpUrls.EXPECTED);
         }
         JsonNode method = payload.get("method");
         if (method != null && (!method.isTextual() || !METHODS.contains(method.textValue().toUpperCase(Locale.ROOT)))) {
-            problems.put("payload.method", "must be one of " + String.join(", ", new java.util.TreeSet<>(METHODS)));
+            problems.put("payload.method", "must be one of " + String.join(", ", new TreeSet<>(METHODS)));
         }
         JsonNode headers = payload.get("headers");
         if (headers != null && !headers.isNull()) {
@@ -79,6 +77,9 @@ public final class HttpRequestWorkflow implements Workflow {
                 headers.fields().forEachRemaining(e -> {
                     if (!e.getValue().isTextual()) {
                         problems.put("payload.headers." + e.getKey(), "must be a string");
+                    } else {
+                        EgressRequest.headerProblem(e.getKey(), e.getValue().textValue())
+                                .ifPresent(p -> problems.put("payload.headers." + e.getKey(), p));
                     }
                 });
             }
@@ -90,43 +91,42 @@ public final class HttpRequestWorkflow implements Workflow {
     public Object run(JobContext context) throws Exception {
         JsonNode p = context.payload();
         URI uri = URI.create(p.path("url").asText());
-        context.egress().check(uri);
         String method = p.path("method").asText("GET").toUpperCase(Locale.ROOT);
-        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
+        byte[] body = null;
         JsonNode b = p.get("body");
         boolean jsonBody = false;
         if (b != null && !b.isNull()) {
             if (b.isTextual()) {
-                body = HttpRequest.BodyPublishers.ofString(b.textValue());
+                body = b.textValue().getBytes(StandardCharsets.UTF_8);
             } else {
-                body = HttpRequest.BodyPublishers.ofString(context.mapper().writeValueAsString(b));
+                body = context.mapper().writeValueAsBytes(b);
                 jsonBody = true;
             }
         }
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(context.timeout()).method(method, body);
+        List<EgressRequest.Header> headers = new ArrayList<>();
         boolean hasType = false;
-        JsonNode headers = p.get("headers");
-        if (headers != null && headers.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
+        JsonNode given = p.get("headers");
+        if (given != null && given.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = given.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> h = it.next();
-                req.header(h.getKey(), h.getValue().asText());
+                headers.add(new EgressRequest.Header(h.getKey(), h.getValue().asText()));
                 hasType |= h.getKey().equalsIgnoreCase("content-type");
             }
         }
         if (jsonBody && !hasType) {
-            req.header("Content-Type", "application/json");
+            headers.add(new EgressRequest.Header("Content-Type", "application/json"));
         }
-        HttpResponse<byte[]> res = context.egress().client().send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-        String text = new String(res.body(), StandardCharsets.UTF_8);
-        if (res.statusCode() >= 500 || res.statusCode() == 429) {
-            throw new RetryableStatus(method + " " + uri + " answered " + res.statusCode());
+        EgressAnswer res = context.egress().send(new EgressRequest(method, uri, headers, body, context.timeout(),
+                MAX_ANSWER_BYTES, EgressRequest.Body.READ));
+        if (res.status() >= 500 || res.status() == 429) {
+            throw new RetryableStatus(method + " " + uri + " answered " + res.status());
         }
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("status", res.statusCode());
+        result.put("status", res.status());
         Map<String, String> hs = new LinkedHashMap<>();
-        res.headers().map().forEach((k, v) -> hs.put(k, String.join(", ", v)));
+        res.headers().forEach((k, v) -> hs.put(k, String.join(", ", v)));
         result.put("headers", hs);
-        result.put("body", text.length() > MAX_BODY_CHARS ? text.substring(0, MAX_BODY_CHARS) : text);
+        result.put("body", new String(res.body(), StandardCharsets.UTF_8));
         return result;
     }
 }

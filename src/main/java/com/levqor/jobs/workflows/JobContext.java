@@ -2,6 +2,7 @@ package com.levqor.jobs.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.levqor.net.Egress;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.UUID;
@@ -59,7 +60,7 @@ public final class JobContext {
         return mapper;
     }
 
-    /** Guarded outbound HTTP (SSRF checks). */
+    /** Outbound HTTP behind the SSRF guard, with deadlines and caps: the only way a workflow should call out. */
     public Egress egress() {
         return egress;
     }

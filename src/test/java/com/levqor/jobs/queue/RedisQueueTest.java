@@ -2,11 +2,14 @@ package com.levqor.jobs.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.levqor.jobs.JobRef;
-import com.levqor.jobs.Priority;
+import com.levqor.jobs.model.JobRef;
+import com.levqor.jobs.model.Priority;
+import com.levqor.config.RedisSettings;
+import com.levqor.redis.RedisConnections;
 import com.levqor.testing.TestRedis;
 import java.net.URI;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,11 +19,18 @@ import redis.clients.jedis.RedisClient;
 /** The worker's side of the async queue: an idle take waits on the wake-up list and takes reliably. */
 class RedisQueueTest {
 
+    /** A pool of that many connections with a 1 s socket timeout for ordinary commands. */
+    private static RedisConnections connections(TestRedis redis, int size) {
+        return RedisConnections.open(new RedisSettings(Optional.of(URI.create(redis.url())), size, 1_000, 250))
+                .orElseThrow();
+    }
+
     @Test
     void idleTakeReturnsAnIdPushedWhileItWaitsAndKeepsItInTheProcessingList() throws Exception {
         try (TestRedis redis = TestRedis.start();
-             RedisQueue queue = new RedisQueue(URI.create(redis.url()), "w1", 4);
+             RedisConnections pool = connections(redis, 4);
              RedisClient client = RedisClient.create(URI.create(redis.url()))) {
+            RedisQueue queue = new RedisQueue(pool.client(), "w1");
             JobRef ref = new JobRef(UUID.randomUUID(), Priority.HIGH);
             CompletableFuture<List<JobRef>> taken = CompletableFuture.supplyAsync(() -> queue.take(10, 5_000));
             Thread.sleep(200); // the take is waiting by now
@@ -41,7 +51,8 @@ class RedisQueueTest {
     @Test
     void idleTakeWaitsLongerThanTheSocketTimeoutAndTheConnectionStaysUsable() {
         try (TestRedis redis = TestRedis.start();
-             RedisQueue queue = new RedisQueue(URI.create(redis.url()), "w1", 1)) {
+             RedisConnections pool = connections(redis, 1)) {
+            RedisQueue queue = new RedisQueue(pool.client(), "w1");
             long t0 = System.nanoTime();
             // 1.5 s is longer than the 1 s socket timeout of ordinary commands: the wait uses the blocking one.
             assertThat(queue.take(10, 1_500)).isEmpty();
@@ -58,8 +69,10 @@ class RedisQueueTest {
     @Test
     void idleTakeWokenByAnIdAnotherWorkerTookReturnsEmpty() {
         try (TestRedis redis = TestRedis.start();
-             RedisQueue queue = new RedisQueue(URI.create(redis.url()), "w1", 2);
-             RedisQueue other = new RedisQueue(URI.create(redis.url()), "w2", 2)) {
+             RedisConnections pool = connections(redis, 2);
+             RedisConnections otherPool = connections(redis, 2)) {
+            RedisQueue queue = new RedisQueue(pool.client(), "w1");
+            RedisQueue other = new RedisQueue(otherPool.client(), "w2");
             queue.push(List.of(new JobRef(UUID.randomUUID(), Priority.LOW)));
             assertThat(other.take(10, 0)).hasSize(1); // taken without consuming its wake-up token
 

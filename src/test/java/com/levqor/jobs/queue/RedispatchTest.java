@@ -38,7 +38,7 @@ class RedispatchTest {
                 assertThat(r.status()).isEqualTo(202);
                 ids.add(r.json().get("job_id").asText());
             }
-            String lane = RedisQueue.lane(com.levqor.jobs.Priority.NORMAL);
+            String lane = RedisQueue.lane(com.levqor.jobs.model.Priority.NORMAL);
             Await.until("the three ids are waiting in Redis", Duration.ofSeconds(10),
                     () -> client.llen(lane) == 3);
             // Many sweeps, each long past REDISPATCH_AFTER_MS: the waiting ids are not pushed again.

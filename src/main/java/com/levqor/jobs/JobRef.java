@@ -1,7 +1,0 @@
-package com.levqor.jobs;
-
-import java.util.UUID;
-
-/** What travels through a queue: a job id and its priority, nothing else. */
-public record JobRef(UUID id, Priority priority) {
-}
