@@ -129,7 +129,9 @@ class BackupRestoreTest {
         assertThat(backup.out()).contains("manifest:").contains("size:").contains("public.jobs").contains("took:");
         Manifest manifest = Manifest.read(BackupFolder.manifestOf(file));
         assertThat(manifest.tables().get("public.jobs").rows()).isGreaterThan(40_000);
-        assertThat(manifest.schemaVersion()).isEqualTo("6");
+        try (Connection c = db.getConnection()) {
+            assertThat(manifest.schemaVersion()).isNotNull().isEqualTo(TableChecksums.schemaVersion(c));
+        }
         assertThat(manifest.sequences()).containsKey("public.backups_id_seq");
 
         CliRun verify = CliRun.run(env, "restore-verify", file.toString());
