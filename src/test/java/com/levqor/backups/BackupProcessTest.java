@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.levqor.Main;
 import com.levqor.backups.BackupRuns.Run;
+import com.levqor.db.EmbeddedPostgresServer;
 import com.levqor.testing.Await;
 import com.levqor.testing.CliRun;
 import com.levqor.testing.TestPostgres;
@@ -196,7 +197,9 @@ class BackupProcessTest {
         Process db = start(Main.class.getName(), List.of("serve"), maintenance, maintenanceLog);
         try {
             waitForUptime(Integer.parseInt(maintenance.get("PORT")), db, maintenanceLog);
-            BackupRestoreTest.runbookRestore("127.0.0.1", pgPort, "postgres", file);
+            // The embedded Postgres requires its password, kept in the data folder.
+            String password = Files.readString(dir.resolve("data").resolve(EmbeddedPostgresServer.PASSWORD_FILE)).trim();
+            BackupRestoreTest.runbookRestore("127.0.0.1", pgPort, "postgres", password, file);
         } finally {
             stop(db);
         }

@@ -165,16 +165,16 @@ class BackupRestoreTest {
 
     /** {@code psql -h $PGHOST -p $PGPORT -U $PGUSER -d $PGDATABASE < db/backups/pg/backup_TIMESTAMP.sql}, as written. */
     static void runbookRestore(String database, Path file) throws Exception {
-        runbookRestore("localhost", TestPostgres.port(), database, file);
+        runbookRestore("localhost", TestPostgres.port(), database, null, file);
     }
 
-    static void runbookRestore(String host, int port, String database, Path file) throws Exception {
-        String err = runbookLine(host, port, database, file);
+    static void runbookRestore(String host, int port, String database, String password, Path file) throws Exception {
+        String err = runbookLine(host, port, database, password, file);
         assertThat(err).as("psql's errors").doesNotContain("ERROR");
     }
 
-    /** Runs the line; returns what psql wrote on stderr. */
-    static String runbookLine(String host, int port, String database, Path file) throws Exception {
+    /** Runs the line (PGPASSWORD set when {@code password} is not null); returns what psql wrote on stderr. */
+    static String runbookLine(String host, int port, String database, String password, Path file) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c",
                 "psql -h $PGHOST -p $PGPORT -U $PGUSER -d $PGDATABASE < " + file.toAbsolutePath());
         pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
@@ -182,6 +182,9 @@ class BackupRestoreTest {
         pb.environment().put("PGPORT", Integer.toString(port));
         pb.environment().put("PGUSER", "postgres");
         pb.environment().put("PGDATABASE", database);
+        if (password != null) {
+            pb.environment().put("PGPASSWORD", password);
+        }
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -205,7 +208,7 @@ class BackupRestoreTest {
         // after errors, so without it the database would be left half dropped.
         String sql = Files.readString(file);
         Path damaged = damagedCopy(file, "for-runbook", sql.replaceFirst("(?m)^(CREATE TABLE public\\.jobs )", "CREATE TABLE public.jobs jobs "));
-        assertThat(runbookLine("localhost", TestPostgres.port(), otherName, damaged)).contains("ERROR");
+        assertThat(runbookLine("localhost", TestPostgres.port(), otherName, null, damaged)).contains("ERROR");
         try (Connection c = TestPostgres.dataSource(other).getConnection(); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("select count(*) from accounts where email = 'other@example.com'")) {
             r.next();
