@@ -227,7 +227,6 @@ public final class Levqor implements AutoCloseable {
     private void stopServices() {
         try {
             try {
-                scheduler.close();
                 http.stop();
             } finally {
                 scheduler.close();
