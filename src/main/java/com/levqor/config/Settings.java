@@ -17,6 +17,7 @@ import java.util.Map;
  * @param billing  Stripe: keys, the Pro price, API base, public URL
  * @param email    the email outbox and Resend
  * @param connectors the circuit breakers in front of Stripe and Resend
+ * @param backups  backups and restore drills: folder, retention, schedules, pg_dump/psql
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
 public record Settings(
@@ -30,6 +31,7 @@ public record Settings(
         BillingSettings billing,
         EmailSettings email,
         ConnectorSettings connectors,
+        BackupSettings backups,
         List<Env.Entry> entries) {
 
     /** Parses the given environment; throws with every problem found when anything is invalid. */
@@ -45,10 +47,12 @@ public record Settings(
         BillingSettings billing = BillingSettings.parse(env);
         EmailSettings email = EmailSettings.parse(env);
         ConnectorSettings connectors = ConnectorSettings.parse(env);
+        BackupSettings backups = BackupSettings.parse(env, environment.get("PATH"));
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, edge, redis, billing, email, connectors, env.entries());
+        return new Settings(http, database, flags, ops, queue, edge, redis, billing, email, connectors, backups,
+                env.entries());
     }
 
     /**

@@ -2,6 +2,7 @@ package com.levqor.http;
 
 import com.levqor.abuse.AbuseHandlers;
 import com.levqor.accounts.AccountHandlers;
+import com.levqor.backups.BackupHandlers;
 import com.levqor.billing.BillingHandlers;
 import com.levqor.connectors.ConnectorHandlers;
 import com.levqor.email.EmailHandlers;
@@ -27,10 +28,11 @@ public final class Api {
     private final BillingHandlers billing;
     private final EmailHandlers emails;
     private final ConnectorHandlers connectors;
+    private final BackupHandlers backups;
 
     public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue,
                FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks, BillingHandlers billing,
-               EmailHandlers emails, ConnectorHandlers connectors) {
+               EmailHandlers emails, ConnectorHandlers connectors, BackupHandlers backups) {
         this.ops = ops;
         this.accounts = accounts;
         this.jobs = jobs;
@@ -41,6 +43,7 @@ public final class Api {
         this.billing = billing;
         this.emails = emails;
         this.connectors = connectors;
+        this.backups = backups;
     }
 
     void register(RoutesConfig r) {
@@ -86,5 +89,8 @@ public final class Api {
         r.get("/ops/emails", emails::list, Access.ADMIN);
         r.post("/ops/emails/retry", emails::retry, Access.ADMIN);
         r.get("/ops/connectors", connectors::connectors, Access.ADMIN);
+
+        // Backups and restore drills (issue 13): every run, newest first.
+        r.get("/ops/backups", backups::list, Access.ADMIN);
     }
 }

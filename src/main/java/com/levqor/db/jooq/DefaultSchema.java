@@ -7,6 +7,7 @@ package com.levqor.db.jooq;
 import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.UsageDaily;
@@ -49,6 +50,11 @@ public class DefaultSchema extends SchemaImpl {
     public final ApiKeys API_KEYS = ApiKeys.API_KEYS;
 
     /**
+     * The table <code>backups</code>.
+     */
+    public final Backups BACKUPS = Backups.BACKUPS;
+
+    /**
      * The table <code>email_outbox</code>.
      */
     public final EmailOutbox EMAIL_OUTBOX = EmailOutbox.EMAIL_OUTBOX;
@@ -87,6 +93,7 @@ public class DefaultSchema extends SchemaImpl {
             AbuseBlocks.ABUSE_BLOCKS,
             Accounts.ACCOUNTS,
             ApiKeys.API_KEYS,
+            Backups.BACKUPS,
             EmailOutbox.EMAIL_OUTBOX,
             Jobs.JOBS,
             UsageDaily.USAGE_DAILY,
