@@ -6,7 +6,7 @@ JAR := target/levqor.jar
 SOURCES := $(shell find src/main migrations -type f 2>/dev/null) pom.xml
 GENERATED := src/main/java/com/levqor/db/jooq
 
-.PHONY: run test build jar codegen codegen-check chromium bench clean
+.PHONY: run test build jar codegen codegen-check pg-client chromium bench clean
 
 run: $(JAR)
 	java $(JAVA_OPTS) -jar $(JAR) serve
@@ -16,11 +16,26 @@ $(JAR): $(SOURCES)
 
 jar build: $(JAR)
 
-test: codegen-check chromium
+test: codegen-check pg-client chromium
 	rm -rf target/surefire-reports
 	$(MVN) verify
 	@awk '/^Tests run:/ { gsub(",", ""); t += $$3; f += $$5 + $$7; s += $$9 } \
 	  END { printf "%d passed, %d failed, %d skipped\n", t - f - s, f, s }' target/surefire-reports/*.txt
+
+# The backup tests run the real pg_dump and psql (major version 15 or newer, the embedded server's):
+# installed when missing and possible (root with apt-get), otherwise the run stops here, never skips them.
+PG_CLIENT_ADVICE := Install the Debian package postgresql-client-15 (apt-get install postgresql-client-15: pg_dump and psql of major version 15 or newer), or put pg_dump and psql 15+ on PATH.
+pg-client:
+	@pg_major() { "$$1" --version 2>/dev/null | sed -n 's/.*(PostgreSQL) \([0-9][0-9]*\).*/\1/p'; }; \
+	ok() { [ "$$(pg_major pg_dump)" -ge 15 ] 2>/dev/null && [ "$$(pg_major psql)" -ge 15 ] 2>/dev/null; }; \
+	ok && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make test: pg_dump/psql 15+ missing: installing postgresql-client-15 for the backup tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q postgresql-client-15 >/dev/null 2>&1 \
+	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q postgresql-client-15 >/dev/null 2>&1; }; \
+	fi; \
+	ok || { echo "make test: pg_dump/psql 15+ not found on PATH. $(PG_CLIENT_ADVICE)" >&2; exit 1; }
 
 # The status page's browser test runs a real headless Chromium (Debian package chromium): installed when
 # missing and possible (root with apt-get), otherwise the run stops here, never skips the test.

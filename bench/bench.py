@@ -6,8 +6,11 @@ Everything listens on 127.0.0.1 only, every load is bounded in time or count, an
 started here is stopped at the end (also on Ctrl-C / SIGTERM). Nothing in ../shared is written.
 
 Knobs (environment):
-  BENCH_SECTIONS   comma list of sections to run (default: all):
-                   coldstart,uptime,status,rq,intake,e2e,pickup
+  BENCH_SECTIONS   comma list of sections to run (default: the side-by-side sections
+                   coldstart,uptime,status,rq,intake,e2e,pickup); `backup` runs only when named, e.g.
+                   BENCH_SECTIONS=backup (needs only Postgres 15, not the peer)
+  BACKUP_BENCH_JOBS    jobs in the database that the backup section backs up (default 1000000)
+  BACKUP_BENCH_REPEATS runs of each of the four commands, interleaved, medians reported (default 3)
   COLD_RUNS        cold starts per variant, median reported (default 3)
   WRK_DURATION     seconds per measured wrk run (default 10)
   WRK_WARMUP       warm-up seconds of the peer before its measured runs (default 10)
@@ -98,6 +101,9 @@ PICKUP_SECONDS = float(os.environ.get("PICKUP_SECONDS", "30"))
 PICKUP_WARMUP = int(os.environ.get("PICKUP_WARMUP", "2000"))
 PICKUP_SETTLE = os.environ.get("PICKUP_SETTLE", "1") == "1"
 LEVQOR_DB = os.environ.get("LEVQOR_DB", "external")
+BACKUP_BENCH_JOBS = int(os.environ.get("BACKUP_BENCH_JOBS", "1000000"))
+BACKUP_BENCH_REPEATS = int(os.environ.get("BACKUP_BENCH_REPEATS", "3"))
+PEER_SECTIONS = ("coldstart", "uptime", "rq", "intake", "e2e", "pickup")
 START_TIMEOUT = 120
 
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"
@@ -1417,6 +1423,212 @@ def section_jobs(tmp, pg, redis, available, key_async, lvq_async):
         R.data["pickup"] = pickups
 
 
+# ---------------------------------------------------------------------------------------------
+# backup: levqor backup / restore-verify against bare pg_dump / psql on the same database
+
+
+def pg_server_pids(pg):
+    """The postmaster of the throw-away Postgres and its children (backends, checkpointer...)."""
+    pm = postmaster_pid(pg.dir)
+    if not pm:
+        return []
+    pids = [pm]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pm:
+                        pids.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return pids
+
+
+def anon_kib(pid):
+    """RssAnon: a process's private memory (a backend's sort and hash memory; not shared buffers)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class PgMemSampler(threading.Thread):
+    """Peak of the summed RssAnon of the Postgres server's processes, every 100 ms; and the peak VmRSS
+    of one client process (the Levqor JVM, pg_dump or psql)."""
+
+    def __init__(self, pg, client_pid):
+        super().__init__(daemon=True)
+        self.pg, self.client_pid = pg, client_pid
+        self.server_anon_peak = 0
+        self.client_rss_peak = 0
+        self.stop_evt = threading.Event()
+
+    def run(self):
+        while not self.stop_evt.is_set():
+            self.server_anon_peak = max(self.server_anon_peak, sum(anon_kib(p) for p in pg_server_pids(self.pg)))
+            self.client_rss_peak = max(self.client_rss_peak, rss_kib(self.client_pid))
+            self.stop_evt.wait(0.1)
+
+    def finish(self):
+        self.stop_evt.set()
+        self.join()
+
+
+def timed_command(label, args, env):
+    """Runs a command to its end; returns wall seconds, its stdout, and the memory peaks."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = PgMemSampler(BACKUP_PG, p.pid)
+    sampler.start()
+    out, err = p.communicate()
+    secs = time.monotonic() - t0
+    sampler.finish()
+    with open(os.path.join(OUT, "backup-commands.log"), "a") as f:
+        f.write(f"$ {' '.join(args)}\n{out}{err}\n(exit {p.returncode}, {secs:.2f} s)\n\n")
+    if p.returncode != 0:
+        raise RuntimeError(f"{label} failed (exit {p.returncode}): {(err or out)[-1500:]}")
+    return {"seconds": secs, "out": out, "server_anon_peak_kib": sampler.server_anon_peak,
+            "client_rss_peak_kib": sampler.client_rss_peak}
+
+
+BACKUP_PG = None
+
+
+def fill_backup_database(pg, db, jobs):
+    pg.sql("insert into accounts (id, email, plan) select gen_random_uuid(), 'bench' || g || '@example.com', 'pro' "
+           "from generate_series(1, 100) g", db=db)
+    chunk = 200_000
+    done = 0
+    while done < jobs:
+        n = min(chunk, jobs - done)
+        pg.sql(
+            "insert into jobs (id, account_id, workflow, payload, state, priority, attempt, max_attempts, "
+            "timeout_seconds, run_at, cost, result, last_error, created_at, started_at, finished_at, updated_at, "
+            "callback_url, callback_state) "
+            "select gen_random_uuid(), (array(select id from accounts order by id))[1 + g % 100], "
+            "case when g % 7 = 0 then 'http.request' else 'echo' end, "
+            "jsonb_build_object('url', 'https://api.example.com/hooks/' || g, 'method', 'POST', 'body', "
+            "jsonb_build_object('order', g, 'items', jsonb_build_array(g % 10, g % 13, 3), 'note', md5(g::text))), "
+            "case when g % 20 = 0 then 'dead' when g % 10 = 0 then 'queued' else 'succeeded' end, "
+            "(g % 3)::smallint, 1 + g % 3, 3, 60, now() - (g || ' seconds')::interval, "
+            "case when g % 7 = 0 then 5 else 1 end, "
+            "case when g % 10 <> 0 then jsonb_build_object('status', 200, 'n', g, 'elapsed', (g % 1000) / 7.0) end, "
+            "case when g % 20 = 0 then 'HTTP 503 from api.example.com after 30012 ms (attempt 3 of 3)' end, "
+            "now() - (g || ' seconds')::interval, now() - (g || ' seconds')::interval, "
+            "case when g % 10 <> 0 then now() - (g || ' seconds')::interval end, now(), "
+            "case when g % 5 = 0 then 'https://me.example.com/levqor' end, "
+            "case when g % 5 = 0 then 'delivered' end "
+            f"from generate_series({done + 1}, {done + n}) g", db=db)
+        done += n
+        log(f"  backup: {done:,} / {jobs:,} jobs written")
+    pg.sql("vacuum (analyze)", db=db)
+    pg.sql("checkpoint", db=db)
+
+
+def section_backup(tmp, pg):
+    global BACKUP_PG
+    BACKUP_PG = pg
+    R.h(f"Backup and restore-verify of a database with {BACKUP_BENCH_JOBS:,} jobs, against bare pg_dump and psql")
+    db = "levqor_backup"
+    pg.sql(f"create database {db}")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(_LEVQOR_ENV_PREFIXES + ("BACKUP",))}
+    backups = os.path.join(tmp, "backups")
+    lvq_env = dict(base, DATABASE_URL=f"postgres://postgres@127.0.0.1:{pg.port}/{db}", BACKUP_DIR=backups,
+                   PG_BIN_DIR=PG_BIN, LOG_DIR=os.path.join(OUT, "levqor-logs"))
+    lvq = ["java"] + LEVQOR_JAVA_OPTS.split() + ["-jar", JAR]
+    run(lvq + ["migrate"], env=lvq_env)
+    t0 = time.monotonic()
+    fill_backup_database(pg, db, BACKUP_BENCH_JOBS)
+    log(f"  backup: database filled in {time.monotonic() - t0:.0f} s")
+    db_size = int(pg.sql(f"select pg_database_size('{db}')"))
+    jobs_size = int(pg.sql("select pg_total_relation_size('jobs')", db=db))
+    idle_anon = sum(anon_kib(p) for p in pg_server_pids(pg))
+    pg_env = dict(base, PGHOST="127.0.0.1", PGPORT=str(pg.port), PGUSER="postgres", PGDATABASE=db)
+    bare_file = os.path.join(tmp, "bare.sql")
+    options = ["--format=plain", "--no-owner", "--no-acl", "--clean", "--if-exists", "--no-password"]
+    res = {"jobs": BACKUP_BENCH_JOBS, "database_bytes": db_size, "jobs_table_bytes": jobs_size,
+           "idle_server_anon_kib": idle_anon, "runs": []}
+    for i in range(BACKUP_BENCH_REPEATS):
+        rep = {}
+        order = ("bare", "levqor") if i % 2 == 0 else ("levqor", "bare")
+        for who in order:
+            if who == "bare":
+                rep["pg_dump"] = timed_command("pg_dump", [f"{PG_BIN}/pg_dump"] + options + ["-f", bare_file], pg_env)
+            else:
+                for f in os.listdir(backups) if os.path.isdir(backups) else []:
+                    os.remove(os.path.join(backups, f))   # one backup on disk at a time
+                rep["backup"] = timed_command("levqor backup", lvq + ["backup"], lvq_env)
+        lvq_file = next(os.path.join(backups, f) for f in sorted(os.listdir(backups)) if f.endswith(".sql"))
+        rep["sql_bytes"] = {"levqor": os.path.getsize(lvq_file), "bare": os.path.getsize(bare_file)}
+        for who in order:
+            if who == "bare":
+                scratch = f"bench_restore_{i}"
+
+                def bare_restore():
+                    pg.sql(f"create database {scratch} template template0")
+                    r = timed_command("psql restore", [f"{PG_BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                                                       "--no-password", "-o", "/dev/null", "-f", bare_file],
+                                      dict(pg_env, PGDATABASE=scratch))
+                    pg.sql(f"drop database {scratch}")
+                    return r
+                t1 = time.monotonic()
+                r = bare_restore()
+                r["seconds_with_create_drop"] = time.monotonic() - t1
+                rep["psql"] = r
+            else:
+                r = timed_command("levqor restore-verify", lvq + ["restore-verify", lvq_file], lvq_env)
+                m = re.search(r"^PARITY:(\S+)$", r["out"], re.M)
+                rto = re.search(r"^RTO: (\S+) minutes$", r["out"], re.M)
+                r["parity"] = m.group(1) if m else None
+                r["rto_minutes"] = float(rto.group(1)) if rto else None
+                rep["restore_verify"] = r
+        log(f"  backup rep {i + 1}: pg_dump {rep['pg_dump']['seconds']:.1f} s, levqor backup "
+            f"{rep['backup']['seconds']:.1f} s, psql restore {rep['psql']['seconds_with_create_drop']:.1f} s, "
+            f"restore-verify {rep['restore_verify']['seconds']:.1f} s ({rep['restore_verify']['parity']})")
+        res["runs"].append(rep)
+
+    def med(key, field="seconds"):
+        return statistics.median(r[key][field] for r in res["runs"])
+
+    def peak(key, field):
+        return max(r[key][field] for r in res["runs"])
+    b, d = med("backup"), med("pg_dump")
+    v, p = med("restore_verify"), med("psql", "seconds_with_create_drop")
+    R.table(["command (median of %d, interleaved)" % BACKUP_BENCH_REPEATS, "Levqor s", "bare s",
+             "ratio (goal)", "server private memory peak, Levqor / bare (idle %d MiB)" % (idle_anon // 1024),
+             "client process RSS peak, Levqor JVM / bare tool"],
+            [["`levqor backup` vs `pg_dump`", fmt(b, 1), fmt(d, 1), ratio(b, d) + " (≤ 1.3×)",
+              f"{peak('backup', 'server_anon_peak_kib') // 1024} / {peak('pg_dump', 'server_anon_peak_kib') // 1024} MiB",
+              f"{peak('backup', 'client_rss_peak_kib') // 1024} / {peak('pg_dump', 'client_rss_peak_kib') // 1024} MiB"],
+             ["`levqor restore-verify` vs `psql` restore", fmt(v, 1), fmt(p, 1), ratio(v, p) + " (≤ 1.5×)",
+              f"{peak('restore_verify', 'server_anon_peak_kib') // 1024} / {peak('psql', 'server_anon_peak_kib') // 1024} MiB",
+              f"{peak('restore_verify', 'client_rss_peak_kib') // 1024} / {peak('psql', 'client_rss_peak_kib') // 1024} MiB"]])
+    last = res["runs"][-1]
+    R.line(f"Database: {BACKUP_BENCH_JOBS:,} jobs (100 accounts; payloads and results of about 150 and 60 bytes "
+           f"of JSON; 85% succeeded, 10% queued, 5% dead), {db_size / 1048576:,.0f} MiB on disk "
+           f"({jobs_size / 1048576:,.0f} MiB the jobs table with its indexes); SQL file "
+           f"{last['sql_bytes']['levqor'] / 1048576:,.0f} MiB (Levqor) / {last['sql_bytes']['bare'] / 1048576:,.0f} MiB "
+           f"(bare). restore-verify printed PARITY:{last['restore_verify']['parity']} and RTO "
+           f"{last['restore_verify']['rto_minutes']} minutes in every run: "
+           f"{', '.join(str(r['restore_verify']['parity']) for r in res['runs'])}.")
+    R.line(f"Method: wall time of each whole command, the four interleaved ({BACKUP_BENCH_REPEATS} runs, the order "
+           f"of Levqor and bare swapped every run), on a throw-away Postgres 15 (shared_buffers 256MB) on this "
+           f"machine. Bare: `pg_dump {' '.join(options)} -f bare.sql` (the options Levqor passes, without "
+           f"--snapshot), and `create database … template template0; psql -X -q -v ON_ERROR_STOP=1 -f bare.sql; "
+           f"drop database …`. Levqor: `java {LEVQOR_JAVA_OPTS} -jar levqor.jar backup` and `restore-verify FILE` "
+           f"with PG_BIN_DIR={PG_BIN} (the same binaries), JVM start included: backup = tools check, snapshot, "
+           f"pg_dump and the tables' counts and checksums at the same time, SHA-256 while writing, fsync, manifest; "
+           f"restore-verify = SHA-256 check, scratch database, psql, counts and checksums of the restored tables, "
+           f"drop. Server private memory: the peak of the summed RssAnon of every process of the Postgres server "
+           f"(postmaster and backends, sampled every 100 ms; shared buffers excluded), idle before the runs "
+           f"{idle_anon // 1024} MiB. Every command's output: backup-commands.log.")
+    R.data["backup"] = res
+
+
 def create_api_key_or_reuse(port):
     st, js = http_req(port, "POST", "/ops/accounts", {"email": f"bench-{port}@example.com", "plan": "pro"},
                       {"Authorization": f"Bearer {ADMIN_KEY}"})
@@ -1453,7 +1665,8 @@ def main():
     LOGF = open(os.path.join(OUT, "bench.log"), "w")
     if not os.path.isfile(JAR):
         sys.exit(f"bench: {JAR} missing: run `make jar` (or `make bench`)")
-    if not os.path.isfile(os.path.join(PEERS, "flask_peer.py")):
+    peer_needed = any(sec in SECTIONS for sec in PEER_SECTIONS)
+    if peer_needed and not os.path.isfile(os.path.join(PEERS, "flask_peer.py")):
         sys.exit(f"bench: peer scripts not found in {PEERS} (set PEERS_DIR)")
     tmp = tempfile.mkdtemp(prefix="levqor-bench-")
     os.chmod(tmp, 0o755)
@@ -1466,7 +1679,10 @@ def main():
     lvq = peer = None
     try:
         pg.start()
-        redis.start()
+        if peer_needed:
+            redis.start()
+        if "backup" in SECTIONS:
+            guarded("backup", section_backup, tmp, pg)
         if "coldstart" in SECTIONS:
             guarded("coldstart", section_coldstart, tmp, pg, redis)
         if "rq" in SECTIONS:

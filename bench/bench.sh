@@ -9,7 +9,13 @@ cd "$(dirname "$0")/.."
 
 PY=/usr/bin/python3
 PKGS="python3-flask gunicorn python3-rq python3-redis python3-psycopg2 redis-server postgresql wrk"
+TOOLS="wrk redis-server gunicorn"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+# Only the backup section (BENCH_SECTIONS=backup): Postgres 15 is all it needs, not the peer's stack.
+if [ "${BENCH_SECTIONS:-}" = "backup" ]; then
+  PKGS="postgresql-15 postgresql-client-15"
+  TOOLS=""
+fi
 
 missing() {
   local m=""
@@ -36,13 +42,13 @@ if [ -n "$need" ]; then
     }
   fi
 fi
-for tool in wrk redis-server gunicorn "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_BIN/psql" java; do
+for tool in $TOOLS "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_BIN/psql" "$PG_BIN/pg_dump" java; do
   command -v "$tool" >/dev/null 2>&1 || {
     echo "bench: '$tool' not found after install; needed packages: $PKGS (and a JDK 17)" >&2
     exit 1
   }
 done
-"$PY" -c 'import flask, rq, redis, psycopg2' 2>/dev/null || {
+[ -z "$TOOLS" ] || "$PY" -c 'import flask, rq, redis, psycopg2' 2>/dev/null || {
   echo "bench: $PY cannot import flask/rq/redis/psycopg2; apt-get install -y python3-flask python3-rq python3-redis python3-psycopg2" >&2
   exit 1
 }

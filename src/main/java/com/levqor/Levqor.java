@@ -3,6 +3,14 @@ package com.levqor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.accounts.AccountHandlers;
 import com.levqor.accounts.AccountService;
+import com.levqor.backups.BackupHandlers;
+import com.levqor.backups.BackupMetrics;
+import com.levqor.backups.BackupRunner;
+import com.levqor.backups.BackupRuns;
+import com.levqor.backups.BackupSchedule;
+import com.levqor.backups.BackupStatus;
+import com.levqor.backups.PgTarget;
+import com.levqor.backups.ReportedBackupAlerts;
 import com.levqor.billing.BillingEffects;
 import com.levqor.billing.BillingHandlers;
 import com.levqor.billing.BillingMetrics;
@@ -85,6 +93,15 @@ public final class Levqor implements AutoCloseable {
             JsonBody json = new JsonBody(mapper);
             this.accounts = new AccountService(database.dsl(), clock);
             HealthService health = new HealthService(database, metrics, Version.get());
+            BackupRuns backupRuns = new BackupRuns(database.dsl());
+            BackupStatus backupStatus = new BackupStatus(backupRuns, new BackupMetrics(metrics.registry()), clock,
+                    settings.backups().enabled());
+            health.register(backupStatus);
+            if (settings.backups().enabled()) {
+                scheduler.add(new BackupSchedule(new BackupRunner(settings.backups(), PgTarget.of(settings.database(),
+                        database.embedded()), backupRuns, new ReportedBackupAlerts(reporter), backupStatus, clock),
+                        settings.backups(), clock));
+            }
             Connectors connectors = new Connectors(settings, clock);
             connectors.register(metrics, health);
             this.email = new EmailDelivery(settings.email(), database, clock, mapper, metrics, connectors.resend(),
@@ -109,7 +126,8 @@ public final class Levqor implements AutoCloseable {
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
                         jobHandlers, new QueueOpsHandlers(startedJobs, json),
                         edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks(), new BillingHandlers(billing),
-                        new EmailHandlers(email), new ConnectorHandlers(connectors), status.incidentHandlers(),
+                        new EmailHandlers(email), new ConnectorHandlers(connectors),
+                        new BackupHandlers(backupRuns, settings.backups(), clock), status.incidentHandlers(),
                         status.statusHandlers());
                 List<Consumer<RoutesConfig>> filters = new ArrayList<>(edgeGuards.beforeAuthentication());
                 filters.addAll(extraFilters);

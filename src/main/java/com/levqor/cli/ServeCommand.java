@@ -22,7 +22,12 @@ public final class ServeCommand extends EnvCommand implements Callable<Integer> 
         if (settings == null) {
             return Cli.badConfig();
         }
-        Levqor levqor = Levqor.start(settings, Clock.systemUTC());
+        runUntilStopped(Levqor.start(settings, Clock.systemUTC()));
+        return 0;
+    }
+
+    /** Returns once SIGTERM or SIGINT has closed the process (tests start serve with clocks of their own). */
+    public static void runUntilStopped(Levqor levqor) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -32,6 +37,5 @@ public final class ServeCommand extends EnvCommand implements Callable<Integer> 
             }
         }, "levqor-shutdown"));
         stopped.await();
-        return 0;
     }
 }

@@ -97,7 +97,7 @@ public record DatabaseSettings(DatabaseTarget target, int poolSize, long connect
         Optional<String> pgPassword = env.secret("PGPASSWORD");
         Optional<String> pgDatabase = env.optional("PGDATABASE");
         if (url.isPresent()) {
-            return fromUrl(env, url.get());
+            return fromUrl(env, "DATABASE_URL", url.get());
         }
         if (pgHost.isPresent() || pgPort.isPresent() || pgUser.isPresent() || pgDatabase.isPresent()) {
             int port = 5432;
@@ -120,8 +120,8 @@ public record DatabaseSettings(DatabaseTarget target, int poolSize, long connect
         return new Embedded(dataDir, embeddedPort);
     }
 
-    /** Accepts postgres://, postgresql:// and jdbc:postgresql:// forms. */
-    static DatabaseTarget fromUrl(Env env, String url) {
+    /** Accepts postgres://, postgresql:// and jdbc:postgresql:// forms; a problem is reported under {@code name}. */
+    static External fromUrl(Env env, String name, String url) {
         if (url.startsWith("jdbc:postgresql://")) {
             return new External(url, Optional.empty(), Optional.empty());
         }
@@ -146,7 +146,7 @@ public record DatabaseSettings(DatabaseTarget target, int poolSize, long connect
             }
             return new External(jdbc, user, password);
         } catch (Exception e) {
-            env.problem("DATABASE_URL", "****",
+            env.problem(name, "****",
                     "postgres://user:password@host:port/database or jdbc:postgresql://host:port/database");
             return new External("jdbc:postgresql://invalid/", Optional.empty(), Optional.empty());
         }

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param billing  Stripe: keys, the Pro price, API base, public URL
  * @param email    the email outbox and Resend
  * @param connectors the circuit breakers in front of Stripe and Resend
+ * @param backups  backups and restore drills: folder, retention, schedules, pg_dump/psql
  * @param status   the public status page and its health sampler
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
@@ -31,6 +32,7 @@ public record Settings(
         BillingSettings billing,
         EmailSettings email,
         ConnectorSettings connectors,
+        BackupSettings backups,
         StatusSettings status,
         List<Env.Entry> entries) {
 
@@ -47,11 +49,12 @@ public record Settings(
         BillingSettings billing = BillingSettings.parse(env);
         EmailSettings email = EmailSettings.parse(env);
         ConnectorSettings connectors = ConnectorSettings.parse(env);
+        BackupSettings backups = BackupSettings.parse(env, environment.get("PATH"));
         StatusSettings status = StatusSettings.parse(env);
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, edge, redis, billing, email, connectors, status,
+        return new Settings(http, database, flags, ops, queue, edge, redis, billing, email, connectors, backups, status,
                 env.entries());
     }
 

@@ -2,6 +2,7 @@ package com.levqor.http;
 
 import com.levqor.abuse.AbuseHandlers;
 import com.levqor.accounts.AccountHandlers;
+import com.levqor.backups.BackupHandlers;
 import com.levqor.billing.BillingHandlers;
 import com.levqor.connectors.ConnectorHandlers;
 import com.levqor.email.EmailHandlers;
@@ -29,12 +30,14 @@ public final class Api {
     private final BillingHandlers billing;
     private final EmailHandlers emails;
     private final ConnectorHandlers connectors;
+    private final BackupHandlers backups;
     private final IncidentHandlers incidents;
     private final StatusHandlers status;
 
     public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue,
                FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks, BillingHandlers billing,
-               EmailHandlers emails, ConnectorHandlers connectors, IncidentHandlers incidents, StatusHandlers status) {
+               EmailHandlers emails, ConnectorHandlers connectors, BackupHandlers backups, IncidentHandlers incidents,
+               StatusHandlers status) {
         this.ops = ops;
         this.accounts = accounts;
         this.jobs = jobs;
@@ -45,6 +48,7 @@ public final class Api {
         this.billing = billing;
         this.emails = emails;
         this.connectors = connectors;
+        this.backups = backups;
         this.incidents = incidents;
         this.status = status;
     }
@@ -92,6 +96,9 @@ public final class Api {
         r.get("/ops/emails", emails::list, Access.ADMIN);
         r.post("/ops/emails/retry", emails::retry, Access.ADMIN);
         r.get("/ops/connectors", connectors::connectors, Access.ADMIN);
+
+        // Backups and restore drills (issue 13): every run, newest first.
+        r.get("/ops/backups", backups::list, Access.ADMIN);
 
         // Incidents: the operator announces and updates them; the public status page is served from memory.
         r.post("/ops/incidents", incidents::open, Access.ADMIN);

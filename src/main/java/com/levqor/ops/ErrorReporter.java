@@ -66,6 +66,11 @@ public final class ErrorReporter implements AutoCloseable {
         }
     }
 
+    /** Shows {@code error_rate_total{type}} at zero until the first error of that type. */
+    public void declare(String type) {
+        metrics.declareErrorType(type);
+    }
+
     /** Counts an error in {@code error_rate_total} without a log line (expected, user-caused). */
     public void count(String type) {
         metrics.countError(type);

@@ -58,7 +58,7 @@ public final class HealthService {
         ServiceCheck.State overall = ServiceCheck.State.OPERATIONAL;
         for (ServiceCheck c : checks) {
             ServiceCheck.State s = c.check();
-            services.put(c.name(), s.wire());
+            services.put(c.name(), c.wire(s));
             if (s == ServiceCheck.State.DOWN && c.critical()) {
                 overall = ServiceCheck.State.DOWN;
             } else if (s != ServiceCheck.State.OPERATIONAL && s != ServiceCheck.State.NOT_CONFIGURED

@@ -86,6 +86,11 @@ public final class Metrics {
         }
     }
 
+    /** Shows {@code error_rate_total{type}} at zero before its first error (an alert on its increase needs the series). */
+    public void declareErrorType(String type) {
+        errors.labelValues(type);
+    }
+
     /** Counts one error of the given type in {@code error_rate_total}. */
     public void countError(String type) {
         errors.labelValues(type).inc();

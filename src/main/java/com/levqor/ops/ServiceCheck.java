@@ -25,4 +25,9 @@ public interface ServiceCheck {
 
     /** Checks now; must return within about a second even when the dependency hangs. */
     State check();
+
+    /** The word shown for a state (a check with words of its own, e.g. backups' ok|stale, overrides it). */
+    default String wire(State state) {
+        return state.wire();
+    }
 }

@@ -2,13 +2,10 @@ package com.levqor.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.levqor.Main;
+import com.levqor.testing.CliRun;
 import com.levqor.testing.TestPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -20,9 +17,6 @@ import org.junit.jupiter.api.Test;
 class CliTest {
     static Map<String, String> env;
 
-    record Run(int status, String out, String err) {
-    }
-
     @BeforeAll
     static void database() {
         env = new HashMap<>();
@@ -30,41 +24,29 @@ class CliTest {
         env.put("LOG_DIR", "target/tmp/cli-logs");
     }
 
-    static Run run(Map<String, String> environment, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.run(environment, args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRun run(Map<String, String> environment, String... args) {
+        return CliRun.run(environment, args);
     }
 
     @Test
     void accountsAndKeysLifecycleThroughTheCli() {
-        Run created = run(env, "accounts", "create", "--email", "cli@example.com", "--plan", "pro");
+        CliRun created = run(env, "accounts", "create", "--email", "cli@example.com", "--plan", "pro");
         assertThat(created.status()).as(created.err()).isZero();
         Matcher id = Pattern.compile("account_id: (\\S+)").matcher(created.out());
         assertThat(id.find()).isTrue();
         assertThat(created.out()).containsPattern("api_key: +lvq_[0-9A-Za-z]{40}");
 
-        Run added = run(env, "keys", "create", "--account", id.group(1));
+        CliRun added = run(env, "keys", "create", "--account", id.group(1));
         assertThat(added.status()).as(added.err()).isZero();
         Matcher prefix = Pattern.compile("key_prefix: (lvq_\\w{8})").matcher(added.out());
         assertThat(prefix.find()).isTrue();
 
-        Run listed = run(env, "accounts", "list");
+        CliRun listed = run(env, "accounts", "list");
         assertThat(listed.status()).isZero();
         assertThat(listed.out()).contains("cli@example.com").contains(prefix.group(1) + " (active)")
                 .doesNotContainPattern("lvq_[0-9A-Za-z]{40}");
 
-        Run revoked = run(env, "keys", "revoke", prefix.group(1));
+        CliRun revoked = run(env, "keys", "revoke", prefix.group(1));
         assertThat(revoked.status()).isZero();
         assertThat(run(env, "accounts", "list").out()).contains(prefix.group(1) + " (revoked");
 
@@ -75,7 +57,7 @@ class CliTest {
 
     @Test
     void migrateIsIdempotent() {
-        Run r = run(env, "migrate");
+        CliRun r = run(env, "migrate");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).contains("Applied 0 migration(s)");
     }
@@ -85,7 +67,7 @@ class CliTest {
         Map<String, String> e = new HashMap<>(env);
         e.put("ADMIN_KEY", "a-very-secret-admin-key");
         e.put("RATELIMIT_ENABLED", "false");
-        Run r = run(e, "flags");
+        CliRun r = run(e, "flags");
         assertThat(r.status()).isZero();
         assertThat(r.out()).containsPattern("RATELIMIT_ENABLED +false")
                 .containsPattern("SECURITY_HEADERS_ENABLED +true")
@@ -104,7 +86,7 @@ class CliTest {
         e.put("PORT", Integer.toString(port));
         e.put("DB_POOL_SIZE", "-3");
         e.put("MAX_BODY_BYTES", "huge");
-        Run r = run(e, "serve");
+        CliRun r = run(e, "serve");
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).contains("DB_POOL_SIZE='-3'").contains("MAX_BODY_BYTES='huge'");
         assertThat(portOpen(port)).isFalse();
@@ -120,10 +102,10 @@ class CliTest {
 
     @Test
     void versionAndHelp() {
-        Run v = run(env, "--version");
+        CliRun v = run(env, "--version");
         assertThat(v.status()).isZero();
         assertThat(v.out()).startsWith("levqor ").doesNotContain("dev");
-        Run h = run(env, "--help");
+        CliRun h = run(env, "--help");
         assertThat(h.status()).isZero();
         assertThat(h.out()).contains("serve").contains("migrate").contains("accounts").contains("keys").contains("flags");
         assertThat(run(env, "no-such-command").status()).isEqualTo(2);

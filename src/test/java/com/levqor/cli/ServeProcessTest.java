@@ -38,6 +38,7 @@ class ServeProcessTest {
         env.put("LEVQOR_DATA_DIR", data.resolve("data").toString());
         env.put("LOG_DIR", data.resolve("logs").toString());
         env.put("ADMIN_KEY", TestServer.ADMIN_KEY);
+        env.put("BACKUPS_ENABLED", "false");
 
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),

@@ -41,6 +41,7 @@ class EmbeddedLifecycleTest {
         env.put("LOG_DIR", dataDir.resolveSibling(dataDir.getFileName() + "-logs").toString());
         env.put("DB_CONNECT_TIMEOUT_MS", "1000");
         env.put("SHUTDOWN_GRACE_MS", "5000");
+        env.put("BACKUPS_ENABLED", "false");
         return env;
     }
 

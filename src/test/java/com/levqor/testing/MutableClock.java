@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock a test moves by hand (thread-safe), for what depends on the injected {@code Clock}. */
+/** A UTC clock that stands still until a test sets or advances it. */
 public final class MutableClock extends Clock {
     private volatile Instant now;
 
@@ -18,8 +18,12 @@ public final class MutableClock extends Clock {
         now = t;
     }
 
-    public synchronized Instant advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
         return now;
     }
 
@@ -30,11 +34,6 @@ public final class MutableClock extends Clock {
 
     @Override
     public Clock withZone(ZoneId zone) {
-        return this;
-    }
-
-    @Override
-    public Instant instant() {
-        return now;
+        throw new UnsupportedOperationException("a UTC test clock");
     }
 }

@@ -56,6 +56,8 @@ public final class TestServer implements AutoCloseable {
         env.put("RATELIMIT_FREE_PER_MINUTE", "1000000");
         env.put("RATELIMIT_PRO_PER_MINUTE", "1000000");
         env.put("ABUSE_FAILED_AUTH_LIMIT", "1000000");
+        // No scheduled backups (a catch-up backup at start) unless a test is about them.
+        env.put("BACKUPS_ENABLED", "false");
         return env;
     }
 

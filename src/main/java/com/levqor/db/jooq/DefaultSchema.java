@@ -7,6 +7,7 @@ package com.levqor.db.jooq;
 import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.IncidentUpdates;
 import com.levqor.db.jooq.tables.Incidents;
@@ -51,6 +52,11 @@ public class DefaultSchema extends SchemaImpl {
      * The table <code>api_keys</code>.
      */
     public final ApiKeys API_KEYS = ApiKeys.API_KEYS;
+
+    /**
+     * The table <code>backups</code>.
+     */
+    public final Backups BACKUPS = Backups.BACKUPS;
 
     /**
      * The table <code>email_outbox</code>.
@@ -111,6 +117,7 @@ public class DefaultSchema extends SchemaImpl {
             AbuseBlocks.ABUSE_BLOCKS,
             Accounts.ACCOUNTS,
             ApiKeys.API_KEYS,
+            Backups.BACKUPS,
             EmailOutbox.EMAIL_OUTBOX,
             IncidentUpdates.INCIDENT_UPDATES,
             Incidents.INCIDENTS,

@@ -7,6 +7,7 @@ package com.levqor.db.jooq;
 import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.IncidentUpdates;
 import com.levqor.db.jooq.tables.Incidents;
@@ -35,6 +36,7 @@ public class Indexes {
     public static final Index ACCOUNTS_STRIPE_CUSTOMER = Internal.createIndex(DSL.name("accounts_stripe_customer"), Accounts.ACCOUNTS, new OrderField[] { Accounts.ACCOUNTS.STRIPE_CUSTOMER_ID }, true);
     public static final Index ACCOUNTS_STRIPE_SUBSCRIPTION = Internal.createIndex(DSL.name("accounts_stripe_subscription"), Accounts.ACCOUNTS, new OrderField[] { Accounts.ACCOUNTS.STRIPE_SUBSCRIPTION_ID }, false);
     public static final Index API_KEYS_ACCOUNT = Internal.createIndex(DSL.name("api_keys_account"), ApiKeys.API_KEYS, new OrderField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, false);
+    public static final Index BACKUPS_KIND_STARTED = Internal.createIndex(DSL.name("backups_kind_started"), Backups.BACKUPS, new OrderField[] { Backups.BACKUPS.KIND, Backups.BACKUPS.STARTED_AT.desc() }, false);
     public static final Index EMAIL_OUTBOX_DEDUPE = Internal.createIndex(DSL.name("email_outbox_dedupe"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.DEDUPE_KEY }, true);
     public static final Index EMAIL_OUTBOX_FAILED = Internal.createIndex(DSL.name("email_outbox_failed"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ }, false);
     public static final Index EMAIL_OUTBOX_QUEUED = Internal.createIndex(DSL.name("email_outbox_queued"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ }, false);

@@ -7,6 +7,7 @@ package com.levqor.db.jooq;
 import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.IncidentUpdates;
 import com.levqor.db.jooq.tables.Incidents;
@@ -37,6 +38,11 @@ public class Tables {
      * The table <code>api_keys</code>.
      */
     public static final ApiKeys API_KEYS = ApiKeys.API_KEYS;
+
+    /**
+     * The table <code>backups</code>.
+     */
+    public static final Backups BACKUPS = Backups.BACKUPS;
 
     /**
      * The table <code>email_outbox</code>.

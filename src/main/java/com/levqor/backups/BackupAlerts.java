@@ -1,0 +1,17 @@
+package com.levqor.backups;
+
+/**
+ * Who is told when a backup or drill fails. Today {@link ReportedBackupAlerts}: a log line,
+ * {@code logs/errors.jsonl}, {@code error_rate_total{type="backup"}} and Sentry. The email to
+ * {@code ADMIN_EMAIL} through the email outbox is one more implementation (or a wrapper around this
+ * one) once the outbox exists.
+ */
+public interface BackupAlerts {
+    /**
+     * A run failed (its row is finished as failed already).
+     *
+     * @param run   the run's row
+     * @param cause the exception behind it, or null (a drill that compared and found differences)
+     */
+    void failed(BackupRuns.Run run, Throwable cause);
+}
