@@ -66,7 +66,7 @@ public final class Jobs implements AutoCloseable {
         this.connections = redis;
         this.redis = redis.map(r -> new RedisQueue(r.client(), owner));
         this.dispatcher = new Dispatcher(this.redis, redis.map(RedisConnections::health), all.flags().newQueue(),
-                new LocalQueue(), localWorkers, metrics);
+                new LocalQueue(), localWorkers, metrics::queueState);
         Egress egress = new Egress(settings.httpAllowedHosts());
         String secret = settings.callbackSecret().orElseGet(() -> {
             log.warn("CALLBACK_SIGNING_SECRET is not set: callbacks are signed with a random secret of this process, "
