@@ -9,7 +9,7 @@ import com.levqor.jobs.callbacks.WebhookSigner;
 import com.levqor.jobs.queue.Dispatcher;
 import com.levqor.jobs.queue.LocalQueue;
 import com.levqor.jobs.queue.RedisQueue;
-import com.levqor.jobs.queue.Sweeper;
+import com.levqor.jobs.sweeper.Sweeper;
 import com.levqor.jobs.workflows.Egress;
 import com.levqor.jobs.workflows.Workflows;
 import com.levqor.ops.ErrorReporter;
@@ -17,6 +17,7 @@ import com.levqor.ops.HealthService;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.ServiceCheck;
 import com.levqor.redis.RedisConnections;
+import com.levqor.runtime.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -40,6 +41,7 @@ public final class Jobs implements AutoCloseable {
     private final Optional<RedisConnections> connections;
     private final Intake intake;
     private final Worker worker;
+    private final Scheduler scheduler = new Scheduler();
     private final Sweeper sweeper;
     private final CallbackSender callbacks;
     /** How long queue counts are shared at least and at most (see {@link #counts()}). */
@@ -76,11 +78,15 @@ public final class Jobs implements AutoCloseable {
         RetryPolicy retries = new RetryPolicy(settings.retryBaseMillis(), settings.retryMaxMillis());
         this.callbacks = new CallbackSender(store, egress, new WebhookSigner(secret), mapper, clock,
                 settings.callbackMaxAttempts(), retries);
-        this.sweeper = new Sweeper(store, dispatcher, metrics, reporter, clock, settings.sweepIntervalMillis(),
-                Duration.ofMillis(settings.redispatchAfterMillis()), callbacks::wake);
+        this.sweeper = Sweeper.schedule(scheduler, store, dispatcher, metrics, reporter, clock,
+                Duration.ofMillis(settings.sweepIntervalMillis()), Duration.ofMillis(settings.redispatchAfterMillis()),
+                callbacks::wake);
         metrics.countsFrom(this::counts);
         this.worker = localWorkers ? new Worker(owner, store, dispatcher, settings, clock, metrics,
                 new JobExecutor(workflows, mapper, egress, retries, clock, metrics), reporter, callbacks::wake) : null;
+        if (worker != null) {
+            scheduler.add(worker.leaseKeeper());
+        }
         this.intake = withIntake ? new Intake(database.dsl(), clock, settings, dispatcher, metrics) : null;
         if (health != null) {
             registerChecks(health);
@@ -132,7 +138,7 @@ public final class Jobs implements AutoCloseable {
         if (worker != null) {
             worker.start();
         }
-        sweeper.start();
+        scheduler.start();
         callbacks.start();
         return this;
     }
@@ -229,7 +235,7 @@ public final class Jobs implements AutoCloseable {
         }
     }
 
-    /** Stops intake, then workers (graceful), sweeper, callbacks, Redis. */
+    /** Stops intake, then workers (graceful; their lease keeper still runs), the duties, callbacks. */
     @Override
     public void close() {
         if (intake != null) {
@@ -238,7 +244,7 @@ public final class Jobs implements AutoCloseable {
         if (worker != null) {
             worker.close();
         }
-        sweeper.close();
+        scheduler.close();
         callbacks.close();
         dispatcher.close();
     }
