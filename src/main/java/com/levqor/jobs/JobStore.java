@@ -73,8 +73,16 @@ public final class JobStore {
         return t == null ? null : t.toInstant();
     }
 
+    /**
+     * An error text as stored: at most {@link #MAX_ERROR_CHARS}, and a NUL character (which a Postgres
+     * text column refuses, failing the whole statement) written as the six characters <code>&#92;u0000</code>.
+     */
     static String clip(String s) {
-        return s == null || s.length() <= MAX_ERROR_CHARS ? s : s.substring(0, MAX_ERROR_CHARS);
+        if (s == null) {
+            return null;
+        }
+        String text = s.indexOf('\0') < 0 ? s : s.replace("\0", "\\u0000");
+        return text.length() <= MAX_ERROR_CHARS ? text : text.substring(0, MAX_ERROR_CHARS);
     }
 
     /**
@@ -179,12 +187,16 @@ public final class JobStore {
     public record Succeeded(ClaimedJob job, String resultJson, Instant at) implements Outcome {
     }
 
-    /** running -> failed: another attempt at {@code retryAt}. */
-    public record Failed(ClaimedJob job, String error, Instant at, Instant retryAt) implements Outcome {
+    /**
+     * running -> failed: another attempt at {@code retryAt}. {@code error} is what the job's
+     * {@code last_error} shows its owner (the message); {@code cause} (or null) is for the logs only.
+     */
+    public record Failed(ClaimedJob job, String error, Instant at, Instant retryAt, Throwable cause)
+            implements Outcome {
     }
 
-    /** running -> dead: attempts exhausted. */
-    public record Dead(ClaimedJob job, String error, Instant at) implements Outcome {
+    /** running -> dead: attempts exhausted. {@code error} and {@code cause} as for {@link Failed}. */
+    public record Dead(ClaimedJob job, String error, Instant at, Throwable cause) implements Outcome {
     }
 
     /** running -> queued: released at shutdown without counting the attempt. */

@@ -83,7 +83,7 @@ public final class Worker implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        this.completer = new Completer(store, metrics, reporter, dispatcher, callbackWake, r -> {
+        this.completer = new Completer(store, executor, metrics, reporter, dispatcher, callbackWake, r -> {
             held.remove(r.job.id());
             slots.release();
         });
