@@ -43,7 +43,9 @@ public final class JobRows implements AutoCloseable {
     public static JobRows open() {
         String url = TestPostgres.newDatabase();
         return new JobRows(Database.open(new DatabaseSettings(new DatabaseSettings.External(url,
-                Optional.of("postgres"), Optional.empty()), 4, 5_000), null));
+                Optional.of("postgres"), Optional.empty()), 4, DatabaseSettings.DEFAULT_CONNECT_TIMEOUT_MS,
+                DatabaseSettings.DEFAULT_STATEMENT_TIMEOUT_MS, DatabaseSettings.DEFAULT_SWEEPER_STATEMENT_TIMEOUT_MS,
+                DatabaseSettings.DEFAULT_ADMIN_STATEMENT_TIMEOUT_MS, DatabaseSettings.DEFAULT_SOCKET_TIMEOUT_MS), null));
     }
 
     public JobStore store() {

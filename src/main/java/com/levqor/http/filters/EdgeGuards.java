@@ -48,7 +48,8 @@ public final class EdgeGuards implements AutoCloseable {
     public EdgeGuards(Settings settings, DSLContext db, Metrics metrics, Clock clock, AdminKey adminKey,
                       Authentication authentication,
                       AccountService accounts, HealthService health, ObjectMapper mapper,
-                      Supplier<Map<String, Object>> queueFacts, Optional<RedisConnections> redis) {
+                      Supplier<Map<String, Object>> queueFacts, Optional<RedisConnections> redis,
+                      StripeEvents stripeEvents) {
         Flags flags = settings.flags();
         EdgeSettings edge = settings.edge();
         EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
@@ -63,7 +64,7 @@ public final class EdgeGuards implements AutoCloseable {
         this.rateLimiting = new RateLimiting(flags.rateLimit(), edge, buckets, clientIp, edgeMetrics, clock);
         this.abuseHandlers = new AbuseHandlers(blocks, clock, abuseGuard::reset);
         this.webhookHandlers = new WebhookHandlers(flags.webhookVerifyAll(), edge, new WebhookEvents(db, clock),
-                new StripeEvents(clock), new SlackStatus(statusFacts(health, queueFacts)), edgeMetrics, mapper, clock,
+                stripeEvents, new SlackStatus(statusFacts(health, queueFacts)), edgeMetrics, mapper, clock,
                 accounts::clearCache);
         this.flagsHandler = new FlagsHandler(settings, () -> flags.rateLimit() ? buckets.store() : "off");
         this.minRequestDataRate = flags.abuseGuards() ? edge.minRequestDataRate() : 0;
