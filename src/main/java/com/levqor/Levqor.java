@@ -80,7 +80,8 @@ public final class Levqor implements AutoCloseable {
         this.settings = settings;
         LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes());
         this.metrics = new Metrics();
-        this.reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
+        this.reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get(),
+                settings.ops().errorReportsPerMinute(), clock);
         this.database = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
         this.redis = redisWanted(settings) ? RedisConnections.open(settings.redis()) : Optional.empty();
         EdgeGuards edgeGuards = null;

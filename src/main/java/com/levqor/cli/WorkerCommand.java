@@ -47,7 +47,8 @@ public final class WorkerCommand extends EnvCommand implements Callable<Integer>
         }
         LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes());
         Metrics metrics = new Metrics();
-        ErrorReporter reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
+        ErrorReporter reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get(),
+                settings.ops().errorReportsPerMinute(), Clock.systemUTC());
         Database db = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
         Optional<RedisConnections> redis = RedisConnections.open(settings.redis());
         Jobs jobs;

@@ -11,10 +11,15 @@ import java.util.Optional;
  * @param logDir    {@code LOG_DIR}: folder of {@code errors.jsonl} (default {@value #DEFAULT_LOG_DIR})
  * @param errorLogMaxBytes {@code ERROR_LOG_MAX_BYTES}: size at which errors.jsonl is rotated (default 10 MiB)
  * @param sentryDsn {@code SENTRY_DSN}: when set, unhandled errors are also sent to Sentry
+ * @param errorReportsPerMinute {@code ERROR_REPORTS_PER_MINUTE}: error reports of one type from one source (an
+ *                  account, a client address, a route) written to errors.jsonl and Sentry per minute; more are
+ *                  counted and summarised, not written (default {@value #DEFAULT_ERROR_REPORTS_PER_MINUTE}; 0: no limit)
  */
-public record OpsSettings(Optional<String> adminKey, Path logDir, long errorLogMaxBytes, Optional<URI> sentryDsn) {
+public record OpsSettings(Optional<String> adminKey, Path logDir, long errorLogMaxBytes, Optional<URI> sentryDsn,
+                          int errorReportsPerMinute) {
     public static final String DEFAULT_LOG_DIR = "logs";
     public static final long DEFAULT_ERROR_LOG_MAX_BYTES = 10L * 1024 * 1024;
+    public static final int DEFAULT_ERROR_REPORTS_PER_MINUTE = 60;
     /** Shorter admin keys are refused: the key guards every write endpoint of /ops. */
     public static final int MIN_ADMIN_KEY_LENGTH = 16;
 
@@ -27,6 +32,7 @@ public record OpsSettings(Optional<String> adminKey, Path logDir, long errorLogM
                 adminKey,
                 env.path("LOG_DIR", DEFAULT_LOG_DIR),
                 env.longValue("ERROR_LOG_MAX_BYTES", DEFAULT_ERROR_LOG_MAX_BYTES, 4_096, 1L << 40),
-                env.httpUrl("SENTRY_DSN", true));
+                env.httpUrl("SENTRY_DSN", true),
+                env.integer("ERROR_REPORTS_PER_MINUTE", DEFAULT_ERROR_REPORTS_PER_MINUTE, 0, 1_000_000));
     }
 }

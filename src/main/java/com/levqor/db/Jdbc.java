@@ -34,6 +34,26 @@ public final class Jdbc {
         }
     }
 
+    /**
+     * True when a statement failed because of the data of its rows (SQLSTATE class 22 data exception,
+     * 23 integrity constraint, 54 program limit such as a row too large): the same rows fail again,
+     * while without them the statement would pass. Anything else (no connection, a timeout, a
+     * deadlock) may pass on a retry.
+     */
+    public static boolean badRow(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException sql) {
+                // A failed JDBC batch reports the statement's own error as the next exception.
+                String state = sql.getSQLState() != null ? sql.getSQLState()
+                        : sql.getNextException() != null ? sql.getNextException().getSQLState() : null;
+                if (state != null) {
+                    return state.startsWith("22") || state.startsWith("23") || state.startsWith("54");
+                }
+            }
+        }
+        return false;
+    }
+
     /** Runs the work in one transaction: committed when it returns, rolled back when it throws. */
     public static <T> T transaction(DSLContext dsl, Work<T> work) {
         return withConnection(dsl, c -> {

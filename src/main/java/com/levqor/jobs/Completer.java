@@ -1,5 +1,6 @@
 package com.levqor.jobs;
 
+import com.levqor.db.Jdbc;
 import com.levqor.jobs.queue.Dispatcher;
 import com.levqor.jobs.queue.JobSource;
 import com.levqor.ops.ErrorReporter;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,10 +18,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Records outcomes in batches: one transaction for every outcome that finished meanwhile, then
- * metrics, error reports of failed and dead jobs, callback wake-up, and the queue acknowledgements.
- * {@link #THREADS} recorders work side by side, so one batch is written while the previous one waits
- * for its commit (their batches never share a job: no lock waits between them). A database outage
- * delays the writes; they are retried until they land or the lease runs out.
+ * metrics, the report of jobs that died (one per job, with the stack of its last error; a failed
+ * attempt is only counted), callback wake-up, and the queue acknowledgements. {@link #THREADS}
+ * recorders work side by side, so one batch is written while the previous one waits for its commit
+ * (their batches never share a job: no lock waits between them). A database outage delays the
+ * writes; they are retried until they land or the lease runs out. A batch the database refuses for
+ * the data of one of its rows is written again in halves, down to that one outcome, which is recorded
+ * as a failed attempt instead: one tenant's unstorable result never costs other jobs their outcome.
  */
 final class Completer {
     private static final Logger log = LoggerFactory.getLogger(Completer.class);
@@ -35,6 +40,7 @@ final class Completer {
     }
 
     private final JobStore store;
+    private final JobExecutor executor;
     private final JobMetrics metrics;
     private final ErrorReporter reporter;
     private final Dispatcher dispatcher;
@@ -44,9 +50,10 @@ final class Completer {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
 
-    Completer(JobStore store, JobMetrics metrics, ErrorReporter reporter, Dispatcher dispatcher, Runnable callbackWake,
-              Release release) {
+    Completer(JobStore store, JobExecutor executor, JobMetrics metrics, ErrorReporter reporter, Dispatcher dispatcher,
+              Runnable callbackWake, Release release) {
         this.store = store;
+        this.executor = executor;
         this.metrics = metrics;
         this.reporter = reporter;
         this.dispatcher = dispatcher;
@@ -96,35 +103,12 @@ final class Completer {
                 outcomes.add(d.outcome());
             }
         }
-        boolean[] accepted = null;
-        long backoff = 100;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (accepted == null) {
-            try {
-                accepted = store.complete(outcomes);
-            } catch (RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    log.error("Giving up recording {} job outcome(s) after 60 s: {}; the sweeper will retry them "
-                            + "when their leases expire", outcomes.size(), e.getMessage());
-                    accepted = new boolean[outcomes.size()];
-                    break;
-                }
-                log.warn("Could not record {} job outcome(s), retrying in {} ms: {}", outcomes.size(), backoff,
-                        e.getMessage());
-                Thread.sleep(backoff);
-                backoff = Math.min(backoff * 2, 2_000);
-            }
-        }
+        boolean[] accepted = write(outcomes);
         boolean wakeCallbacks = false;
-        int k = 0;
-        for (Done d : batch) {
-            JobStore.Outcome o = d.outcome();
-            if (o == null) {
-                continue;
-            }
-            boolean ok = accepted[k++];
+        for (int k = 0; k < outcomes.size(); k++) {
+            JobStore.Outcome o = outcomes.get(k);
             ClaimedJob job = o.job();
-            if (!ok) {
+            if (!accepted[k]) {
                 metrics.finished(job.workflow(), "discarded");
                 continue;
             }
@@ -132,14 +116,19 @@ final class Completer {
                 metrics.finished(job.workflow(), "succeeded");
                 wakeCallbacks |= job.hasCallback();
             } else if (o instanceof JobStore.Failed f) {
+                // Counted, not reported: a job is reported once, when it dies (with its last error's stack).
                 metrics.finished(job.workflow(), "failed");
-                reporter.report("job_failed", "Job " + job.id() + " (" + job.workflow() + ") attempt " + job.attemptsUsed()
-                        + " of " + job.maxAttempts() + " failed; retry at " + f.retryAt(), null, context(job, f.error()));
+                reporter.count("job_failed");
+                if (log.isDebugEnabled()) {
+                    log.debug("Job {} ({}) attempt {} of {} failed; retry at {}: {}", job.id(), job.workflow(),
+                            job.attemptsUsed(), job.maxAttempts(), f.retryAt(), f.error(), f.cause());
+                }
             } else if (o instanceof JobStore.Dead dead) {
                 metrics.finished(job.workflow(), "dead");
                 reporter.report("job_dead", "Job " + job.id() + " (" + job.workflow() + ") is dead after attempt "
                         + job.attemptsUsed() + " of " + job.maxAttempts()
-                        + (job.attemptOffset() > 0 ? " (" + job.attempt() + " in total, retried from the DLQ)" : ""), null, context(job, dead.error()));
+                        + (job.attemptOffset() > 0 ? " (" + job.attempt() + " in total, retried from the DLQ)" : "")
+                        + ": " + dead.error(), dead.cause(), context(job, dead.error()));
                 wakeCallbacks |= job.hasCallback();
             } else {
                 metrics.finished(job.workflow(), "released");
@@ -161,6 +150,83 @@ final class Completer {
         });
         for (Done d : batch) {
             release.released(d.running());
+        }
+    }
+
+    /**
+     * Writes the outcomes in one transaction, retrying while the database cannot be reached (for at most
+     * 60 s; then they are given up and the sweeper retries the jobs when their leases expire). Returns
+     * which were accepted; an outcome the database refused is replaced in the list by what was recorded
+     * instead.
+     */
+    private boolean[] write(List<JobStore.Outcome> outcomes) throws InterruptedException {
+        long backoff = 100;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                return store.complete(outcomes);
+            } catch (RuntimeException e) {
+                if (Jdbc.badRow(e)) {
+                    log.warn("The database refused a batch of {} job outcome(s) for the data of a row ({}); "
+                            + "recording them in halves", outcomes.size(), e.getMessage());
+                    boolean[] accepted = new boolean[outcomes.size()];
+                    writeApart(outcomes, 0, outcomes.size(), accepted, e);
+                    return accepted;
+                }
+                if (System.nanoTime() > deadline) {
+                    log.error("Giving up recording {} job outcome(s) after 60 s: {}; the sweeper will retry them "
+                            + "when their leases expire", outcomes.size(), e.getMessage());
+                    return new boolean[outcomes.size()];
+                }
+                log.warn("Could not record {} job outcome(s), retrying in {} ms: {}", outcomes.size(), backoff,
+                        e.getMessage());
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, 2_000);
+            }
+        }
+    }
+
+    /**
+     * Writes outcomes [from, to), which the database refused together, in halves until each refused one
+     * is alone ({@code refusal}: why the range was refused). Other failures of a half leave it
+     * unrecorded (its leases expire and the sweeper retries the jobs).
+     */
+    private void writeApart(List<JobStore.Outcome> outcomes, int from, int to, boolean[] accepted,
+                            RuntimeException refusal) {
+        if (to - from == 1) {
+            recordInstead(outcomes, from, accepted, refusal);
+            return;
+        }
+        int mid = (from + to) >>> 1;
+        for (int[] half : new int[][] {{from, mid}, {mid, to}}) {
+            List<JobStore.Outcome> part = outcomes.subList(half[0], half[1]);
+            try {
+                System.arraycopy(store.complete(part), 0, accepted, half[0], part.size());
+            } catch (RuntimeException e) {
+                if (Jdbc.badRow(e)) {
+                    writeApart(outcomes, half[0], half[1], accepted, e);
+                } else {
+                    log.warn("Could not record {} job outcome(s): {}", part.size(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The outcome at {@code i} was refused alone: records the attempt as failed, for that reason, instead. */
+    private void recordInstead(List<JobStore.Outcome> outcomes, int i, boolean[] accepted, RuntimeException refusal) {
+        JobStore.Outcome refused = outcomes.get(i);
+        log.warn("The database refused the outcome of job {} ({}, attempt {}): {}", refused.job().id(),
+                refused.job().workflow(), refused.job().attempt(), refusal.getMessage());
+        Optional<JobStore.Outcome> instead = executor.notStorable(refused, refusal);
+        if (instead.isEmpty()) {
+            return;
+        }
+        try {
+            accepted[i] = store.complete(List.of(instead.get()))[0];
+            outcomes.set(i, instead.get());
+        } catch (RuntimeException e) {
+            log.error("Could not record even the failure of job {}: {}; the sweeper retries it when its lease "
+                    + "expires", refused.job().id(), e.getMessage());
         }
     }
 

@@ -128,12 +128,10 @@ public final class JobMetrics {
         }).register(registry);
     }
 
-    public void mode(boolean async) {
+    /** The queue's mode and whether Redis answers (the dispatcher's {@code StateListener}). */
+    public void queueState(boolean async, boolean up) {
         mode.labelValues("async").set(async ? 1 : 0);
         mode.labelValues("sync").set(async ? 0 : 1);
-    }
-
-    public void redisUp(boolean up) {
         redisUp.set(up ? 1 : 0);
     }
 }

@@ -18,8 +18,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -29,6 +31,8 @@ import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Query;
 import org.jooq.Record;
+import org.jooq.Record1;
+import org.jooq.Select;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -76,8 +80,27 @@ public final class JobStore {
         return t == null ? null : t.toInstant();
     }
 
+    /**
+     * An error text as stored: at most {@link #MAX_ERROR_CHARS}, and a NUL character (which a Postgres
+     * text column refuses, failing the whole statement) written as the six characters <code>&#92;u0000</code>.
+     */
     static String clip(String s) {
-        return s == null || s.length() <= MAX_ERROR_CHARS ? s : s.substring(0, MAX_ERROR_CHARS);
+        if (s == null) {
+            return null;
+        }
+        String text = s.indexOf('\0') < 0 ? s : s.replace("\0", "\\u0000");
+        return text.length() <= MAX_ERROR_CHARS ? text : text.substring(0, MAX_ERROR_CHARS);
+    }
+
+    /**
+     * The rows a locking, limited choice picked ({@code SELECT id … LIMIT n FOR UPDATE SKIP LOCKED}),
+     * chosen once. Written as {@code id IN (that select)}, the planner may run the choice again for every
+     * row of a nested loop, and each run skips the rows the statement has just updated: the update then
+     * takes every matching row, not n (25 rows taken with a limit of 10 in UndeliveredDispatchTest).
+     * {@code = ANY(ARRAY(…))} evaluates the choice once.
+     */
+    private static Condition chosen(Select<? extends Record1<UUID>> choice) {
+        return JOBS.ID.eq(DSL.any(DSL.array(choice)));
     }
 
     /** Callback delivery becomes pending when a job with a callback reaches a final state. */
@@ -171,12 +194,16 @@ public final class JobStore {
     public record Succeeded(ClaimedJob job, String resultJson, Instant at) implements Outcome {
     }
 
-    /** running -> failed: another attempt at {@code retryAt}. */
-    public record Failed(ClaimedJob job, String error, Instant at, Instant retryAt) implements Outcome {
+    /**
+     * running -> failed: another attempt at {@code retryAt}. {@code error} is what the job's
+     * {@code last_error} shows its owner (the message); {@code cause} (or null) is for the logs only.
+     */
+    public record Failed(ClaimedJob job, String error, Instant at, Instant retryAt, Throwable cause)
+            implements Outcome {
     }
 
-    /** running -> dead: attempts exhausted. */
-    public record Dead(ClaimedJob job, String error, Instant at) implements Outcome {
+    /** running -> dead: attempts exhausted. {@code error} and {@code cause} as for {@link Failed}. */
+    public record Dead(ClaimedJob job, String error, Instant at, Throwable cause) implements Outcome {
     }
 
     /** running -> queued: released at shutdown without counting the attempt. */
@@ -343,8 +370,11 @@ public final class JobStore {
 
     // ---------------------------------------------------------------- sweeper transitions
 
-    /** A job whose lease expired, as the sweeper left it. */
-    public record Rescued(UUID id, UUID accountId, String workflow, JobState state, int attempt) {
+    /**
+     * A job whose lease expired, as the sweeper left it; {@code leaseOwner} is the worker that held it
+     * (for logs: it names one of our hosts, so it is not written into the job's last error).
+     */
+    public record Rescued(UUID id, UUID accountId, String workflow, JobState state, int attempt, String leaseOwner) {
     }
 
     /**
@@ -353,15 +383,17 @@ public final class JobStore {
      */
     public List<Rescued> rescueExpiredLeases(Instant now, int limit) {
         OffsetDateTime t = at(now);
-        var expired = DSL.select(JOBS.ID).from(JOBS)
-                .where(JOBS.STATE.eq(RUNNING)).and(JOBS.LEASE_EXPIRES_AT.lt(t))
-                .limit(limit).forUpdate().skipLocked();
+        // Materialized: chosen and locked once, with the owner that held each lease (for the logs).
+        var expired = DSL.name("expired").fields("id", "owner").asMaterialized(DSL.select(JOBS.ID, JOBS.LEASE_OWNER)
+                .from(JOBS).where(JOBS.STATE.eq(RUNNING)).and(JOBS.LEASE_EXPIRES_AT.lt(t))
+                .limit(limit).forUpdate().skipLocked());
+        Field<UUID> expiredId = expired.field("id", UUID.class);
+        Field<String> owner = expired.field("owner", String.class);
         Condition exhausted = JOBS.ATTEMPT.minus(JOBS.ATTEMPT_OFFSET).ge(JOBS.MAX_ATTEMPTS);
-        return db.update(JOBS)
+        return db.with(expired).update(JOBS)
                 .set(JOBS.STATE, DSL.when(exhausted, DSL.inline(DEAD)).otherwise(DSL.inline(FAILED)))
-                .set(JOBS.LAST_ERROR, DSL.concat(DSL.inline("lease expired: the worker "),
-                        DSL.coalesce(JOBS.LEASE_OWNER, DSL.inline("?")),
-                        DSL.inline(" stopped renewing it during attempt "), JOBS.ATTEMPT.cast(String.class)))
+                .set(JOBS.LAST_ERROR, DSL.concat(DSL.inline("lease expired: the worker running it stopped renewing "
+                        + "it during attempt "), JOBS.ATTEMPT.cast(String.class)))
                 .set(JOBS.RUN_AT, t)
                 .set(JOBS.DISPATCHED_AT, (OffsetDateTime) null)
                 .set(JOBS.FINISHED_AT, DSL.when(exhausted, DSL.val(t)).otherwise(DSL.castNull(JOBS.FINISHED_AT)))
@@ -371,10 +403,11 @@ public final class JobStore {
                 .set(JOBS.UPDATED_AT, t)
                 .set(JOBS.LEASE_OWNER, (String) null)
                 .set(JOBS.LEASE_EXPIRES_AT, (OffsetDateTime) null)
-                .where(JOBS.ID.in(expired))
-                .returning(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.STATE, JOBS.ATTEMPT)
-                .fetch(r -> new Rescued(r.getId(), r.getAccountId(), r.getWorkflow(),
-                        JobState.fromWire(r.getState()).orElseThrow(), r.getAttempt()));
+                .from(expired)
+                .where(JOBS.ID.eq(expiredId))
+                .returningResult(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.STATE, JOBS.ATTEMPT, owner)
+                .fetch(r -> new Rescued(r.value1(), r.value2(), r.value3(), JobState.fromWire(r.value4()).orElseThrow(),
+                        r.value5(), r.value6()));
     }
 
     /** failed (retry due) -> queued, undelivered, so the same sweep dispatches it. */
@@ -386,31 +419,59 @@ public final class JobStore {
                 .set(JOBS.STATE, QUEUED)
                 .set(JOBS.DISPATCHED_AT, (OffsetDateTime) null)
                 .set(JOBS.UPDATED_AT, t)
-                .where(JOBS.ID.in(due)).and(JOBS.STATE.eq(FAILED))
+                .where(chosen(due)).and(JOBS.STATE.eq(FAILED))
                 .execute();
     }
 
     /**
-     * Queued, due jobs never dispatched since they became due, or dispatched longer than
-     * {@code staleAfter} ago without being claimed (pushed to a Redis that died, a lost message; null:
-     * never-dispatched ones only): marks them dispatched now and returns them, high priority and oldest
-     * first, for dispatching.
+     * Queued, due jobs never dispatched since they became due, and those last dispatched before
+     * {@code dispatchedBefore} (null: never-dispatched ones only): marks them dispatched now and
+     * returns them, high priority and oldest first, for dispatching. Read from the small index of
+     * undelivered jobs when {@code dispatchedBefore} is null.
      */
-    public List<JobRef> takeUndelivered(Instant now, Duration staleAfter, int limit) {
+    public List<JobRef> takeUndelivered(Instant now, Instant dispatchedBefore, int limit) {
         OffsetDateTime t = at(now);
         var due = DSL.select(JOBS.ID).from(JOBS)
                 .where(JOBS.STATE.eq(QUEUED)).and(JOBS.RUN_AT.le(t))
-                .and(staleAfter == null ? JOBS.DISPATCHED_AT.isNull()
-                        : JOBS.DISPATCHED_AT.isNull().or(JOBS.DISPATCHED_AT.le(at(now.minus(staleAfter)))))
+                .and(dispatchedBefore == null ? JOBS.DISPATCHED_AT.isNull()
+                        : JOBS.DISPATCHED_AT.isNull().or(JOBS.DISPATCHED_AT.lt(at(dispatchedBefore))))
                 .orderBy(JOBS.PRIORITY.desc(), JOBS.RUN_AT)
                 .limit(limit).forUpdate().skipLocked();
         List<JobRef> refs = new ArrayList<>(db.update(JOBS)
                 .set(JOBS.DISPATCHED_AT, t)
-                .where(JOBS.ID.in(due)).and(JOBS.STATE.eq(QUEUED))
+                .where(chosen(due)).and(JOBS.STATE.eq(QUEUED))
                 .returningResult(JOBS.ID, JOBS.PRIORITY)
                 .fetch(r -> new JobRef(r.value1(), Priority.ofLevel(r.value2()))));
         refs.sort((a, b) -> b.priority().level() - a.priority().level());
         return refs;
+    }
+
+    /** When each of these jobs that is queued was last dispatched (jobs not queued, or never dispatched, are left out). */
+    public Map<UUID, Instant> queuedDispatchTimes(Collection<UUID> ids) {
+        Map<UUID, Instant> out = new HashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        db.select(JOBS.ID, JOBS.DISPATCHED_AT).from(JOBS)
+                .where(JOBS.ID.eq(DSL.any(ids.toArray(UUID[]::new)))).and(JOBS.STATE.eq(QUEUED))
+                .and(JOBS.DISPATCHED_AT.isNotNull())
+                .forEach(r -> out.put(r.value1(), r.value2().toInstant()));
+        return out;
+    }
+
+    /**
+     * Queued jobs last dispatched before {@code dispatchedBefore} (at or before {@code now}), oldest
+     * first: ids the queue lost, when that instant is older than every id still waiting. Reads only,
+     * from the queued jobs' {@code run_at} index (a job is dispatched once due, so its run_at is at or
+     * before its dispatch): the range before the oldest waiting id holds only lost jobs.
+     */
+    public List<JobRef> lostJobs(Instant now, Instant dispatchedBefore, int limit) {
+        OffsetDateTime before = at(dispatchedBefore.isAfter(now) ? now : dispatchedBefore);
+        return db.select(JOBS.ID, JOBS.PRIORITY).from(JOBS)
+                .where(JOBS.STATE.eq(QUEUED)).and(JOBS.RUN_AT.lt(before)).and(JOBS.DISPATCHED_AT.lt(before))
+                .orderBy(JOBS.RUN_AT)
+                .limit(limit)
+                .fetch(r -> new JobRef(r.value1(), Priority.ofLevel(r.value2())));
     }
 
     // ---------------------------------------------------------------- DLQ: dead -> queued | cancelled

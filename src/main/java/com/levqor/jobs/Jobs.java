@@ -10,7 +10,7 @@ import com.levqor.jobs.callbacks.WebhookSigner;
 import com.levqor.jobs.queue.Dispatcher;
 import com.levqor.jobs.queue.LocalQueue;
 import com.levqor.jobs.queue.RedisQueue;
-import com.levqor.jobs.queue.Sweeper;
+import com.levqor.jobs.sweeper.Sweeper;
 import com.levqor.jobs.workflows.Workflows;
 import com.levqor.net.Egress;
 import com.levqor.ops.ErrorReporter;
@@ -42,9 +42,9 @@ public final class Jobs implements AutoCloseable {
     private final Optional<RedisConnections> connections;
     private final Intake intake;
     private final Worker worker;
+    private final Scheduler scheduler = new Scheduler();
     private final Sweeper sweeper;
     private final Egress egress;
-    private final Scheduler duties;
     /** How long queue counts are shared at least and at most (see {@link #counts()}). */
     static final long COUNTS_MIN_AGE_NANOS = 250_000_000L;
     static final long COUNTS_MAX_AGE_NANOS = 5_000_000_000L;
@@ -76,7 +76,7 @@ public final class Jobs implements AutoCloseable {
         this.connections = redis;
         this.redis = redis.map(r -> new RedisQueue(r.client(), owner));
         this.dispatcher = new Dispatcher(this.redis, redis.map(RedisConnections::health), all.flags().newQueue(),
-                new LocalQueue(), localWorkers, metrics);
+                new LocalQueue(), localWorkers, metrics::queueState);
         this.egress = new Egress(settings.httpAllowedHosts());
         String secret = settings.callbackSecret().orElseGet(() -> {
             log.warn("CALLBACK_SIGNING_SECRET is not set: callbacks are signed with a random secret of this process, "
@@ -84,16 +84,19 @@ public final class Jobs implements AutoCloseable {
             return WebhookSigner.randomSecret();
         });
         RetryPolicy retries = new RetryPolicy(settings.retryBaseMillis(), settings.retryMaxMillis());
-        this.duties = new Scheduler();
-        Runnable callbackWake = CallbackSender.schedule(duties, settings.callbackSenders(), store,
+        Runnable callbackWake = CallbackSender.schedule(scheduler, settings.callbackSenders(), store,
                 new CallbackDelivery(store, egress, new WebhookSigner(secret), mapper, clock,
                         settings.callbackMaxAttempts(), retries, Duration.ofSeconds(settings.callbackTimeoutSeconds())),
                 clock);
-        this.sweeper = new Sweeper(store, dispatcher, metrics, reporter, clock, settings.sweepIntervalMillis(),
-                Duration.ofMillis(settings.redispatchAfterMillis()), callbackWake);
+        this.sweeper = Sweeper.schedule(scheduler, store, dispatcher, metrics, reporter, clock,
+                Duration.ofMillis(settings.sweepIntervalMillis()), Duration.ofMillis(settings.redispatchAfterMillis()),
+                callbackWake);
         metrics.countsFrom(this::counts);
         this.worker = localWorkers ? new Worker(owner, store, dispatcher, settings, clock, metrics,
                 new JobExecutor(workflows, mapper, egress, retries, clock, metrics), reporter, callbackWake) : null;
+        if (worker != null) {
+            scheduler.add(worker.leaseKeeper());
+        }
         this.intake = withIntake ? new Intake(database.dsl(), clock, settings, dispatcher, metrics) : null;
         if (health != null) {
             registerChecks(health);
@@ -145,8 +148,7 @@ public final class Jobs implements AutoCloseable {
         if (worker != null) {
             worker.start();
         }
-        sweeper.start();
-        duties.start();
+        scheduler.start();
         return this;
     }
 
@@ -242,7 +244,7 @@ public final class Jobs implements AutoCloseable {
         }
     }
 
-    /** Stops intake, then workers (graceful), sweeper, callbacks, Redis. */
+    /** Stops intake, then workers (graceful; their lease keeper still runs), the duties, callbacks. */
     @Override
     public void close() {
         if (intake != null) {
@@ -251,8 +253,7 @@ public final class Jobs implements AutoCloseable {
         if (worker != null) {
             worker.close();
         }
-        sweeper.close();
-        duties.close();
+        scheduler.close();
         egress.close();
         dispatcher.close();
     }

@@ -6,6 +6,7 @@ import com.levqor.config.QueueSettings;
 import com.levqor.jobs.queue.Dispatcher;
 import com.levqor.jobs.queue.JobSource;
 import com.levqor.jobs.queue.RedisQueue;
+import com.levqor.runtime.Duty;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,10 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The workers of one process: feeders take job ids (from Redis in async mode, from the in-process
  * queue in sync mode; two per queue, taking turns, see {@link Feed}), claim them in Postgres in
- * batches, and hand the won claims to a pool of {@code WORKER_CONCURRENCY} threads. A lease keeper
- * renews the leases of held jobs, interrupts runs past their timeout, and stops jobs whose lease was
- * lost or that were cancelled. Shutdown lets running jobs finish within
- * {@code WORKER_SHUTDOWN_GRACE_MS}, then releases them for another worker.
+ * batches, and hand the won claims to a pool of {@code WORKER_CONCURRENCY} threads. Its
+ * {@link #leaseKeeper() lease keeper}, a duty of the process's scheduler, renews the leases of held
+ * jobs, interrupts runs past their timeout, and stops jobs whose lease was lost. Shutdown lets running
+ * jobs finish within {@code WORKER_SHUTDOWN_GRACE_MS}, then releases them for another worker.
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -41,7 +42,6 @@ public final class Worker implements AutoCloseable {
     static final int FEEDERS = 2;
     /** Jobs shorter than this on average may be held up to WORKER_PREFETCH; longer ones up to twice the threads. */
     static final long SHORT_JOB_NANOS = 2_000_000;
-    private static final long TIMEOUT_CHECK_MS = 50;
 
     private final String owner;
     private final JobStore store;
@@ -51,6 +51,7 @@ public final class Worker implements AutoCloseable {
     private final JobMetrics metrics;
     private final JobExecutor executor;
     private final Completer completer;
+    private final LeaseKeeper leaseKeeper;
     private final Semaphore slots;
     private final ThreadPoolExecutor pool;
     private final Map<UUID, RunningJob> held = new ConcurrentHashMap<>();
@@ -82,10 +83,16 @@ public final class Worker implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        this.completer = new Completer(store, metrics, reporter, dispatcher, callbackWake, r -> {
+        this.completer = new Completer(store, executor, metrics, reporter, dispatcher, callbackWake, r -> {
             held.remove(r.job.id());
             slots.release();
         });
+        this.leaseKeeper = new LeaseKeeper(owner, store, dispatcher, clock, lease, held);
+    }
+
+    /** The duty that keeps this worker's leases; the scheduler running it must close after this worker. */
+    public Duty leaseKeeper() {
+        return leaseKeeper;
     }
 
     public String owner() {
@@ -102,7 +109,6 @@ public final class Worker implements AutoCloseable {
                 threads.add(thread("levqor-feed-" + f.source.name() + "-" + i, () -> feed(f)));
             }
         }
-        threads.add(thread("levqor-lease-keeper", this::keepLeases));
         log.info("Workers started: {} thread(s), prefetch {}, lease {} s, owner {}", pool.getCorePoolSize(),
                 slots.availablePermits(), settings.leaseSeconds(), owner);
     }
@@ -287,60 +293,6 @@ public final class Worker implements AutoCloseable {
         return Math.max(pool.getCorePoolSize(), settings.workerPrefetch());
     }
 
-    private void keepLeases() {
-        long renewEveryNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(200, lease.toMillis() / 3));
-        long nextRenew = System.nanoTime() + renewEveryNanos;
-        while (!stopping || !held.isEmpty()) {
-            try {
-                Thread.sleep(TIMEOUT_CHECK_MS);
-            } catch (InterruptedException e) {
-                if (!stopping) {
-                    return;
-                }
-            }
-            long now = System.nanoTime();
-            for (RunningJob r : held.values()) {
-                if (r.running() && now - r.deadlineNanos() > 0) {
-                    r.interrupt(RunningJob.Stop.TIMEOUT);
-                }
-            }
-            if (now - nextRenew > 0) {
-                nextRenew = now + renewEveryNanos;
-                renew();
-            }
-        }
-    }
-
-    private void renew() {
-        if (dispatcher.async()) {
-            // Keeps this worker's processing list from being taken for a crashed worker's, idle or not.
-            dispatcher.redis().ifPresent(q -> {
-                try {
-                    q.heartbeat();
-                } catch (RuntimeException e) {
-                    dispatcher.redisFailed(e);
-                }
-            });
-        }
-        List<UUID> ids = new ArrayList<>(held.keySet());
-        if (ids.isEmpty()) {
-            return;
-        }
-        try {
-            Set<UUID> still = store.renewLeases(owner, ids, clock.instant(), lease);
-            for (UUID id : ids) {
-                if (!still.contains(id)) {
-                    RunningJob r = held.get(id);
-                    if (r != null) {
-                        r.interrupt(RunningJob.Stop.LEASE_LOST);
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            log.warn("Renewing {} lease(s) failed: {}", ids.size(), e.getMessage());
-        }
-    }
-
     /** A job of this process was cancelled: stop it now rather than at the next renewal. */
     public void cancelled(UUID id) {
         RunningJob r = held.get(id);
@@ -363,9 +315,7 @@ public final class Worker implements AutoCloseable {
         stopping = true;
         releaseUnstarted = true;
         for (Thread t : threads) {
-            if (!t.getName().equals("levqor-lease-keeper")) {
-                t.interrupt();
-            }
+            t.interrupt(); // the feeders: the lease keeper goes on renewing the leases of running jobs
         }
         for (RunningJob r : held.values()) {
             if (!r.started()) {
@@ -392,6 +342,7 @@ public final class Worker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        leaseKeeper.close();
         log.info("Workers stopped ({} job(s) left held)", held.size());
     }
 

@@ -33,6 +33,7 @@ public final class Metrics {
      */
     private final ConcurrentHashMap<RequestLabels, DistributionDataPoint> requestSeries = new ConcurrentHashMap<>();
     private final Counter errors;
+    private final Counter suppressedReports;
     private final Gauge dbUp;
 
     public Metrics() {
@@ -45,6 +46,11 @@ public final class Metrics {
         errors = Counter.builder()
                 .name("error_rate_total")
                 .help("Errors by type: http_5xx, unhandled_exception, and the types other parts report")
+                .labelNames("type")
+                .register(registry);
+        suppressedReports = Counter.builder()
+                .name("levqor_error_reports_suppressed_total")
+                .help("Error reports not written to errors.jsonl and Sentry (over ERROR_REPORTS_PER_MINUTE), by type")
                 .labelNames("type")
                 .register(registry);
         // Shown at zero from the start, so a dashboard sees the series before the first error.
@@ -94,6 +100,11 @@ public final class Metrics {
     /** Counts one error of the given type in {@code error_rate_total}. */
     public void countError(String type) {
         errors.labelValues(type).inc();
+    }
+
+    /** Counts one error report suppressed by the per-source limit (still counted in {@code error_rate_total}). */
+    public void countSuppressedReport(String type) {
+        suppressedReports.labelValues(type).inc();
     }
 
     public void setDbUp(boolean up) {

@@ -52,7 +52,8 @@ class DlqTest {
         String id = failing("poison-a", 3);
         JsonNode dead = Await.status(server, key, id, "dead", WAIT);
         assertThat(dead.get("attempts").asInt()).isEqualTo(3);
-        assertThat(dead.get("last_error").asText()).contains("poison-a").contains("DrillFailure");
+        // Its owner sees the error's name and message, not our stack.
+        assertThat(dead.get("last_error").asText()).isEqualTo("DrillFailure: poison-a");
         assertThat(dead.get("finished_at").asText()).endsWith("Z");
         // Backoff: three attempts took at least base + 2*base/2 of waiting (jitter draws from the upper half).
         long tookMs = Duration.between(java.time.Instant.parse(dead.get("created_at").asText()),
@@ -65,9 +66,31 @@ class DlqTest {
                 return false;
             }
         });
+        // Reported once, when it died, with the stack of its last error; its failed attempts are only counted.
+        Await.sleep(500);
+        List<JsonNode> reports = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(server.logDir().resolve("errors.jsonl"))) {
+            JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            if (id.equals(j.path("job_id").asText())) {
+                reports.add(j);
+            }
+        }
+        assertThat(reports).hasSize(1);
+        assertThat(reports.get(0).get("type").asText()).isEqualTo("job_dead");
+        assertThat(reports.get(0).get("error_class").asText()).endsWith("FailWorkflow$DrillFailure");
+        assertThat(reports.get(0).get("stack").asText()).contains("at com.levqor.jobs.workflows.FailWorkflow.run");
         String metrics = server.get("/metrics").body();
         assertThat(metrics).contains("error_rate_total{type=\"job_dead\"}")
+                .containsPattern("error_rate_total\\{type=\"job_failed\"} [1-9]")
                 .contains("levqor_jobs_finished_total{outcome=\"dead\",workflow=\"fail\"}");
+        JsonNode listed = null;
+        for (JsonNode j : server.get("/ops/dlq?workflow=fail&limit=1000", admin()).json().get("jobs")) {
+            if (id.equals(j.get("job_id").asText())) {
+                listed = j;
+            }
+        }
+        assertThat(listed).isNotNull();
+        assertThat(listed.get("last_error").asText()).isEqualTo("DrillFailure: poison-a");
     }
 
     @Test

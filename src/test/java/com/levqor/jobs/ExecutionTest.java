@@ -204,9 +204,11 @@ class ExecutionTest {
     static long backgroundThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
                 .map(Thread::getName)
-                .filter(n -> n.startsWith("levqor-sweeper") || n.startsWith("levqor-feed") || n.startsWith("levqor-completer")
+                .filter(n -> n.startsWith("levqor-lease-rescue") || n.startsWith("levqor-retry-promotion")
+                        || n.startsWith("levqor-undelivered-dispatch") || n.startsWith("levqor-abandoned-requeue")
+                        || n.startsWith("levqor-feed") || n.startsWith("levqor-completer")
                         || n.startsWith("levqor-lease-keeper") || n.startsWith("levqor-callbacks")
-                        || n.startsWith("levqor-intake") || n.startsWith("levqor-redis-monitor")
+                        || n.startsWith("levqor-intake") || n.startsWith("levqor-redis-health")
                         || n.startsWith("levqor-job-") || n.startsWith("levqor-egress"))
                 .count();
     }
@@ -216,8 +218,8 @@ class ExecutionTest {
         long before = backgroundThreads();
         try (TestRedis redis = TestRedis.start()) {
             TestServer server = TestServer.start(Map.of("REDIS_URL", redis.url()));
-            // both feeders, lease keeper, completer, sweeper, callbacks, Redis monitor, outbound HTTP client
-            assertThat(backgroundThreads() - before).isGreaterThanOrEqualTo(7);
+            // four feeders, two completers, lease keeper, four sweeper duties, callbacks, Redis health
+            assertThat(backgroundThreads() - before).isGreaterThanOrEqualTo(13);
             server.close();
             Await.until("every job service thread to stop", WAIT, () -> backgroundThreads() == before);
         }

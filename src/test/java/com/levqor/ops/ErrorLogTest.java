@@ -17,7 +17,7 @@ class ErrorLogTest {
     void errorsJsonlIsOneJsonObjectPerLineAndRollsBySize() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("target", "tmp"), "errorlog-");
         LogSetup.configure(dir, 4_096);
-        ErrorReporter reporter = new ErrorReporter(new Metrics(), Optional.empty(), "test");
+        ErrorReporter reporter = new ErrorReporter(new Metrics(), Optional.empty(), "test", 0, java.time.Clock.systemUTC());
         for (int i = 0; i < 60; i++) {
             reporter.report("job_dead", "job " + i + " went dead", new IllegalArgumentException("bad payload " + i),
                     Map.of("job_id", "job-" + i, "attempt", 3));

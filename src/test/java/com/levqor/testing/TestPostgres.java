@@ -55,19 +55,19 @@ public final class TestPostgres {
         return server;
     }
 
-    /** Deletes the data folders of earlier runs whose process has ended. */
+    /** Deletes the data and log folders of earlier runs whose process has ended. */
     private static void deleteLeftovers(Path tmp) throws IOException {
         if (!Files.isDirectory(tmp)) {
             return;
         }
         try (var dirs = Files.list(tmp)) {
-            for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("test-pg-")).toList()) {
-                long pid;
-                try {
-                    pid = Long.parseLong(d.getFileName().toString().substring("test-pg-".length()));
-                } catch (NumberFormatException e) {
+            java.util.regex.Pattern ours = java.util.regex.Pattern.compile("(?:test-pg|logs)-(\\d+)(?:-\\d+)?");
+            for (Path d : dirs.toList()) {
+                java.util.regex.Matcher m = ours.matcher(d.getFileName().toString());
+                if (!m.matches()) {
                     continue;
                 }
+                long pid = Long.parseLong(m.group(1));
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                     continue; // another test run in this folder
                 }

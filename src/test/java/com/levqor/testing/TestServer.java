@@ -81,7 +81,7 @@ public final class TestServer implements AutoCloseable {
     private static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes, Clock clock) {
         try {
             String jdbcUrl = TestPostgres.newDatabase();
-            Path logDir = Files.createDirectories(Path.of("target", "tmp", "logs-" + COUNTER.incrementAndGet()));
+            Path logDir = Files.createDirectories(Path.of("target", "tmp", "logs-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet()));
             Map<String, String> env = baseEnv(jdbcUrl, logDir);
             extraEnv.forEach((k, v) -> {
                 if (v == null) {

@@ -1,6 +1,5 @@
 package com.levqor.jobs.queue;
 
-import com.levqor.jobs.JobMetrics;
 import com.levqor.jobs.model.JobRef;
 import com.levqor.redis.RedisHealth;
 import java.util.List;
@@ -24,12 +23,20 @@ public final class Dispatcher implements AutoCloseable {
         void modeChanged(boolean async);
     }
 
+    /**
+     * Told the queue's state at start and on every change of Redis' health (the metrics' gauges of
+     * mode and Redis reachability listen here).
+     */
+    public interface StateListener {
+        void queueState(boolean async, boolean redisUp);
+    }
+
     private final Optional<RedisQueue> redis;
     private final Optional<RedisHealth> health;
     private final boolean asyncWanted;
     private final LocalQueue local;
     private final boolean localWorkers;
-    private final JobMetrics metrics;
+    private final StateListener state;
     private final List<ModeListener> listeners = new CopyOnWriteArrayList<>();
     private final Object switchLock = new Object();
     private volatile boolean async;
@@ -39,17 +46,17 @@ public final class Dispatcher implements AutoCloseable {
      * @param asyncWanted  {@code NEW_QUEUE_ENABLED} (async needs Redis configured too)
      * @param localWorkers whether this process runs workers (else sync dispatch is left to the sweepers
      *                     of processes that do)
+     * @param state        told the mode and Redis' reachability (the metrics' gauges)
      */
     public Dispatcher(Optional<RedisQueue> redis, Optional<RedisHealth> health, boolean asyncWanted, LocalQueue local,
-                      boolean localWorkers, JobMetrics metrics) {
+                      boolean localWorkers, StateListener state) {
         this.redis = redis;
         this.health = redis.isPresent() ? health : Optional.empty();
         this.asyncWanted = asyncWanted && redis.isPresent() && health.isPresent();
         this.local = local;
         this.localWorkers = localWorkers;
-        this.metrics = metrics;
-        metrics.redisUp(false);
-        metrics.mode(false);
+        this.state = state;
+        state.queueState(false, false);
         this.health.ifPresent(h -> h.addListener(this::redisUpChanged));
     }
 
@@ -62,8 +69,7 @@ public final class Dispatcher implements AutoCloseable {
         RedisHealth h = health.get();
         synchronized (switchLock) {
             async = asyncWanted && h.up();
-            metrics.redisUp(h.up());
-            metrics.mode(async);
+            state.queueState(async, h.up());
         }
         if (!asyncWanted) {
             log.info("Queue mode: sync (NEW_QUEUE_ENABLED=false); Redis is {}", h.up() ? "up" : "down");
@@ -90,8 +96,7 @@ public final class Dispatcher implements AutoCloseable {
             async = asyncWanted && up;
             changed = wasAsync != async;
             nowAsync = async;
-            metrics.redisUp(up);
-            metrics.mode(async);
+            state.queueState(async, up);
         }
         if (changed) {
             if (nowAsync) {
@@ -106,12 +111,28 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Dispatches committed jobs by the current mode; never throws (the sweeper is the safety net). */
     public void dispatch(List<JobRef> refs) {
+        send(refs, false);
+    }
+
+    /**
+     * Dispatches again jobs whose ids were lost on their way: to the front of the Redis lists in async
+     * mode (they are older than what waits there), else to the in-process pool. Never throws.
+     */
+    public void redispatch(List<JobRef> refs) {
+        send(refs, true);
+    }
+
+    private void send(List<JobRef> refs, boolean front) {
         if (refs.isEmpty()) {
             return;
         }
         if (async) {
             try {
-                redis.get().push(refs);
+                if (front) {
+                    redis.get().pushFront(refs);
+                } else {
+                    redis.get().push(refs);
+                }
                 return;
             } catch (RuntimeException e) {
                 redisFailed(e);

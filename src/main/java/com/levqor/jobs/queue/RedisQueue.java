@@ -4,12 +4,15 @@ import com.levqor.jobs.model.JobRef;
 import com.levqor.jobs.model.Priority;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -46,11 +49,16 @@ public final class RedisQueue implements JobSource {
             end
             return out
             """;
-    /** Puts a dead worker's processing list back on the normal queue and deletes it. */
+    /**
+     * Puts a dead worker's processing list back at the front of the normal queue, in its order (they
+     * are older than what waits there: the lists stay ordered by dispatch time), and deletes it.
+     */
     private static final String REQUEUE = """
             local items = redis.call('LRANGE', KEYS[1], 0, -1)
-            for i = 1, #items, 1000 do
-              redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items)))
+            for i = #items, 1, -1000 do
+              local chunk = {}
+              for j = i, math.max(1, i - 999), -1 do chunk[#chunk + 1] = items[j] end
+              redis.call('LPUSH', KEYS[2], unpack(chunk))
             end
             redis.call('DEL', KEYS[1])
             return #items
@@ -98,8 +106,20 @@ public final class RedisQueue implements JobSource {
         client.ping();
     }
 
-    /** Pushes ids onto their priority lists and wakes idle workers, in one round trip. */
+    /** Pushes ids onto the end of their priority lists and wakes idle workers, in one round trip. */
     public void push(Collection<JobRef> refs) {
+        push(refs, false);
+    }
+
+    /**
+     * Puts ids back at the front of their priority lists, in the order given (ids that were lost on
+     * their way: they are older than what waits there), and wakes idle workers, in one round trip.
+     */
+    public void pushFront(Collection<JobRef> refs) {
+        push(refs, true);
+    }
+
+    private void push(Collection<JobRef> refs, boolean front) {
         List<String> high = new ArrayList<>();
         List<String> normal = new ArrayList<>();
         List<String> low = new ArrayList<>();
@@ -107,15 +127,9 @@ public final class RedisQueue implements JobSource {
             (r.priority() == Priority.HIGH ? high : r.priority() == Priority.LOW ? low : normal).add(r.id().toString());
         }
         try (Pipeline p = client.pipelined()) {
-            if (!high.isEmpty()) {
-                p.rpush(lane(Priority.HIGH), high.toArray(String[]::new));
-            }
-            if (!normal.isEmpty()) {
-                p.rpush(lane(Priority.NORMAL), normal.toArray(String[]::new));
-            }
-            if (!low.isEmpty()) {
-                p.rpush(lane(Priority.LOW), low.toArray(String[]::new));
-            }
+            pushLane(p, Priority.HIGH, high, front);
+            pushLane(p, Priority.NORMAL, normal, front);
+            pushLane(p, Priority.LOW, low, front);
             int tokens = Math.min(refs.size(), MAX_WAKE_TOKENS);
             String[] wake = new String[tokens];
             java.util.Arrays.fill(wake, "1");
@@ -123,6 +137,43 @@ public final class RedisQueue implements JobSource {
             p.ltrim(WAKE, 0, MAX_WAKE_TOKENS - 1);
             p.sync();
         }
+    }
+
+    private static void pushLane(Pipeline p, Priority priority, List<String> ids, boolean front) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        if (front) {
+            // LPUSH puts each argument at the head in turn: the last one given ends up first.
+            java.util.Collections.reverse(ids);
+            p.lpush(lane(priority), ids.toArray(String[]::new));
+        } else {
+            p.rpush(lane(priority), ids.toArray(String[]::new));
+        }
+    }
+
+    /** Up to {@code probe} ids from the head of each priority list (the next to be taken), in one round trip. */
+    public Map<Priority, List<UUID>> heads(int probe) {
+        Map<Priority, Response<List<String>>> answers = new EnumMap<>(Priority.class);
+        try (Pipeline p = client.pipelined()) {
+            for (Priority priority : List.of(Priority.HIGH, Priority.NORMAL, Priority.LOW)) {
+                answers.put(priority, p.lrange(lane(priority), 0, probe - 1));
+            }
+            p.sync();
+        }
+        Map<Priority, List<UUID>> heads = new EnumMap<>(Priority.class);
+        answers.forEach((priority, answer) -> {
+            List<UUID> ids = new ArrayList<>();
+            for (String s : answer.get()) {
+                try {
+                    ids.add(UUID.fromString(s));
+                } catch (IllegalArgumentException notOurs) {
+                    // not an id of ours: the worker that takes it drops it
+                }
+            }
+            heads.put(priority, ids);
+        });
+        return heads;
     }
 
     @Override
