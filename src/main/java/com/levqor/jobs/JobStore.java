@@ -497,7 +497,7 @@ public final class JobStore {
                 .set(JOBS.CALLBACK_STATE, (String) null)
                 .set(JOBS.CALLBACK_ATTEMPTS, 0)
                 .set(JOBS.UPDATED_AT, t)
-                .where(JOBS.ID.in(chosen)).and(JOBS.STATE.eq(DEAD))
+                .where(chosen(chosen)).and(JOBS.STATE.eq(DEAD))
                 .returning(JOBS.ID, JOBS.PRIORITY)
                 .fetch(r -> new JobRef(r.getId(), Priority.ofLevel(r.getPriority())));
     }
@@ -608,7 +608,7 @@ public final class JobStore {
                 .orderBy(JOBS.CALLBACK_NEXT_AT).limit(limit).forUpdate().skipLocked();
         return db.update(JOBS)
                 .set(JOBS.CALLBACK_NEXT_AT, at(now.plus(hold)))
-                .where(JOBS.ID.in(due)).and(JOBS.CALLBACK_STATE.eq("pending"))
+                .where(chosen(due)).and(JOBS.CALLBACK_STATE.eq("pending"))
                 .returning(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.STATE, JOBS.ATTEMPT, JOBS.RESULT,
                         JOBS.LAST_ERROR, JOBS.FINISHED_AT, JOBS.CALLBACK_URL, JOBS.CALLBACK_ATTEMPTS)
                 .fetch(r -> new CallbackDue(r.getId(), r.getAccountId(), r.getWorkflow(), r.getState(), r.getAttempt(),
