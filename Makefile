@@ -6,7 +6,7 @@ JAR := target/levqor.jar
 SOURCES := $(shell find src/main migrations -type f 2>/dev/null) pom.xml
 GENERATED := src/main/java/com/levqor/db/jooq
 
-.PHONY: run test build jar codegen codegen-check pg-client bench clean
+.PHONY: run test build jar codegen codegen-check pg-client chromium bench clean
 
 run: $(JAR)
 	java $(JAVA_OPTS) -jar $(JAR) serve
@@ -16,7 +16,7 @@ $(JAR): $(SOURCES)
 
 jar build: $(JAR)
 
-test: codegen-check pg-client
+test: codegen-check pg-client chromium
 	rm -rf target/surefire-reports
 	$(MVN) verify
 	@awk '/^Tests run:/ { gsub(",", ""); t += $$3; f += $$5 + $$7; s += $$9 } \
@@ -36,6 +36,19 @@ pg-client:
 	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q postgresql-client-15 >/dev/null 2>&1; }; \
 	fi; \
 	ok || { echo "make test: pg_dump/psql 15+ not found on PATH. $(PG_CLIENT_ADVICE)" >&2; exit 1; }
+
+# The status page's browser test runs a real headless Chromium (Debian package chromium): installed when
+# missing and possible (root with apt-get), otherwise the run stops here, never skips the test.
+CHROMIUM_ADVICE := Install the Debian package chromium (apt-get install chromium), or put a chromium binary on PATH.
+chromium:
+	@command -v chromium >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make test: chromium missing: installing it for the status page's browser test"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q chromium >/dev/null 2>&1 \
+	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; \
+	fi; \
+	command -v chromium >/dev/null 2>&1 || { echo "make test: chromium not found on PATH. $(CHROMIUM_ADVICE)" >&2; exit 1; }
 
 # Regenerates the jOOQ classes from migrations/ (never edit them by hand).
 codegen:

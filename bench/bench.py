@@ -7,7 +7,7 @@ started here is stopped at the end (also on Ctrl-C / SIGTERM). Nothing in ../sha
 
 Knobs (environment):
   BENCH_SECTIONS   comma list of sections to run (default: the side-by-side sections
-                   coldstart,uptime,rq,intake,e2e,pickup); `backup` runs only when named, e.g.
+                   coldstart,uptime,status,rq,intake,e2e,pickup); `backup` runs only when named, e.g.
                    BENCH_SECTIONS=backup (needs only Postgres 15, not the peer)
   BACKUP_BENCH_JOBS    jobs in the database that the backup section backs up (default 1000000)
   BACKUP_BENCH_REPEATS runs of each of the four commands, interleaved, medians reported (default 3)
@@ -16,7 +16,7 @@ Knobs (environment):
   WRK_WARMUP       warm-up seconds of the peer before its measured runs (default 10)
   LEVQOR_WARMUP    warm-up seconds of each Levqor instance before its measured runs (default 30: the
                    JVM's JIT needs about a minute of load on 2 cores; when only WRK_WARMUP is set, it
-                   applies to Levqor too). Used by uptime and intake (each target), and by e2e for an
+                   applies to Levqor too). Used by uptime, status and intake (each target), and by e2e for an
                    instance that has not had that load yet (the sync instance; the async one when
                    the intake section did not run), split between the batch and single-job paths
   WRK_THREADS      wrk -t (default 2); WRK_CONNS connection counts (default "32 64")
@@ -76,7 +76,7 @@ PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 PY = "/usr/bin/python3"
 
 SECTIONS = [s.strip() for s in os.environ.get(
-    "BENCH_SECTIONS", "coldstart,uptime,rq,intake,e2e,pickup").split(",") if s.strip()]
+    "BENCH_SECTIONS", "coldstart,uptime,status,rq,intake,e2e,pickup").split(",") if s.strip()]
 COLD_RUNS = int(os.environ.get("COLD_RUNS", "3"))
 WRK_DURATION = int(os.environ.get("WRK_DURATION", "10"))
 WRK_WARMUP = int(os.environ.get("WRK_WARMUP", "10"))
@@ -379,8 +379,10 @@ def _wrk_until_limit(args, env, seconds):
     return "".join(lines)
 
 
-def wrk(url, conns, seconds, script=None, env=None, tag="wrk", timeout=None):
+def wrk(url, conns, seconds, script=None, env=None, tag="wrk", timeout=None, headers=()):
     args = ["wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{seconds}s", "--latency"]
+    for h in headers:
+        args += ["-H", h]
     if timeout:
         args += ["--timeout", f"{timeout}s"]
     if script:
@@ -726,10 +728,10 @@ def agg(runs):
             "errors": "; ".join(r["errors"] for r in runs if r["errors"])}
 
 
-def load_run(name, url, pids_fn, conns, script=None, env=None, rep=0):
+def load_run(name, url, pids_fn, conns, script=None, env=None, rep=0, headers=()):
     sampler = RssSampler(pids_fn)
     sampler.start()
-    r = wrk(url, conns, WRK_DURATION, script=script, env=env, tag=f"wrk-{name}-c{conns}-{rep}")
+    r = wrk(url, conns, WRK_DURATION, script=script, env=env, tag=f"wrk-{name}-c{conns}-{rep}", headers=headers)
     r["rss_peak_kib"] = sampler.finish()
     log(f"  {name} c{conns}: {fmt(r['rps'])} req/s, p50 {fmt(r['p50'], 2)} ms, p99 {fmt(r['p99'], 2)} ms, "
         f"non-2xx {r['non2xx']}, rss peak {r['rss_peak_kib'] // 1024} MiB {r['errors']}")
@@ -778,6 +780,89 @@ def section_uptime(lvq, peer):
               ratio(peak_l, peak_p)]])
     R.line(f"Levqor's JVM options: {java_opts_text()}; Postgres and Redis processes are not counted on "
            "either side.")
+
+
+# The status page's goal (issue 14): /status.json and /status at >= 5x the peer's /ops/uptime req/s,
+# with a lower p99, in the same run.
+STATUS_GOAL_RATIO = 5.0
+
+
+def section_status(lvq, peer):
+    R.h("Public status page: GET /status.json and /status beside the peer's GET /ops/uptime (wrk)")
+    lp, lport = lvq
+    pp, pport = peer
+    # A page with something on it: one open incident with two updates, one maintenance window ahead.
+    auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    st, js = http_req(lport, "POST", "/ops/incidents", {"template": "major", "components": ["payments", "email"]}, auth)
+    if st != 201:
+        raise RuntimeError(f"POST /ops/incidents answered {st} {js}")
+    http_req(lport, "POST", f"/ops/incidents/{js['id']}/updates",
+             {"status": "monitoring", "message": "A fix is deployed; confirmations are going out again."}, auth)
+    start = (datetime.datetime.utcnow() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT02:00:00Z")
+    end = (datetime.datetime.utcnow() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT03:00:00Z")
+    http_req(lport, "POST", "/ops/maintenance", {"title": "Database upgrade", "components": ["database"],
+                                                 "starts_at": start, "ends_at": end, "message": "Bench window."}, auth)
+    time.sleep(1)
+    sizes = {}
+    for path, headers in (("/status.json", {}), ("/status", {}), ("/status", {"Accept-Encoding": "gzip"})):
+        c = http.client.HTTPConnection("127.0.0.1", lport, timeout=5)
+        c.request("GET", path, headers=headers)
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        if r.status != 200:
+            raise RuntimeError(f"GET {path} answered {r.status}")
+        sizes[(path, bool(headers))] = len(body)
+    targets = [
+        ("levqor-status-json", f"http://127.0.0.1:{lport}/status.json", (), "Levqor GET /status.json"),
+        ("levqor-status-html", f"http://127.0.0.1:{lport}/status", (), "Levqor GET /status"),
+        ("levqor-status-gzip", f"http://127.0.0.1:{lport}/status", ("Accept-Encoding: gzip",),
+         "Levqor GET /status, Accept-Encoding: gzip"),
+    ]
+    peer_url = f"http://127.0.0.1:{pport}/ops/uptime"
+    for tag, url, headers, _ in targets:
+        wrk(url, WRK_CONNS[0], LEVQOR_WARMUP, tag=f"wrk-warmup-{tag}", headers=headers)
+    wrk(peer_url, WRK_CONNS[0], WRK_WARMUP, tag="wrk-warmup-peer-uptime-status")
+    lvq_pids = lambda: [lp.pid]
+    peer_pids = lambda: group_pids(pp.pid)
+    res = {"sizes_bytes": {f"{p}{' gzip' if g else ''}": n for (p, g), n in sizes.items()}, "runs": {}}
+    rows = []
+    verdicts = []
+    for c in WRK_CONNS:
+        runs = {tag: [] for tag, _, _, _ in targets}
+        peer_runs = []
+        for i in range(WRK_REPEATS):
+            for tag, url, headers, _ in targets:
+                runs[tag].append(load_run(tag, url, lvq_pids, c, rep=i, headers=headers))
+            peer_runs.append(load_run("peer-uptime-status", peer_url, peer_pids, c, rep=i))
+        b = agg(peer_runs)
+        res["runs"][c] = {"peer_uptime": b}
+        for tag, _, _, label in targets:
+            a = agg(runs[tag])
+            res["runs"][c][tag] = a
+            met = bool(a["rps"] and b["rps"] and a["p99"] is not None and b["p99"] is not None
+                       and a["rps"] >= STATUS_GOAL_RATIO * b["rps"] and a["p99"] < b["p99"])
+            if tag != "levqor-status-gzip":
+                verdicts.append(met)
+            rows.append([c, label, fmt(a["rps"]), fmt(b["rps"]), ratio(a["rps"], b["rps"]),
+                         f"{fmt(a['p50'], 2)} / {fmt(a['p99'], 2)}", f"{fmt(b['p50'], 2)} / {fmt(b['p99'], 2)}",
+                         ratio(a["p99"], b["p99"]), f"{a['non2xx']} / {b['non2xx']}",
+                         "(information)" if tag == "levqor-status-gzip" else "met" if met else "not met"])
+    R.table(["connections", "Levqor target", "Levqor req/s", "peer /ops/uptime req/s", "ratio (goal >= 5x)",
+             "Levqor p50 / p99 ms", "peer p50 / p99 ms", "p99 ratio (goal < 1)", "non-2xx L / P",
+             "goal"], rows)
+    R.line(f"Goal (issue 14): /status.json and /status at >= {STATUS_GOAL_RATIO:g}x the peer's /ops/uptime req/s "
+           f"with a lower p99, at every connection count: {'met' if verdicts and all(verdicts) else 'not met'}. "
+           "The gzip row is for information (browsers ask for gzip; wrk does not unless told).")
+    R.line("Answer sizes: " + ", ".join(f"{k} {v:,} B" for k, v in res["sizes_bytes"].items())
+           + ". The page held one open incident with two updates and one maintenance window ahead.")
+    R.line(f"Commands: `wrk -t{WRK_THREADS} -c<{'|'.join(str(c) for c in WRK_CONNS)}> -d{WRK_DURATION}s --latency "
+           f"[-H 'Accept-Encoding: gzip'] "
+           f"http://127.0.0.1:<port>/status[.json]` and the same against the peer's /ops/uptime; medians of "
+           f"{WRK_REPEATS} interleaved runs; warm-up {LEVQOR_WARMUP}s per Levqor target, {WRK_WARMUP}s peer. "
+           "Levqor runs with RATELIMIT_ENABLED=false like every load section (public routes are otherwise "
+           "limited per IP).")
+    R.data["status"] = res
 
 
 def section_rq(redis):
@@ -1602,7 +1687,7 @@ def main():
             guarded("coldstart", section_coldstart, tmp, pg, redis)
         if "rq" in SECTIONS:
             guarded("rq", section_rq, redis)
-        need_load = any(s in SECTIONS for s in ("uptime", "intake", "e2e", "pickup"))
+        need_load = any(s in SECTIONS for s in ("uptime", "status", "intake", "e2e", "pickup"))
         if need_load:
             for tag in ("async", "sync", "api"):
                 if LEVQOR_DB != "embedded":
@@ -1615,6 +1700,8 @@ def main():
             log(f"Levqor under load on 127.0.0.1:{lport} ({LEVQOR_DB} Postgres), Flask peer on {peer_port}")
             if "uptime" in SECTIONS:
                 guarded("uptime", section_uptime, lvq, peer)
+            if "status" in SECTIONS:
+                guarded("status", section_status, lvq, peer)
             key = guarded("accounts", create_api_key, lport)
             available = bool(key) and guarded("intake probe", intake_available, lport, key)
             if not available:

@@ -22,6 +22,7 @@ import com.levqor.email.DeadLetterAlerts;
 import com.levqor.email.EmailDelivery;
 import com.levqor.email.EmailHandlers;
 import com.levqor.runtime.Scheduler;
+import com.levqor.status.StatusPage;
 import com.levqor.webhooks.StripeEvents;
 import com.levqor.config.Settings;
 import com.levqor.crypto.AdminKey;
@@ -121,11 +122,14 @@ public final class Levqor implements AutoCloseable {
                 redis.ifPresent(r -> r.health().start());
                 startedJobs.start();
                 JobHandlers jobHandlers = new JobHandlers(startedJobs, json, mapper);
+                StatusPage status = new StatusPage(settings.status(), settings.billing().publicBaseUrl(), database,
+                        health, email.outbox(), email::wake, clock, mapper, scheduler);
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
                         jobHandlers, new QueueOpsHandlers(startedJobs, json),
                         edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks(), new BillingHandlers(billing),
                         new EmailHandlers(email), new ConnectorHandlers(connectors),
-                        new BackupHandlers(backupRuns, settings.backups(), clock));
+                        new BackupHandlers(backupRuns, settings.backups(), clock), status.incidentHandlers(),
+                        status.statusHandlers());
                 List<Consumer<RoutesConfig>> filters = new ArrayList<>(edgeGuards.beforeAuthentication());
                 filters.addAll(extraFilters);
                 DirectRoute.Shared direct = new DirectRoute.Shared(settings.http().maxBodyBytes(), authentication,

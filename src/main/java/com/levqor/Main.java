@@ -7,7 +7,9 @@ import com.levqor.cli.DlqCommand;
 import com.levqor.cli.EmailsCommand;
 import com.levqor.cli.EnvCommand;
 import com.levqor.cli.FlagsCommand;
+import com.levqor.cli.IncidentCommand;
 import com.levqor.cli.KeysCommand;
+import com.levqor.cli.MaintenanceCommand;
 import com.levqor.cli.MigrateCommand;
 import com.levqor.cli.RestoreVerifyCommand;
 import com.levqor.cli.ServeCommand;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Command;
         description = "Levqor: a self-hosted job-orchestration API server.",
         subcommands = {ServeCommand.class, WorkerCommand.class, DlqCommand.class, MigrateCommand.class,
                 AccountsCommand.class, KeysCommand.class, FlagsCommand.class, EmailsCommand.class,
-                BillingCommand.class, BackupCommand.class, RestoreVerifyCommand.class, CommandLine.HelpCommand.class})
+                BillingCommand.class, BackupCommand.class, RestoreVerifyCommand.class, IncidentCommand.class,
+                MaintenanceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status of an invalid configuration (before any port opens). */

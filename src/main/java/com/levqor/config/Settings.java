@@ -18,6 +18,7 @@ import java.util.Map;
  * @param email    the email outbox and Resend
  * @param connectors the circuit breakers in front of Stripe and Resend
  * @param backups  backups and restore drills: folder, retention, schedules, pg_dump/psql
+ * @param status   the public status page and its health sampler
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
 public record Settings(
@@ -32,6 +33,7 @@ public record Settings(
         EmailSettings email,
         ConnectorSettings connectors,
         BackupSettings backups,
+        StatusSettings status,
         List<Env.Entry> entries) {
 
     /** Parses the given environment; throws with every problem found when anything is invalid. */
@@ -48,10 +50,11 @@ public record Settings(
         EmailSettings email = EmailSettings.parse(env);
         ConnectorSettings connectors = ConnectorSettings.parse(env);
         BackupSettings backups = BackupSettings.parse(env, environment.get("PATH"));
+        StatusSettings status = StatusSettings.parse(env);
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, edge, redis, billing, email, connectors, backups,
+        return new Settings(http, database, flags, ops, queue, edge, redis, billing, email, connectors, backups, status,
                 env.entries());
     }
 

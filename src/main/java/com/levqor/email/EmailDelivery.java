@@ -5,6 +5,7 @@ import com.levqor.config.EmailSettings;
 import com.levqor.connectors.Connector;
 import com.levqor.connectors.Connectors;
 import com.levqor.db.Database;
+import com.levqor.db.LeaderLock;
 import com.levqor.ops.Metrics;
 import com.levqor.runtime.Scheduler;
 import java.time.Clock;
@@ -38,7 +39,8 @@ public final class EmailDelivery {
                     + "RESEND_API_KEY and EMAIL_FROM are set", String.join(", ", settings.missing()));
         }
         this.sender = scheduler.add(new EmailSender(outbox, new Templates(mapper, settings.supportEmail()), mailer,
-                resend, settings, emailMetrics, new SenderLock(database.dataSource()), clock));
+                resend, settings, emailMetrics, new LeaderLock(database.dataSource(),
+                EmailSender.LOCK_KEY, "sends the email outbox"), clock));
     }
 
     /** The outbox: {@link Outbox#queue(org.jooq.DSLContext, Email)} queues an email in a transaction. */

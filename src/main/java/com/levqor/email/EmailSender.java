@@ -2,6 +2,7 @@ package com.levqor.email;
 
 import com.levqor.config.EmailSettings;
 import com.levqor.connectors.Connector;
+import com.levqor.db.LeaderLock;
 import com.levqor.runtime.Duty;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,9 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers the outbox through Resend, oldest first, as a {@link Duty} of the scheduler. One process
- * sends at a time ({@link SenderLock}). A round goes through the queued rows in order and stops at
- * the first one not due yet, at the rate cap, or at the first failure, so a failing Resend is asked
- * once per backoff step, not once per email, and the emails behind the failing one keep their order:
+ * sends at a time ({@link LeaderLock}, key {@link #LOCK_KEY}). A round goes through the queued rows in
+ * order and stops at the first one not due yet, at the rate cap, or at the first failure, so a failing
+ * Resend is asked once per backoff step, not once per email, and the emails behind the failing one keep
+ * their order:
  * <ul>
  *   <li>accepted: {@code sent};</li>
  *   <li>refused for good (a 4xx retrying cannot fix, such as an invalid address): {@code failed}
@@ -31,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class EmailSender implements Duty {
     private static final Logger log = LoggerFactory.getLogger(EmailSender.class);
     static final int BATCH = 50;
+    /** The sender's advisory lock key: "LVQEMAIL" in ASCII. */
+    static final long LOCK_KEY = 0x4C5651454D41494CL;
     private static final long MINUTE_NANOS = 60_000_000_000L;
 
     private final Outbox outbox;
@@ -39,7 +43,7 @@ public final class EmailSender implements Duty {
     private final Connector resend;
     private final EmailSettings settings;
     private final EmailMetrics metrics;
-    private final SenderLock lock;
+    private final LeaderLock lock;
     private final Clock clock;
     /** Send times (nanoTime) within the last minute, for EMAIL_MAX_PER_MINUTE. */
     private final ArrayDeque<Long> recentSends = new ArrayDeque<>();
@@ -47,7 +51,7 @@ public final class EmailSender implements Duty {
     private Instant failingSince;
 
     EmailSender(Outbox outbox, Templates templates, Optional<ResendMailer> mailer, Connector resend,
-                EmailSettings settings, EmailMetrics metrics, SenderLock lock, Clock clock) {
+                EmailSettings settings, EmailMetrics metrics, LeaderLock lock, Clock clock) {
         this.outbox = outbox;
         this.templates = templates;
         this.mailer = mailer;

@@ -6,8 +6,6 @@ import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,16 +36,7 @@ public final class Templates {
 
     private static final String ROOT = "email";
     private final DefaultMustacheFactory html = new DefaultMustacheFactory(ROOT);
-    private final DefaultMustacheFactory plain = new DefaultMustacheFactory(ROOT) {
-        @Override
-        public void encode(String value, Writer writer) {
-            try {
-                writer.write(value);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
+    private final DefaultMustacheFactory plain = new PlainMustacheFactory(ROOT);
     private final Map<String, Mustache> compiled = new ConcurrentHashMap<>();
     private final ObjectMapper mapper;
     private final String supportEmail;

@@ -10,6 +10,8 @@ import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.QueueOpsHandlers;
 import com.levqor.ops.FlagsHandler;
 import com.levqor.ops.OpsHandlers;
+import com.levqor.status.IncidentHandlers;
+import com.levqor.status.StatusHandlers;
 import com.levqor.webhooks.WebhookHandlers;
 import io.javalin.config.RoutesConfig;
 
@@ -29,10 +31,13 @@ public final class Api {
     private final EmailHandlers emails;
     private final ConnectorHandlers connectors;
     private final BackupHandlers backups;
+    private final IncidentHandlers incidents;
+    private final StatusHandlers status;
 
     public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue,
                FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks, BillingHandlers billing,
-               EmailHandlers emails, ConnectorHandlers connectors, BackupHandlers backups) {
+               EmailHandlers emails, ConnectorHandlers connectors, BackupHandlers backups, IncidentHandlers incidents,
+               StatusHandlers status) {
         this.ops = ops;
         this.accounts = accounts;
         this.jobs = jobs;
@@ -44,6 +49,8 @@ public final class Api {
         this.emails = emails;
         this.connectors = connectors;
         this.backups = backups;
+        this.incidents = incidents;
+        this.status = status;
     }
 
     void register(RoutesConfig r) {
@@ -92,5 +99,21 @@ public final class Api {
 
         // Backups and restore drills (issue 13): every run, newest first.
         r.get("/ops/backups", backups::list, Access.ADMIN);
+
+        // Incidents: the operator announces and updates them; the public status page is served from memory.
+        r.post("/ops/incidents", incidents::open, Access.ADMIN);
+        r.get("/ops/incidents", incidents::list, Access.ADMIN);
+        r.get("/ops/incidents/{id}", incidents::get, Access.ADMIN);
+        r.post("/ops/incidents/{id}/updates", incidents::update, Access.ADMIN);
+        r.post("/ops/incidents/{id}/notify", incidents::notify, Access.ADMIN);
+        r.post("/ops/maintenance", incidents::schedule, Access.ADMIN);
+        r.get("/ops/maintenance", incidents::maintenances, Access.ADMIN);
+        r.delete("/ops/maintenance/{id}", incidents::cancelMaintenance, Access.ADMIN);
+        r.get("/status", status::page, Access.PUBLIC);
+        r.get("/status.json", status::json, Access.PUBLIC);
+        r.get("/status/incidents/{id}", status::incident, Access.PUBLIC);
+        r.get("/status/history.atom", status::atom, Access.PUBLIC);
+        r.get("/status/badge.svg", status::badge, Access.PUBLIC);
+        r.get("/status/style.css", status::css, Access.PUBLIC);
     }
 }

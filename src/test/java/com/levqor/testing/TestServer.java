@@ -70,6 +70,15 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes) {
+        return start(extraEnv, extraRoutes, Clock.systemUTC());
+    }
+
+    /** A server whose injected clock is {@code clock} (e.g. a {@link MutableClock} the test moves). */
+    public static TestServer start(Map<String, String> extraEnv, Clock clock) {
+        return start(extraEnv, List.of(), clock);
+    }
+
+    private static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes, Clock clock) {
         try {
             String jdbcUrl = TestPostgres.newDatabase();
             Path logDir = Files.createDirectories(Path.of("target", "tmp", "logs-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet()));
@@ -81,7 +90,7 @@ public final class TestServer implements AutoCloseable {
                     env.put(k, v);
                 }
             });
-            Levqor app = Levqor.start(Settings.parse(env), Clock.systemUTC(), extraRoutes);
+            Levqor app = Levqor.start(Settings.parse(env), clock, extraRoutes);
             return new TestServer(app, jdbcUrl, logDir);
         } catch (Exception e) {
             throw new IllegalStateException("Test server did not start: " + e.getMessage(), e);

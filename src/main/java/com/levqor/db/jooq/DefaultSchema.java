@@ -9,7 +9,11 @@ import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.EmailOutbox;
+import com.levqor.db.jooq.tables.IncidentUpdates;
+import com.levqor.db.jooq.tables.Incidents;
 import com.levqor.db.jooq.tables.Jobs;
+import com.levqor.db.jooq.tables.Maintenances;
+import com.levqor.db.jooq.tables.StatusDaily;
 import com.levqor.db.jooq.tables.UsageDaily;
 import com.levqor.db.jooq.tables.WebhookEvents;
 
@@ -60,9 +64,29 @@ public class DefaultSchema extends SchemaImpl {
     public final EmailOutbox EMAIL_OUTBOX = EmailOutbox.EMAIL_OUTBOX;
 
     /**
+     * The table <code>incident_updates</code>.
+     */
+    public final IncidentUpdates INCIDENT_UPDATES = IncidentUpdates.INCIDENT_UPDATES;
+
+    /**
+     * The table <code>incidents</code>.
+     */
+    public final Incidents INCIDENTS = Incidents.INCIDENTS;
+
+    /**
      * The table <code>jobs</code>.
      */
     public final Jobs JOBS = Jobs.JOBS;
+
+    /**
+     * The table <code>maintenances</code>.
+     */
+    public final Maintenances MAINTENANCES = Maintenances.MAINTENANCES;
+
+    /**
+     * The table <code>status_daily</code>.
+     */
+    public final StatusDaily STATUS_DAILY = StatusDaily.STATUS_DAILY;
 
     /**
      * The table <code>usage_daily</code>.
@@ -95,7 +119,11 @@ public class DefaultSchema extends SchemaImpl {
             ApiKeys.API_KEYS,
             Backups.BACKUPS,
             EmailOutbox.EMAIL_OUTBOX,
+            IncidentUpdates.INCIDENT_UPDATES,
+            Incidents.INCIDENTS,
             Jobs.JOBS,
+            Maintenances.MAINTENANCES,
+            StatusDaily.STATUS_DAILY,
             UsageDaily.USAGE_DAILY,
             WebhookEvents.WEBHOOK_EVENTS
         );

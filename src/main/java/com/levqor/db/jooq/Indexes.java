@@ -9,7 +9,10 @@ import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.EmailOutbox;
+import com.levqor.db.jooq.tables.IncidentUpdates;
+import com.levqor.db.jooq.tables.Incidents;
 import com.levqor.db.jooq.tables.Jobs;
+import com.levqor.db.jooq.tables.Maintenances;
 import com.levqor.db.jooq.tables.WebhookEvents;
 
 import org.jooq.Index;
@@ -38,6 +41,9 @@ public class Indexes {
     public static final Index EMAIL_OUTBOX_FAILED = Internal.createIndex(DSL.name("email_outbox_failed"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ }, false);
     public static final Index EMAIL_OUTBOX_QUEUED = Internal.createIndex(DSL.name("email_outbox_queued"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ }, false);
     public static final Index EMAIL_OUTBOX_SEQ = Internal.createIndex(DSL.name("email_outbox_seq"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ.desc() }, false);
+    public static final Index INCIDENT_UPDATES_INCIDENT = Internal.createIndex(DSL.name("incident_updates_incident"), IncidentUpdates.INCIDENT_UPDATES, new OrderField[] { IncidentUpdates.INCIDENT_UPDATES.INCIDENT_ID, IncidentUpdates.INCIDENT_UPDATES.SEQ }, false);
+    public static final Index INCIDENTS_CREATED = Internal.createIndex(DSL.name("incidents_created"), Incidents.INCIDENTS, new OrderField[] { Incidents.INCIDENTS.CREATED_AT.desc() }, false);
+    public static final Index INCIDENTS_OPEN = Internal.createIndex(DSL.name("incidents_open"), Incidents.INCIDENTS, new OrderField[] { Incidents.INCIDENTS.CREATED_AT }, false);
     public static final Index JOBS_ACCOUNT_ID = Internal.createIndex(DSL.name("jobs_account_id"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.ID.desc() }, false);
     public static final Index JOBS_CALLBACK_PENDING = Internal.createIndex(DSL.name("jobs_callback_pending"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.CALLBACK_NEXT_AT }, false);
     public static final Index JOBS_DEAD = Internal.createIndex(DSL.name("jobs_dead"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.WORKFLOW, Jobs.JOBS.FINISHED_AT }, false);
@@ -46,5 +52,6 @@ public class Indexes {
     public static final Index JOBS_QUEUED_RUN_AT = Internal.createIndex(DSL.name("jobs_queued_run_at"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.RUN_AT }, false);
     public static final Index JOBS_RUNNING_LEASE = Internal.createIndex(DSL.name("jobs_running_lease"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.LEASE_EXPIRES_AT }, false);
     public static final Index JOBS_UNDELIVERED = Internal.createIndex(DSL.name("jobs_undelivered"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.PRIORITY.desc(), Jobs.JOBS.RUN_AT }, false);
+    public static final Index MAINTENANCES_ENDS = Internal.createIndex(DSL.name("maintenances_ends"), Maintenances.MAINTENANCES, new OrderField[] { Maintenances.MAINTENANCES.ENDS_AT }, false);
     public static final Index WEBHOOK_EVENTS_RECEIVED = Internal.createIndex(DSL.name("webhook_events_received"), WebhookEvents.WEBHOOK_EVENTS, new OrderField[] { WebhookEvents.WEBHOOK_EVENTS.RECEIVED_AT.desc() }, false);
 }

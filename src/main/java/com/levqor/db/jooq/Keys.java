@@ -9,7 +9,11 @@ import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.EmailOutbox;
+import com.levqor.db.jooq.tables.IncidentUpdates;
+import com.levqor.db.jooq.tables.Incidents;
 import com.levqor.db.jooq.tables.Jobs;
+import com.levqor.db.jooq.tables.Maintenances;
+import com.levqor.db.jooq.tables.StatusDaily;
 import com.levqor.db.jooq.tables.UsageDaily;
 import com.levqor.db.jooq.tables.WebhookEvents;
 import com.levqor.db.jooq.tables.records.AbuseBlocksRecord;
@@ -17,7 +21,11 @@ import com.levqor.db.jooq.tables.records.AccountsRecord;
 import com.levqor.db.jooq.tables.records.ApiKeysRecord;
 import com.levqor.db.jooq.tables.records.BackupsRecord;
 import com.levqor.db.jooq.tables.records.EmailOutboxRecord;
+import com.levqor.db.jooq.tables.records.IncidentUpdatesRecord;
+import com.levqor.db.jooq.tables.records.IncidentsRecord;
 import com.levqor.db.jooq.tables.records.JobsRecord;
+import com.levqor.db.jooq.tables.records.MaintenancesRecord;
+import com.levqor.db.jooq.tables.records.StatusDailyRecord;
 import com.levqor.db.jooq.tables.records.UsageDailyRecord;
 import com.levqor.db.jooq.tables.records.WebhookEventsRecord;
 
@@ -47,7 +55,11 @@ public class Keys {
     public static final UniqueKey<BackupsRecord> BACKUPS_OCCURRENCE_ONCE = Internal.createUniqueKey(Backups.BACKUPS, DSL.name("backups_occurrence_once"), new TableField[] { Backups.BACKUPS.KIND, Backups.BACKUPS.SCHEDULED_FOR }, true);
     public static final UniqueKey<BackupsRecord> BACKUPS_PKEY = Internal.createUniqueKey(Backups.BACKUPS, DSL.name("backups_pkey"), new TableField[] { Backups.BACKUPS.ID }, true);
     public static final UniqueKey<EmailOutboxRecord> EMAIL_OUTBOX_PKEY = Internal.createUniqueKey(EmailOutbox.EMAIL_OUTBOX, DSL.name("email_outbox_pkey"), new TableField[] { EmailOutbox.EMAIL_OUTBOX.ID }, true);
+    public static final UniqueKey<IncidentUpdatesRecord> INCIDENT_UPDATES_PKEY = Internal.createUniqueKey(IncidentUpdates.INCIDENT_UPDATES, DSL.name("incident_updates_pkey"), new TableField[] { IncidentUpdates.INCIDENT_UPDATES.ID }, true);
+    public static final UniqueKey<IncidentsRecord> INCIDENTS_PKEY = Internal.createUniqueKey(Incidents.INCIDENTS, DSL.name("incidents_pkey"), new TableField[] { Incidents.INCIDENTS.ID }, true);
     public static final UniqueKey<JobsRecord> JOBS_PKEY = Internal.createUniqueKey(Jobs.JOBS, DSL.name("jobs_pkey"), new TableField[] { Jobs.JOBS.ID }, true);
+    public static final UniqueKey<MaintenancesRecord> MAINTENANCES_PKEY = Internal.createUniqueKey(Maintenances.MAINTENANCES, DSL.name("maintenances_pkey"), new TableField[] { Maintenances.MAINTENANCES.ID }, true);
+    public static final UniqueKey<StatusDailyRecord> STATUS_DAILY_PKEY = Internal.createUniqueKey(StatusDaily.STATUS_DAILY, DSL.name("status_daily_pkey"), new TableField[] { StatusDaily.STATUS_DAILY.COMPONENT, StatusDaily.STATUS_DAILY.DAY }, true);
     public static final UniqueKey<UsageDailyRecord> USAGE_DAILY_PKEY = Internal.createUniqueKey(UsageDaily.USAGE_DAILY, DSL.name("usage_daily_pkey"), new TableField[] { UsageDaily.USAGE_DAILY.ACCOUNT_ID, UsageDaily.USAGE_DAILY.DAY }, true);
     public static final UniqueKey<WebhookEventsRecord> WEBHOOK_EVENTS_ONCE = Internal.createUniqueKey(WebhookEvents.WEBHOOK_EVENTS, DSL.name("webhook_events_once"), new TableField[] { WebhookEvents.WEBHOOK_EVENTS.PROVIDER, WebhookEvents.WEBHOOK_EVENTS.PROVIDER_EVENT_ID }, true);
     public static final UniqueKey<WebhookEventsRecord> WEBHOOK_EVENTS_PKEY = Internal.createUniqueKey(WebhookEvents.WEBHOOK_EVENTS, DSL.name("webhook_events_pkey"), new TableField[] { WebhookEvents.WEBHOOK_EVENTS.ID }, true);
@@ -57,6 +69,7 @@ public class Keys {
     // -------------------------------------------------------------------------
 
     public static final ForeignKey<ApiKeysRecord, AccountsRecord> API_KEYS__API_KEYS_ACCOUNT_ID_FKEY = Internal.createForeignKey(ApiKeys.API_KEYS, DSL.name("api_keys_account_id_fkey"), new TableField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, Keys.ACCOUNTS_PKEY, new TableField[] { Accounts.ACCOUNTS.ID }, true);
+    public static final ForeignKey<IncidentUpdatesRecord, IncidentsRecord> INCIDENT_UPDATES__INCIDENT_UPDATES_INCIDENT_ID_FKEY = Internal.createForeignKey(IncidentUpdates.INCIDENT_UPDATES, DSL.name("incident_updates_incident_id_fkey"), new TableField[] { IncidentUpdates.INCIDENT_UPDATES.INCIDENT_ID }, Keys.INCIDENTS_PKEY, new TableField[] { Incidents.INCIDENTS.ID }, true);
     public static final ForeignKey<JobsRecord, AccountsRecord> JOBS__JOBS_ACCOUNT_ID_FKEY = Internal.createForeignKey(Jobs.JOBS, DSL.name("jobs_account_id_fkey"), new TableField[] { Jobs.JOBS.ACCOUNT_ID }, Keys.ACCOUNTS_PKEY, new TableField[] { Accounts.ACCOUNTS.ID }, true);
     public static final ForeignKey<UsageDailyRecord, AccountsRecord> USAGE_DAILY__USAGE_DAILY_ACCOUNT_ID_FKEY = Internal.createForeignKey(UsageDaily.USAGE_DAILY, DSL.name("usage_daily_account_id_fkey"), new TableField[] { UsageDaily.USAGE_DAILY.ACCOUNT_ID }, Keys.ACCOUNTS_PKEY, new TableField[] { Accounts.ACCOUNTS.ID }, true);
 }

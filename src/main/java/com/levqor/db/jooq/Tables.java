@@ -9,7 +9,11 @@ import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
 import com.levqor.db.jooq.tables.Backups;
 import com.levqor.db.jooq.tables.EmailOutbox;
+import com.levqor.db.jooq.tables.IncidentUpdates;
+import com.levqor.db.jooq.tables.Incidents;
 import com.levqor.db.jooq.tables.Jobs;
+import com.levqor.db.jooq.tables.Maintenances;
+import com.levqor.db.jooq.tables.StatusDaily;
 import com.levqor.db.jooq.tables.UsageDaily;
 import com.levqor.db.jooq.tables.WebhookEvents;
 
@@ -46,9 +50,29 @@ public class Tables {
     public static final EmailOutbox EMAIL_OUTBOX = EmailOutbox.EMAIL_OUTBOX;
 
     /**
+     * The table <code>incident_updates</code>.
+     */
+    public static final IncidentUpdates INCIDENT_UPDATES = IncidentUpdates.INCIDENT_UPDATES;
+
+    /**
+     * The table <code>incidents</code>.
+     */
+    public static final Incidents INCIDENTS = Incidents.INCIDENTS;
+
+    /**
      * The table <code>jobs</code>.
      */
     public static final Jobs JOBS = Jobs.JOBS;
+
+    /**
+     * The table <code>maintenances</code>.
+     */
+    public static final Maintenances MAINTENANCES = Maintenances.MAINTENANCES;
+
+    /**
+     * The table <code>status_daily</code>.
+     */
+    public static final StatusDaily STATUS_DAILY = StatusDaily.STATUS_DAILY;
 
     /**
      * The table <code>usage_daily</code>.
