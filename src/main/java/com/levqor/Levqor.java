@@ -12,23 +12,21 @@ import com.levqor.http.DirectRoute;
 import com.levqor.http.HttpServer;
 import com.levqor.api.Json;
 import com.levqor.api.JsonBody;
-import com.levqor.http.RequestObserver;
-import com.levqor.http.filters.Authentication;
-import com.levqor.jobs.IntakeRoute;
 import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.Jobs;
 import com.levqor.jobs.QueueOpsHandlers;
-import com.levqor.http.filters.EdgeGuards;
+import com.levqor.http.EdgeGuards;
+import com.levqor.http.IntakeRoute;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
 import com.levqor.redis.RedisConnections;
+import com.levqor.runtime.Scheduler;
 import java.util.Optional;
 import java.time.Clock;
 import io.javalin.config.RoutesConfig;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -48,11 +46,11 @@ public final class Levqor implements AutoCloseable {
     private final Optional<RedisConnections> redis;
     private final AccountService accounts;
     private final Jobs jobs;
-    private final EdgeGuards edge;
     private final HttpServer http;
     private final List<DirectRoute> directRoutes;
+    private final Scheduler scheduler = new Scheduler();
 
-    private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
+    private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters, boolean directRoutes) {
         long start = System.nanoTime();
         this.settings = settings;
         LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes());
@@ -60,7 +58,7 @@ public final class Levqor implements AutoCloseable {
         this.reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get());
         this.database = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
         this.redis = redisWanted(settings) ? RedisConnections.open(settings.redis()) : Optional.empty();
-        EdgeGuards edgeGuards = null;
+        EdgeGuards edgeGuards;
         try {
             int ran = database.migrate();
             if (ran > 0) {
@@ -71,35 +69,30 @@ public final class Levqor implements AutoCloseable {
             this.accounts = new AccountService(database.dsl(), clock);
             HealthService health = new HealthService(database, metrics, Version.get());
             AdminKey adminKey = new AdminKey(settings.ops().adminKey());
-            Authentication authentication = new Authentication(accounts, adminKey);
             Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true, redis);
             try {
-                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, adminKey, authentication, accounts, health,
-                        mapper, startedJobs::queueHealth, redis);
+                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, reporter, clock, adminKey, accounts,
+                        health, mapper, startedJobs::queueHealth, redis);
+                edgeGuards.duties().forEach(scheduler::add);
+                scheduler.start();
                 redis.ifPresent(r -> r.health().start());
                 startedJobs.start();
                 JobHandlers jobHandlers = new JobHandlers(startedJobs, json, mapper);
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
                         jobHandlers, new QueueOpsHandlers(startedJobs, json),
                         edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks());
-                List<Consumer<RoutesConfig>> filters = new ArrayList<>(edgeGuards.beforeAuthentication());
-                filters.addAll(extraFilters);
-                DirectRoute.Shared direct = new DirectRoute.Shared(settings.http().maxBodyBytes(), authentication,
-                        json, mapper, edgeGuards, new RequestObserver(metrics, reporter), reporter);
-                this.directRoutes = List.of(new IntakeRoute(startedJobs, jobHandlers, direct));
-                this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, filters,
-                        edgeGuards.afterAuthentication(), edgeGuards.jetty(), directRoutes, api);
+                DirectRoute.Shared direct = edgeGuards.direct(json, mapper, reporter);
+                this.directRoutes = directRoutes ? List.of(new IntakeRoute(startedJobs, jobHandlers, direct)) : List.of();
+                this.http = new HttpServer(settings.http(), mapper, reporter, edgeGuards, extraFilters, this.directRoutes,
+                        api);
                 http.start();
             } catch (RuntimeException e) {
                 startedJobs.close();
                 throw e;
             }
             this.jobs = startedJobs;
-            this.edge = edgeGuards;
         } catch (RuntimeException e) {
-            if (edgeGuards != null) {
-                edgeGuards.close();
-            }
+            scheduler.close();
             redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();
@@ -117,12 +110,21 @@ public final class Levqor implements AutoCloseable {
 
     /** Starts a whole server process: database, migrations, HTTP. */
     public static Levqor start(Settings settings, Clock clock) {
-        return new Levqor(settings, clock, List.of());
+        return new Levqor(settings, clock, List.of(), true);
     }
 
-    /** As {@link #start(Settings, Clock)}, with extra filters or routes (tests add failing routes). */
+    /** As {@link #start(Settings, Clock)}, with extra routes (tests add failing routes). */
     public static Levqor start(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
-        return new Levqor(settings, clock, extraFilters);
+        return new Levqor(settings, clock, extraFilters, true);
+    }
+
+    /**
+     * As {@link #start(Settings, Clock)}, with extra routes (tests add failing routes), and, for tests
+     * that compare the two HTTP paths, without the direct routes (Javalin then serves every request).
+     */
+    public static Levqor start(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters,
+                               boolean directRoutes) {
+        return new Levqor(settings, clock, extraFilters, directRoutes);
     }
 
     public int port() {
@@ -182,7 +184,7 @@ public final class Levqor implements AutoCloseable {
                 jobs.close();
             }
         } finally {
-            edge.close();
+            scheduler.close();
             redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();

@@ -68,6 +68,19 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes) {
+        return start(extraEnv, extraRoutes, true);
+    }
+
+    /**
+     * A server without the direct routes: Javalin serves every request, also those a direct route
+     * would serve (tests compare the two HTTP paths request by request).
+     */
+    public static TestServer startJavalinOnly(Map<String, String> extraEnv) {
+        return start(extraEnv, List.of(), false);
+    }
+
+    private static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes,
+                                    boolean directRoutes) {
         try {
             String jdbcUrl = TestPostgres.newDatabase();
             Path logDir = Files.createDirectories(Path.of("target", "tmp", "logs-" + COUNTER.incrementAndGet()));
@@ -79,7 +92,7 @@ public final class TestServer implements AutoCloseable {
                     env.put(k, v);
                 }
             });
-            Levqor app = Levqor.start(Settings.parse(env), Clock.systemUTC(), extraRoutes);
+            Levqor app = Levqor.start(Settings.parse(env), Clock.systemUTC(), extraRoutes, directRoutes);
             return new TestServer(app, jdbcUrl, logDir);
         } catch (Exception e) {
             throw new IllegalStateException("Test server did not start: " + e.getMessage(), e);
