@@ -123,10 +123,11 @@ public abstract class DirectRoute extends Handler.Wrapper {
     /** Serves this route's request on a thread that may block, or passes any other on. */
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (!claims(request) || declaredLength(request.getHeaders()) < 0) {
+        long declared = claims(request) ? declaredLength(request.getHeaders()) : -1;
+        if (declared < 0) {
             return super.handle(request, response, callback); // not ours, or chunked: Javalin's route
         }
-        Exchange exchange = new Exchange(request, response, callback);
+        Exchange exchange = new Exchange(request, response, callback, declared);
         Verdict verdict;
         try {
             verdict = shared.chain.admit(exchange, Mode.MAY_BLOCK);
@@ -156,7 +157,7 @@ public abstract class DirectRoute extends Handler.Wrapper {
             handoff.toPool(request, response, callback); // parsing it would hold the selector up
             return;
         }
-        Exchange exchange = new Exchange(request, response, callback);
+        Exchange exchange = new Exchange(request, response, callback, declared);
         Verdict verdict;
         try {
             verdict = shared.chain.admit(exchange, Mode.MEMORY_ONLY);
@@ -198,6 +199,7 @@ public abstract class DirectRoute extends Handler.Wrapper {
         private final Response response;
         private final Callback callback;
         private final HttpFields headers;
+        private final long declared;
         private final long startNanos = System.nanoTime();
         private final AtomicBoolean answered = new AtomicBoolean();
         private ObjectNode body;
@@ -211,11 +213,12 @@ public abstract class DirectRoute extends Handler.Wrapper {
         private String errorCode;
         private boolean resumeHere;
 
-        private Exchange(Request request, Response response, Callback callback) {
+        private Exchange(Request request, Response response, Callback callback, long declared) {
             this.request = request;
             this.response = response;
             this.callback = callback;
             this.headers = request.getHeaders();
+            this.declared = declared;
         }
 
         // What the edge chain reads.
@@ -257,7 +260,7 @@ public abstract class DirectRoute extends Handler.Wrapper {
 
         @Override
         public long declaredLength() {
-            return DirectRoute.declaredLength(headers);
+            return declared;
         }
 
         @Override
@@ -304,13 +307,12 @@ public abstract class DirectRoute extends Handler.Wrapper {
                 refuse(refusal());
                 return;
             }
-            long length = declaredLength();
-            if (!shared.bytesInFlight.reserve(length)) {
+            if (!shared.bytesInFlight.reserve(declared)) {
                 refuse(shared.bytesInFlight.busy());
                 return;
             }
-            reserved = length;
-            bytes = new byte[(int) length];
+            reserved = declared;
+            bytes = new byte[(int) declared];
             run();
         }
 

@@ -187,7 +187,30 @@ class EdgeHardeningTest {
                     c.close();
                 }
             }
+            // No thread answered one refused request after another: each access line names its thread.
+            Await.sleep(300);
+            assertThat(longestRunOnOneThread(s.logText("app.log"), "POST /api/v1/intake 429 "))
+                    .as("most refusals in a row answered by one thread").isLessThan(100);
         }
+    }
+
+    /** The longest run of consecutive access lines containing {@code what} written by the same thread. */
+    private static int longestRunOnOneThread(String log, String what) {
+        Pattern thread = Pattern.compile("\\[([^\\]]+)] levqor\\.access - ");
+        int longest = 0;
+        int run = 0;
+        String last = null;
+        for (String line : log.split("\n")) {
+            if (!line.contains(what)) {
+                continue;
+            }
+            Matcher m = thread.matcher(line);
+            String name = m.find() ? m.group(1) : "?";
+            run = name.equals(last) ? run + 1 : 1;
+            last = name;
+            longest = Math.max(longest, run);
+        }
+        return longest;
     }
 
     /** Writes {@code burst} again and again without pause, and reads the answers away so the server's writes never wait. */
