@@ -3,6 +3,18 @@ package com.levqor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.accounts.AccountHandlers;
 import com.levqor.accounts.AccountService;
+import com.levqor.billing.BillingEffects;
+import com.levqor.billing.BillingHandlers;
+import com.levqor.billing.BillingMetrics;
+import com.levqor.billing.BillingService;
+import com.levqor.billing.StripeGateway;
+import com.levqor.connectors.ConnectorHandlers;
+import com.levqor.connectors.Connectors;
+import com.levqor.email.DeadLetterAlerts;
+import com.levqor.email.EmailDelivery;
+import com.levqor.email.EmailHandlers;
+import com.levqor.runtime.Scheduler;
+import com.levqor.webhooks.StripeEvents;
 import com.levqor.config.Settings;
 import com.levqor.crypto.AdminKey;
 import com.levqor.db.Database;
@@ -23,7 +35,6 @@ import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
 import com.levqor.redis.RedisConnections;
-import com.levqor.runtime.Scheduler;
 import java.util.Optional;
 import java.time.Clock;
 import io.javalin.config.RoutesConfig;
@@ -49,6 +60,7 @@ public final class Levqor implements AutoCloseable {
     private final HttpServer http;
     private final List<DirectRoute> directRoutes;
     private final Scheduler scheduler = new Scheduler();
+    private final EmailDelivery email;
 
     private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters, boolean directRoutes) {
         long start = System.nanoTime();
@@ -68,25 +80,37 @@ public final class Levqor implements AutoCloseable {
             JsonBody json = new JsonBody(mapper);
             this.accounts = new AccountService(database.dsl(), clock);
             HealthService health = new HealthService(database, metrics, Version.get());
+            Connectors connectors = new Connectors(settings, clock);
+            connectors.register(metrics, health);
+            this.email = new EmailDelivery(settings.email(), database, clock, mapper, metrics, connectors.resend(),
+                    scheduler);
+            connectors.outboxFrom(email::figures);
+            StripeGateway stripe = new StripeGateway(settings.billing(), connectors.stripe(), mapper);
+            BillingEffects billingEffects = new BillingEffects(email.outbox(), clock);
+            StripeEvents stripeEvents = new StripeEvents(billingEffects, stripe, new BillingMetrics(metrics), email::wake);
+            BillingService billing = new BillingService(settings.billing(), stripe, billingEffects, database.dsl(), clock);
             AdminKey adminKey = new AdminKey(settings.ops().adminKey());
-            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true, redis);
+            Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true, redis,
+                    DeadLetterAlerts.of(settings.email(), email.outbox()));
             try {
                 edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, reporter, clock, adminKey, accounts,
-                        health, mapper, startedJobs::queueHealth, redis);
+                        health, mapper, startedJobs::queueHealth, redis, stripeEvents);
                 edgeGuards.duties().forEach(scheduler::add);
-                scheduler.start();
                 redis.ifPresent(r -> r.health().start());
                 startedJobs.start();
                 JobHandlers jobHandlers = new JobHandlers(startedJobs, json, mapper);
                 Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json),
                         jobHandlers, new QueueOpsHandlers(startedJobs, json),
-                        edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks());
+                        edgeGuards.flags(), edgeGuards.abuse(), edgeGuards.webhooks(), new BillingHandlers(billing),
+                        new EmailHandlers(email), new ConnectorHandlers(connectors));
                 DirectRoute.Shared direct = edgeGuards.direct(json, mapper, reporter);
                 this.directRoutes = directRoutes ? List.of(new IntakeRoute(startedJobs, jobHandlers, direct)) : List.of();
                 this.http = new HttpServer(settings.http(), mapper, reporter, edgeGuards, extraFilters, this.directRoutes,
                         api);
                 http.start();
+                scheduler.start();
             } catch (RuntimeException e) {
+                scheduler.close();
                 startedJobs.close();
                 throw e;
             }
@@ -151,6 +175,11 @@ public final class Levqor implements AutoCloseable {
         return jobs;
     }
 
+    /** The email outbox and its sender. */
+    public EmailDelivery email() {
+        return email;
+    }
+
     /** The hot routes served in front of Javalin. */
     public List<DirectRoute> directRoutes() {
         return directRoutes;
@@ -181,10 +210,10 @@ public final class Levqor implements AutoCloseable {
             try {
                 http.stop();
             } finally {
+                scheduler.close();
                 jobs.close();
             }
         } finally {
-            scheduler.close();
             redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();

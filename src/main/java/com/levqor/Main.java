@@ -1,7 +1,9 @@
 package com.levqor;
 
 import com.levqor.cli.AccountsCommand;
+import com.levqor.cli.BillingCommand;
 import com.levqor.cli.DlqCommand;
+import com.levqor.cli.EmailsCommand;
 import com.levqor.cli.EnvCommand;
 import com.levqor.cli.FlagsCommand;
 import com.levqor.cli.KeysCommand;
@@ -16,7 +18,8 @@ import picocli.CommandLine.Command;
 @Command(name = "levqor", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Levqor: a self-hosted job-orchestration API server.",
         subcommands = {ServeCommand.class, WorkerCommand.class, DlqCommand.class, MigrateCommand.class,
-                AccountsCommand.class, KeysCommand.class, FlagsCommand.class, CommandLine.HelpCommand.class})
+                AccountsCommand.class, KeysCommand.class, FlagsCommand.class, EmailsCommand.class,
+                BillingCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status of an invalid configuration (before any port opens). */

@@ -19,18 +19,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 
 /**
  * Accounts and their API keys: creation, listing, key rotation and revocation, and resolving a
  * presented key to its account. Resolutions are cached for {@link #CACHE_TTL} so the hot path
- * costs no query; a revocation in this process takes effect at once, in other processes within
- * the TTL.
+ * costs no query; a revocation or a plan change in this process takes effect at once, in other
+ * processes within the TTL.
  */
 public final class AccountService {
-    /** How long a resolved key is trusted without asking the database again. */
-    public static final Duration CACHE_TTL = Duration.ofSeconds(10);
+    /**
+     * How long a resolved key (and its account's plan) is trusted without asking the database again:
+     * the longest a revocation or plan change made by another process takes to apply here.
+     */
+    public static final Duration CACHE_TTL = Duration.ofSeconds(5);
     /** {@code last_used_at} is written at most this often per key, not on every request. */
     public static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
     private static final int MAX_PREFIX_ATTEMPTS = 5;
@@ -79,6 +83,14 @@ public final class AccountService {
     private final Clock clock;
     private final Map<Digest, Cached> cache = new ConcurrentHashMap<>();
     private final Map<String, Long> lastUsedWritten = new ConcurrentHashMap<>();
+    /**
+     * Bumped by every invalidation. A resolution read from the database before an invalidation must
+     * not stay cached after it (a revocation racing a request would otherwise be undone for a TTL):
+     * {@link #authenticate} drops what it cached when the generation moved during its lookup.
+     */
+    private final AtomicLong generation = new AtomicLong();
+    /** Runs between the lookup and the caching of {@link #authenticate} (tests make races happen there). */
+    volatile Runnable afterLookup = () -> { };
 
     public AccountService(DSLContext db, Clock clock) {
         this.db = db;
@@ -164,6 +176,7 @@ public final class AccountService {
         if (r == null) {
             return Optional.empty();
         }
+        generation.incrementAndGet();
         cache.entrySet().removeIf(e -> e.getValue().caller().keyPrefix().equals(prefix));
         return Optional.of(new Revoked(prefix, r.getAccountId(), r.getRevokedAt().toInstant()));
     }
@@ -206,6 +219,7 @@ public final class AccountService {
             touch(cached.caller().keyPrefix(), nowMillis);
             return Optional.of(cached.caller());
         }
+        long seen = generation.get();
         var row = db.select(API_KEYS.ACCOUNT_ID, API_KEYS.PREFIX, ACCOUNTS.PLAN)
                 .from(API_KEYS).join(ACCOUNTS).on(ACCOUNTS.ID.eq(API_KEYS.ACCOUNT_ID))
                 .where(API_KEYS.KEY_HASH.eq(hash)).and(API_KEYS.REVOKED_AT.isNull())
@@ -215,7 +229,13 @@ public final class AccountService {
             return Optional.empty();
         }
         Caller caller = new Caller(row.value1(), Plan.fromWire(row.value3()).orElse(Plan.FREE), row.value2());
-        cache.put(cacheKey, new Cached(caller, nowMillis + CACHE_TTL.toMillis()));
+        afterLookup.run();
+        Cached entry = new Cached(caller, nowMillis + CACHE_TTL.toMillis());
+        cache.put(cacheKey, entry);
+        if (generation.get() != seen) {
+            // Invalidated while we looked up: what we read may be what was just revoked or changed.
+            cache.remove(cacheKey, entry);
+        }
         touch(caller.keyPrefix(), nowMillis);
         return Optional.of(caller);
     }
@@ -255,8 +275,9 @@ public final class AccountService {
                 .execute();
     }
 
-    /** Forgets cached resolutions (tests, and after plan changes). */
+    /** Forgets every cached resolution (after a plan change: rate limits and budgets follow at once). */
     public void clearCache() {
+        generation.incrementAndGet();
         cache.clear();
     }
 }

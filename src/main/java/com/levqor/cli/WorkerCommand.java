@@ -5,6 +5,8 @@ import com.levqor.config.Settings;
 import com.levqor.db.Database;
 import com.levqor.db.PoolMetrics;
 import com.levqor.api.Json;
+import com.levqor.email.DeadLetterAlerts;
+import com.levqor.email.Outbox;
 import com.levqor.jobs.Jobs;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.LogSetup;
@@ -51,7 +53,8 @@ public final class WorkerCommand extends EnvCommand implements Callable<Integer>
         Jobs jobs;
         try {
             db.migrate();
-            jobs = new Jobs(settings, db, Clock.systemUTC(), Json.newMapper(), metrics, reporter, null, false, redis);
+            jobs = new Jobs(settings, db, Clock.systemUTC(), Json.newMapper(), metrics, reporter, null, false, redis,
+                    DeadLetterAlerts.of(settings.email(), new Outbox(db.dsl(), Clock.systemUTC(), Json.newMapper())));
             redis.ifPresent(r -> r.health().start());
             jobs.start();
         } catch (RuntimeException e) {

@@ -14,10 +14,25 @@ import java.util.Optional;
  * @param target   external JDBC URL and credentials, or the embedded server
  * @param poolSize {@code DB_POOL_SIZE}: HikariCP maximum pool size (default {@value #DEFAULT_POOL_SIZE})
  * @param connectTimeoutMillis {@code DB_CONNECT_TIMEOUT_MS}: longest wait for a pooled connection
+ * @param statementTimeoutMillis {@code DB_STATEMENT_TIMEOUT_MS}: longest a statement of the request path and the
+ *                 workers may run or wait for a lock, server side (default {@value #DEFAULT_STATEMENT_TIMEOUT_MS})
+ * @param sweeperStatementTimeoutMillis {@code DB_SWEEPER_STATEMENT_TIMEOUT_MS}: the same for the background duties
+ *                 (lease rescue, retries, undelivered jobs, callbacks) (default {@value #DEFAULT_SWEEPER_STATEMENT_TIMEOUT_MS})
+ * @param adminStatementTimeoutMillis {@code DB_ADMIN_STATEMENT_TIMEOUT_MS}: the same for admin endpoints and CLI
+ *                 commands (DLQ retry of a thousand jobs, listings) (default {@value #DEFAULT_ADMIN_STATEMENT_TIMEOUT_MS})
+ * @param socketTimeoutMillis {@code DB_SOCKET_TIMEOUT_MS}: longest wait for the database's answer on the wire: a
+ *                 database that stopped answering (hung, or a dead network path) fails the query after it instead of
+ *                 holding the thread for ever; must exceed every statement timeout (default {@value #DEFAULT_SOCKET_TIMEOUT_MS})
  */
-public record DatabaseSettings(DatabaseTarget target, int poolSize, long connectTimeoutMillis) {
+public record DatabaseSettings(DatabaseTarget target, int poolSize, long connectTimeoutMillis,
+                               long statementTimeoutMillis, long sweeperStatementTimeoutMillis,
+                               long adminStatementTimeoutMillis, long socketTimeoutMillis) {
     public static final int DEFAULT_POOL_SIZE = 16;
     public static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+    public static final long DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+    public static final long DEFAULT_SWEEPER_STATEMENT_TIMEOUT_MS = 30_000;
+    public static final long DEFAULT_ADMIN_STATEMENT_TIMEOUT_MS = 60_000;
+    public static final long DEFAULT_SOCKET_TIMEOUT_MS = 90_000;
     public static final String DEFAULT_DATA_DIR = "./data";
 
     /** Where the database lives. */
@@ -55,9 +70,21 @@ public record DatabaseSettings(DatabaseTarget target, int poolSize, long connect
 
     static DatabaseSettings parse(Env env) {
         DatabaseTarget target = parseTarget(env);
+        long statement = env.longValue("DB_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS, 100, 86_400_000);
+        long sweeper = env.longValue("DB_SWEEPER_STATEMENT_TIMEOUT_MS", DEFAULT_SWEEPER_STATEMENT_TIMEOUT_MS, 100,
+                86_400_000);
+        long admin = env.longValue("DB_ADMIN_STATEMENT_TIMEOUT_MS", DEFAULT_ADMIN_STATEMENT_TIMEOUT_MS, 100, 86_400_000);
+        long socket = env.longValue("DB_SOCKET_TIMEOUT_MS", DEFAULT_SOCKET_TIMEOUT_MS, 1_000, 86_400_000);
+        long longest = Math.max(statement, Math.max(sweeper, admin));
+        if (socket <= longest) {
+            env.problem("DB_SOCKET_TIMEOUT_MS", Long.toString(socket),
+                    "more than the longest statement timeout (" + longest + " ms), or statements would be cut "
+                            + "off on the wire before the database cancels them");
+        }
         return new DatabaseSettings(target,
                 env.integer("DB_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 1_000),
-                env.longValue("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, 250, 600_000));
+                env.longValue("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, 250, 600_000),
+                statement, sweeper, admin, socket);
     }
 
     private static DatabaseTarget parseTarget(Env env) {

@@ -19,12 +19,12 @@ public final class Env {
 
     /** One setting as the process sees it. */
     public record Entry(String name, String value, boolean fromEnvironment, boolean secret) {
-        /** The value as it may be printed: secrets are masked. */
+        /** The value as it may be printed: a secret shows only that it is set, not one character of it. */
         public String shown() {
             if (value == null) {
                 return "(unset)";
             }
-            return secret ? "****" + (value.length() > 12 ? value.substring(value.length() - 4) : "") : value;
+            return secret ? "(set, hidden)" : value;
         }
     }
 

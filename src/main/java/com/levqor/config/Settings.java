@@ -14,6 +14,9 @@ import java.util.Map;
  * @param queue    jobs and their queue: Redis, workers, retries, budgets
  * @param edge     edge guards: rate limits, trusted proxies, CORS, abuse guards, webhook secrets
  * @param redis    the one Redis (queue, shared buckets, failure counters), when REDIS_URL is set
+ * @param billing  Stripe: keys, the Pro price, API base, public URL
+ * @param email    the email outbox and Resend
+ * @param connectors the circuit breakers in front of Stripe and Resend
  * @param entries  every variable read, as {@code levqor flags} shows it (secrets masked)
  */
 public record Settings(
@@ -24,6 +27,9 @@ public record Settings(
         QueueSettings queue,
         EdgeSettings edge,
         RedisSettings redis,
+        BillingSettings billing,
+        EmailSettings email,
+        ConnectorSettings connectors,
         List<Env.Entry> entries) {
 
     /** Parses the given environment; throws with every problem found when anything is invalid. */
@@ -36,10 +42,13 @@ public record Settings(
         QueueSettings queue = QueueSettings.parse(env);
         EdgeSettings edge = EdgeSettings.parse(env);
         RedisSettings redis = RedisSettings.parse(env);
+        BillingSettings billing = BillingSettings.parse(env);
+        EmailSettings email = EmailSettings.parse(env);
+        ConnectorSettings connectors = ConnectorSettings.parse(env);
         if (!env.problems().isEmpty()) {
             throw new InvalidSettingsException(env.problems());
         }
-        return new Settings(http, database, flags, ops, queue, edge, redis, env.entries());
+        return new Settings(http, database, flags, ops, queue, edge, redis, billing, email, connectors, env.entries());
     }
 
     /**

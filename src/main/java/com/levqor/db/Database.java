@@ -27,9 +27,24 @@ import org.slf4j.LoggerFactory;
 /**
  * The database of one process: the embedded server when no external one is configured, the
  * HikariCP pool, and the jOOQ context every query goes through.
+ *
+ * <p>Nothing waits on the database for ever: every pooled connection has a server-side
+ * {@code statement_timeout} (DB_STATEMENT_TIMEOUT_MS, the request path and the workers), a socket
+ * timeout (DB_SOCKET_TIMEOUT_MS: a database that stopped answering fails the query) and TCP
+ * keepalive. Work of another {@link Role} runs in a transaction with that role's own timeout.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+    /** Who runs a query, for its statement timeout. */
+    public enum Role {
+        /** Requests and workers: the pool's own timeout (DB_STATEMENT_TIMEOUT_MS). */
+        API,
+        /** Background duties: DB_SWEEPER_STATEMENT_TIMEOUT_MS. */
+        SWEEPER,
+        /** Admin endpoints and CLI commands: DB_ADMIN_STATEMENT_TIMEOUT_MS. */
+        ADMIN
+    }
 
     private final EmbeddedPostgresServer embedded;
     private final HikariDataSource pool;
@@ -42,10 +57,14 @@ public final class Database implements AutoCloseable {
     });
     private final AtomicReference<CompletableFuture<Boolean>> inflightCheck = new AtomicReference<>();
 
-    private Database(EmbeddedPostgresServer embedded, HikariDataSource pool, String description) {
+    private final DatabaseSettings settings;
+
+    private Database(EmbeddedPostgresServer embedded, HikariDataSource pool, String description,
+                     DatabaseSettings settings) {
         this.embedded = embedded;
         this.pool = pool;
         this.description = description;
+        this.settings = settings;
         this.dsl = DSL.using(pool, SQLDialect.POSTGRES,
                 new Settings().withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_UNQUOTED)
                         .withExecuteLogging(false));
@@ -61,6 +80,9 @@ public final class Database implements AutoCloseable {
                 embedded = EmbeddedPostgresServer.startOrAttach(e.dataDir(), e.port());
                 config.setJdbcUrl(embedded.jdbcUrl());
                 config.setUsername(EmbeddedPostgresServer.USER);
+                if (embedded.password() != null) {
+                    config.setPassword(embedded.password());
+                }
                 description = e.describe() + " on port " + embedded.port();
             } else {
                 External x = (External) settings.target();
@@ -80,6 +102,9 @@ public final class Database implements AutoCloseable {
         config.setInitializationFailTimeout(settings.connectTimeoutMillis());
         config.addDataSourceProperty("ApplicationName", "levqor");
         config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("socketTimeout", Long.toString(Math.max(1, settings.socketTimeoutMillis() / 1000)));
+        // Set on each new connection (a DATABASE_URL's own ?options= would win over a data source property).
+        config.setConnectionInitSql("set statement_timeout = " + settings.statementTimeoutMillis());
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         if (metrics != null) {
             config.setMetricsTrackerFactory(metrics);
@@ -87,7 +112,7 @@ public final class Database implements AutoCloseable {
         try {
             HikariDataSource pool = new HikariDataSource(config);
             log.info("Database: {} (pool of {})", description, settings.poolSize());
-            return new Database(embedded, pool, description);
+            return new Database(embedded, pool, description, settings);
         } catch (RuntimeException ex) {
             if (embedded != null) {
                 embedded.close();
@@ -122,8 +147,42 @@ public final class Database implements AutoCloseable {
         return embedded;
     }
 
+    /**
+     * Runs work in one transaction whose statements may take the role's statement timeout instead
+     * of the pool's (set with {@code set_config(…, true)}: it ends with the transaction).
+     */
+    public <T> T inRole(Role role, java.util.function.Function<DSLContext, T> work) {
+        long millis = timeoutOf(role);
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            if (millis != settings.statementTimeoutMillis()) {
+                tx.select(DSL.function("set_config", String.class, DSL.val("statement_timeout"),
+                        DSL.val(Long.toString(millis)), DSL.inline(true))).fetch();
+            }
+            return work.apply(tx);
+        });
+    }
+
+    /** The statement timeout of a role, in milliseconds. */
+    public long timeoutOf(Role role) {
+        return switch (role) {
+            case API -> settings.statementTimeoutMillis();
+            case SWEEPER -> settings.sweeperStatementTimeoutMillis();
+            case ADMIN -> settings.adminStatementTimeoutMillis();
+        };
+    }
+
+    /**
+     * Applies pending migrations. They run without a statement timeout (one may rewrite a large table),
+     * set on the connections they use; those connections are retired afterwards, so none goes back
+     * to work without the pool's timeout.
+     */
     public int migrate() {
-        return Migrations.migrate(pool);
+        try {
+            return Migrations.migrate(pool);
+        } finally {
+            pool.getHikariPoolMXBean().softEvictConnections();
+        }
     }
 
     /**

@@ -15,21 +15,32 @@ import org.slf4j.LoggerFactory;
  * The embedded Postgres of {@code make run}: started on the data folder ({@code ./data} by default)
  * so rows survive a restart. When another Levqor process already runs Postgres on that folder
  * (a CLI command beside {@code levqor serve}), this one attaches to it instead of starting a second.
+ *
+ * <p>It listens on 127.0.0.1 only and requires a password ({@code scram-sha-256}) from every
+ * client, local socket included: a random password generated when the folder is created, kept in
+ * {@value #PASSWORD_FILE} inside it (readable by its owner only), which the other commands read to
+ * attach. A folder created by an older Levqor (which trusted every local user) gets its password and
+ * {@code pg_hba.conf} rewritten at its first start.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
     static final String USER = "postgres";
     static final String DATABASE = "postgres";
+    /** The superuser's password, inside the data folder. */
+    public static final String PASSWORD_FILE = "levqor-password";
+    private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private final EmbeddedPostgres owned;
     private final int port;
     private final Path dataDir;
+    private final String password;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres owned, int port, Path dataDir) {
+    private EmbeddedPostgresServer(EmbeddedPostgres owned, int port, Path dataDir, String password) {
         this.owned = owned;
         this.port = port;
         this.dataDir = dataDir;
+        this.password = password;
     }
 
     /** Starts Postgres on the folder, or attaches to the one already running there. */
@@ -38,9 +49,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Optional<Integer> running = runningPort(dir);
         if (running.isPresent()) {
             log.info("Attaching to the embedded Postgres already running in {} on port {}", dir, running.get());
-            return new EmbeddedPostgresServer(null, running.get(), dir);
+            return new EmbeddedPostgresServer(null, running.get(), dir, readPassword(dir).orElse(null));
         }
         Files.createDirectories(dir.getParent() == null ? dir : dir.getParent());
+        boolean fresh = !Files.exists(dir.resolve("postgresql.conf"));
+        Optional<String> stored = readPassword(dir);
+        boolean legacy = !fresh && stored.isEmpty(); // made by a Levqor that trusted local users
+        String password = stored.orElseGet(EmbeddedPostgresServer::newPassword);
+        Path pwfile = null;
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
                 .setCleanDataDirectory(false)
@@ -56,9 +72,83 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         if (port > 0) {
             builder.setPort(port);
         }
-        EmbeddedPostgres pg = builder.start();
+        if (fresh) {
+            // initdb wants an empty folder: the password goes in through a file outside it, and is kept in the
+            // folder once initdb has made it. These options follow zonky's own "-A trust", so they win.
+            pwfile = Files.createTempFile("levqor-pw", ".txt");
+            Files.writeString(pwfile, password + "\n");
+            builder.setLocaleConfig("auth", "scram-sha-256").setLocaleConfig("pwfile", pwfile.toString());
+            builder.setDataDirectoryCustomizer(d -> storePassword(d.toPath(), password));
+        }
+        if (!legacy) {
+            builder.setConnectConfig("password", password); // zonky's own readiness check logs in too
+        }
+        EmbeddedPostgres pg;
+        try {
+            pg = builder.start();
+        } finally {
+            if (pwfile != null) {
+                Files.deleteIfExists(pwfile);
+            }
+        }
+        if (legacy) {
+            requirePassword(pg, dir, password);
+        }
         log.info("Embedded Postgres started in {} on 127.0.0.1:{}", dir, pg.getPort());
-        return new EmbeddedPostgresServer(pg, pg.getPort(), dir);
+        return new EmbeddedPostgresServer(pg, pg.getPort(), dir, password);
+    }
+
+    /** A folder that trusted every local user: set the password, then require it (scram) from everyone. */
+    private static void requirePassword(EmbeddedPostgres pg, Path dir, String password) throws IOException {
+        try (java.sql.Connection c = pg.getPostgresDatabase().getConnection();
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("set password_encryption = 'scram-sha-256'");
+            s.execute("alter user " + USER + " password '" + password + "'"); // [A-Za-z0-9] only
+            storePassword(dir, password);
+            Path hba = dir.resolve("pg_hba.conf");
+            String text = Files.readString(hba, StandardCharsets.UTF_8);
+            Files.writeString(hba, text.replaceAll("(?m)\\btrust\\s*$", "scram-sha-256"), StandardCharsets.UTF_8);
+            s.execute("select pg_reload_conf()");
+            log.warn("The embedded Postgres in {} trusted every local user; it now requires the password kept in {}",
+                    dir, dir.resolve(PASSWORD_FILE));
+        } catch (java.sql.SQLException e) {
+            throw new IOException("Could not set the embedded Postgres password: " + e.getMessage(), e);
+        }
+    }
+
+    private static String newPassword() {
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        StringBuilder sb = new StringBuilder(32);
+        for (int i = 0; i < 32; i++) {
+            sb.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+        }
+        return sb.toString();
+    }
+
+    private static Optional<String> readPassword(Path dir) {
+        try {
+            String text = Files.readString(dir.resolve(PASSWORD_FILE), StandardCharsets.UTF_8).trim();
+            return text.isEmpty() ? Optional.empty() : Optional.of(text);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void storePassword(Path dir, String password) {
+        Path file = dir.resolve(PASSWORD_FILE);
+        try {
+            if (Files.exists(file)) {
+                return;
+            }
+            Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
+            try {
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system: the folder's own permissions protect it
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Could not keep the embedded Postgres password in " + file, e);
+        }
     }
 
     /**
@@ -92,6 +182,16 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The superuser's password (null only when attaching to a server whose folder holds none). */
+    public String password() {
+        return password;
+    }
+
+    /** The superuser's name. */
+    public String user() {
+        return USER;
     }
 
     public Path dataDir() {

@@ -18,6 +18,8 @@ public final class Migrations {
                 .locations(LOCATION)
                 .validateOnMigrate(true)
                 .cleanDisabled(true)
+                // A migration may rewrite a large table: no statement timeout (the pool sets one per connection).
+                .initSql("set statement_timeout = 0")
                 .load()
                 .migrate();
         return result.migrationsExecuted;

@@ -2,6 +2,9 @@ package com.levqor.http;
 
 import com.levqor.abuse.AbuseHandlers;
 import com.levqor.accounts.AccountHandlers;
+import com.levqor.billing.BillingHandlers;
+import com.levqor.connectors.ConnectorHandlers;
+import com.levqor.email.EmailHandlers;
 import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.QueueOpsHandlers;
 import com.levqor.ops.FlagsHandler;
@@ -21,9 +24,13 @@ public final class Api {
     private final FlagsHandler flags;
     private final AbuseHandlers abuse;
     private final WebhookHandlers webhooks;
+    private final BillingHandlers billing;
+    private final EmailHandlers emails;
+    private final ConnectorHandlers connectors;
 
     public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue,
-               FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks) {
+               FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks, BillingHandlers billing,
+               EmailHandlers emails, ConnectorHandlers connectors) {
         this.ops = ops;
         this.accounts = accounts;
         this.jobs = jobs;
@@ -31,6 +38,9 @@ public final class Api {
         this.flags = flags;
         this.abuse = abuse;
         this.webhooks = webhooks;
+        this.billing = billing;
+        this.emails = emails;
+        this.connectors = connectors;
     }
 
     void register(RoutesConfig r) {
@@ -68,5 +78,13 @@ public final class Api {
         r.get("/ops/abuse/blocks", abuse::list, Access.ADMIN);
         r.delete("/ops/abuse/blocks/{id}", abuse::lift, Access.ADMIN);
         r.get("/ops/webhooks", webhooks::list, Access.ADMIN);
+
+        // Billing (Stripe) for API clients; the email outbox and the external services for the operator.
+        r.post("/api/v1/billing/checkout", billing::checkout, Access.API_KEY);
+        r.post("/api/v1/billing/portal", billing::portal, Access.API_KEY);
+        r.get("/api/v1/billing", billing::status, Access.API_KEY);
+        r.get("/ops/emails", emails::list, Access.ADMIN);
+        r.post("/ops/emails/retry", emails::retry, Access.ADMIN);
+        r.get("/ops/connectors", connectors::connectors, Access.ADMIN);
     }
 }

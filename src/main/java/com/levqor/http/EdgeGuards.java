@@ -60,7 +60,8 @@ public final class EdgeGuards {
 
     public EdgeGuards(Settings settings, DSLContext db, Metrics metrics, ErrorReporter reporter, Clock clock,
                       AdminKey adminKey, AccountService accounts, HealthService health, ObjectMapper mapper,
-                      Supplier<Map<String, Object>> queueFacts, Optional<RedisConnections> redis) {
+                      Supplier<Map<String, Object>> queueFacts, Optional<RedisConnections> redis,
+                      StripeEvents stripeEvents) {
         Flags flags = settings.flags();
         EdgeSettings edge = settings.edge();
         EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
@@ -80,7 +81,7 @@ public final class EdgeGuards {
         this.securityHeaderFields = new SecurityHeaderFields(flags.securityHeaders());
         this.abuseHandlers = new AbuseHandlers(blocks, clock, abuseGuard::reset);
         this.webhookHandlers = new WebhookHandlers(flags.webhookVerifyAll(), edge, new WebhookEvents(db, clock),
-                new StripeEvents(clock), new SlackStatus(statusFacts(health, queueFacts)), edgeMetrics, mapper, clock,
+                stripeEvents, new SlackStatus(statusFacts(health, queueFacts)), edgeMetrics, mapper, clock,
                 accounts::clearCache);
         this.flagsHandler = new FlagsHandler(settings, () -> flags.rateLimit() ? buckets.store() : "off");
         this.observer = new RequestObserver(metrics, edgeMetrics, reporter);

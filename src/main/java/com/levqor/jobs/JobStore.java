@@ -50,9 +50,16 @@ public final class JobStore {
     private final DSLContext db;
     private final FixedSql claim;
     private final FixedSql succeed;
+    private final DeadJobListener onDead;
 
     public JobStore(DSLContext db) {
+        this(db, DeadJobListener.NONE);
+    }
+
+    /** @param onDead told, in the completion's transaction, of each job that went dead */
+    public JobStore(DSLContext db, DeadJobListener onDead) {
         this.db = db;
+        this.onDead = onDead;
         this.claim = claimStatement(db);
         this.succeed = succeedStatement(db).plannedPerExecution();
     }
@@ -247,6 +254,9 @@ public final class JobStore {
                 int[] counts = queries.size() == 1 ? new int[] {queries.get(0).execute()} : t.batch(queries).execute();
                 for (int k = 0; k < counts.length; k++) {
                     accepted[others.get(k)] = counts[k] > 0 || counts[k] == java.sql.Statement.SUCCESS_NO_INFO;
+                    if (accepted[others.get(k)] && outcomes.get(others.get(k)) instanceof Dead d) {
+                        onDead.died(t, d.job(), d.error(), d.at());
+                    }
                 }
             }
             return null;

@@ -56,9 +56,16 @@ public final class Jobs implements AutoCloseable {
      */
     public Jobs(Settings all, Database database, Clock clock, ObjectMapper mapper, Metrics registry,
                 ErrorReporter reporter, HealthService health, boolean withIntake, Optional<RedisConnections> redis) {
+        this(all, database, clock, mapper, registry, reporter, health, withIntake, redis, DeadJobListener.NONE);
+    }
+
+    /** @param onDead told of each job that goes dead, in the transaction that records it (the DLQ alert email) */
+    public Jobs(Settings all, Database database, Clock clock, ObjectMapper mapper, Metrics registry,
+                ErrorReporter reporter, HealthService health, boolean withIntake, Optional<RedisConnections> redis,
+                DeadJobListener onDead) {
         this.settings = all.queue();
         this.clock = clock;
-        this.store = new JobStore(database.dsl());
+        this.store = new JobStore(database.dsl(), onDead);
         this.workflows = Workflows.discover();
         this.metrics = new JobMetrics(registry.registry());
         String owner = Worker.newOwner();

@@ -1,74 +1,66 @@
 package com.levqor.webhooks;
 
-import static com.levqor.db.jooq.Tables.ACCOUNTS;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.levqor.db.Uuids;
-import java.time.Clock;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.Set;
-import java.util.UUID;
+import com.levqor.billing.BillingEffects;
+import com.levqor.billing.BillingMetrics;
+import com.levqor.billing.StripeGateway;
+import java.time.Instant;
+import java.util.Optional;
 import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The effects of the Stripe events Levqor handles, run inside the event's storage transaction.
- * The account is named by the Checkout session's {@code client_reference_id} or by
- * {@code metadata.account_id} (which the checkout sets on the session and the subscription).
- * <ul>
- *   <li>{@code checkout.session.completed}: the account goes to {@code pro};</li>
- *   <li>{@code customer.subscription.updated}: {@code pro} while active or trialing, {@code free}
- *       once canceled, unpaid or expired;</li>
- *   <li>{@code customer.subscription.deleted}: the account goes back to {@code free}.</li>
- * </ul>
- * Other types are stored and acknowledged as {@code unhandled}.
+ * The Stripe events Levqor acts on, run inside the event's storage transaction (see
+ * {@link BillingEffects} for what each type does), and the read-back that confirms an unverified
+ * event: with {@code WEBHOOK_VERIFY_ALL=false} an event whose signature does not verify is applied
+ * only as Stripe's API returns it by id ({@code GET /v1/events/{id}}), never on the body's word;
+ * one Stripe does not know is stored {@code unconfirmed} and changes nothing.
  */
 public final class StripeEvents {
-    private static final Set<String> PRO_STATUSES = Set.of("active", "trialing");
-    private static final Set<String> FREE_STATUSES = Set.of("canceled", "unpaid", "incomplete_expired");
+    private static final Logger log = LoggerFactory.getLogger(StripeEvents.class);
+    private final BillingEffects effects;
+    private final StripeGateway stripe;
+    private final BillingMetrics metrics;
+    private final Runnable afterEmails;
 
-    private final Clock clock;
-
-    public StripeEvents(Clock clock) {
-        this.clock = clock;
+    /** @param afterEmails run after an event was stored (wakes the email sender) */
+    public StripeEvents(BillingEffects effects, StripeGateway stripe, BillingMetrics metrics, Runnable afterEmails) {
+        this.effects = effects;
+        this.stripe = stripe;
+        this.metrics = metrics;
+        this.afterEmails = afterEmails;
     }
 
-    /** Applies the event in the given transaction; returns its outcome. */
-    public String apply(DSLContext t, String type, JsonNode object) {
-        switch (type) {
-            case "checkout.session.completed":
-                return setPlan(t, object, "pro");
-            case "customer.subscription.updated": {
-                String status = object.path("status").asText("");
-                if (PRO_STATUSES.contains(status)) {
-                    return setPlan(t, object, "pro");
-                }
-                if (FREE_STATUSES.contains(status)) {
-                    return setPlan(t, object, "free");
-                }
-                return WebhookEvents.IGNORED;
-            }
-            case "customer.subscription.deleted":
-                return setPlan(t, object, "free");
-            default:
-                return WebhookEvents.UNHANDLED;
+    /**
+     * Stripe's own copy of an event, read by id; empty when Stripe does not know the id or no
+     * {@code STRIPE_SECRET_KEY} is set to ask. Throws {@code 503 stripe_unavailable} when Stripe cannot be
+     * asked now (nothing is stored, so Stripe redelivers later).
+     */
+    Optional<JsonNode> readBack(String eventId) {
+        if (!stripe.configured()) {
+            log.warn("Cannot confirm unverified Stripe event {}: STRIPE_SECRET_KEY is not set", eventId);
+            return Optional.empty();
         }
+        Optional<JsonNode> copy = stripe.event(eventId).filter(e -> eventId.equals(e.path("id").asText()));
+        log.info("Unverified Stripe event {} {} by reading it back from Stripe", eventId,
+                copy.isPresent() ? "confirmed" : "NOT confirmed (unknown to Stripe)");
+        return copy;
     }
 
-    private String setPlan(DSLContext t, JsonNode object, String plan) {
-        String ref = object.path("client_reference_id").asText("");
-        if (ref.isEmpty()) {
-            ref = object.path("metadata").path("account_id").asText("");
+    /** Applies the event (Stripe's JSON: type, created, data.object) in the given transaction; returns its outcome. */
+    public String apply(DSLContext t, JsonNode event) {
+        String type = event.path("type").asText("");
+        Instant created = event.path("created").canConvertToLong() && event.path("created").asLong() > 0
+                ? Instant.ofEpochSecond(event.path("created").asLong()) : null;
+        return effects.applyEvent(t, type, created, event.path("data").path("object"));
+    }
+
+    /** Counts the stored event and wakes the sender for the emails it may have queued. */
+    void stored(String type, String outcome, boolean duplicate) {
+        metrics.count(type, duplicate ? "duplicate" : outcome);
+        if (!duplicate && WebhookEvents.PROCESSED.equals(outcome)) {
+            afterEmails.run();
         }
-        UUID account = Uuids.parseOrNull(ref);
-        if (account == null) {
-            return WebhookEvents.IGNORED;
-        }
-        int updated = t.update(ACCOUNTS).set(ACCOUNTS.PLAN, plan)
-                .set(ACCOUNTS.UPDATED_AT, OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC))
-                .where(ACCOUNTS.ID.eq(account)).and(ACCOUNTS.CREATED_AT.le(
-                        OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC)))
-                .execute();
-        return updated == 1 ? WebhookEvents.PROCESSED : WebhookEvents.IGNORED;
     }
 }

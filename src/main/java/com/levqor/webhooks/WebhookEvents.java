@@ -23,6 +23,8 @@ public final class WebhookEvents {
     public static final String PROCESSED = "processed";
     public static final String IGNORED = "ignored";
     public static final String UNHANDLED = "unhandled";
+    /** An unverified event that the provider's API did not confirm: stored, with no effect. */
+    public static final String UNCONFIRMED = "unconfirmed";
 
     /** What storing an event did. */
     public record Stored(WebhookEvent event, boolean duplicate) {

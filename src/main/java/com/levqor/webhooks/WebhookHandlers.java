@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * {@code POST /webhooks/stripe}, {@code POST /webhooks/slack} and {@code GET /ops/webhooks}.
  * Signatures are checked on the raw body bytes. With {@code WEBHOOK_VERIFY_ALL=true} a missing,
  * malformed, stale or wrong signature, or an unconfigured secret, is 401; with {@code false} the
- * event is accepted, stored with {@code verified=false}, counted and logged. A 200 means the event
- * is stored (with its effects, in one transaction); a replay is 200 and not processed again.
+ * event is accepted, stored with {@code verified=false}, counted and logged, and a Stripe event is
+ * applied only once Stripe's API confirms it by id ({@code unconfirmed} otherwise). A 200 means the
+ * event is stored (with its effects, in one transaction); a replay is 200 and not processed again.
  */
 public final class WebhookHandlers {
     private static final Logger log = LoggerFactory.getLogger(WebhookHandlers.class);
@@ -70,10 +71,13 @@ public final class WebhookHandlers {
         check(ctx, STRIPE, v);
         JsonNode event = parseJson(body, "Stripe event");
         String id = requiredText(event, "id", "Stripe event");
-        String type = requiredText(event, "type", "Stripe event");
-        JsonNode object = event.path("data").path("object");
+        requiredText(event, "type", "Stripe event");
+        // Unverified (WEBHOOK_VERIFY_ALL=false): only Stripe's own copy of the event is applied, never the body.
+        Optional<JsonNode> applied = v.verified() ? Optional.of(event) : stripeEvents.readBack(id);
+        String type = truncate(applied.orElse(event).path("type").asText(""));
         WebhookEvents.Stored stored = events.recordOnce(STRIPE, id, type, v.verified(), new String(body,
-                StandardCharsets.UTF_8), t -> stripeEvents.apply(t, type, object));
+                StandardCharsets.UTF_8), t -> applied.map(e -> stripeEvents.apply(t, e)).orElse(WebhookEvents.UNCONFIRMED));
+        stripeEvents.stored(type, stored.event().outcome(), stored.duplicate());
         if (!stored.duplicate() && WebhookEvents.PROCESSED.equals(stored.event().outcome())) {
             onPlanChange.run();
         }

@@ -95,7 +95,7 @@ class SettingsTest {
         Settings s = Settings.parse(Map.of("ADMIN_KEY", "super-secret-admin-key-1234",
                 "DATABASE_URL", "postgres://u:hunter2@h/db"));
         assertThat(s.entries()).filteredOn(e -> e.name().equals("ADMIN_KEY")).singleElement()
-                .satisfies(e -> assertThat(e.shown()).doesNotContain("super-secret").startsWith("****"));
+                .satisfies(e -> assertThat(e.shown()).isEqualTo("(set, hidden)"));
         assertThat(s.entries()).filteredOn(e -> e.name().equals("DATABASE_URL")).singleElement()
                 .satisfies(e -> assertThat(e.shown()).doesNotContain("hunter2"));
     }

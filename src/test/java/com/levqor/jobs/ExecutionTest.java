@@ -159,7 +159,7 @@ class ExecutionTest {
         server.close();
         try (Database db = Database.open(new com.levqor.config.DatabaseSettings(
                 new com.levqor.config.DatabaseSettings.External(server.jdbcUrl(), java.util.Optional.of("postgres"),
-                        java.util.Optional.empty()), 2, 5_000), null)) {
+                        java.util.Optional.empty()), 2, 5_000, 15_000, 30_000, 60_000, 90_000), null)) {
             JobStore after = new JobStore(db.dsl());
             assertThat(after.find(UUID.fromString(shortJob)).orElseThrow().status()).isEqualTo("succeeded");
             Job released = after.find(UUID.fromString(longJob)).orElseThrow();

@@ -6,11 +6,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /** Signature vectors built in the tests, independently of the code under test. */
-final class Signatures {
+public final class Signatures {
     private Signatures() {
     }
 
-    static String hmacHex(String secret, String message) {
+    public static String hmacHex(String secret, String message) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
@@ -20,17 +20,17 @@ final class Signatures {
         }
     }
 
-    static long now() {
+    public static long now() {
         return System.currentTimeMillis() / 1000;
     }
 
     /** {@code t=<t>,v1=<hmac of "t.body">}. */
-    static String stripe(String secret, long t, String body) {
+    public static String stripe(String secret, long t, String body) {
         return "t=" + t + ",v1=" + hmacHex(secret, t + "." + body);
     }
 
     /** {@code v0=<hmac of "v0:ts:body">}. */
-    static String slack(String secret, long ts, String body) {
+    public static String slack(String secret, long ts, String body) {
         return "v0=" + hmacHex(secret, "v0:" + ts + ":" + body);
     }
 }

@@ -7,6 +7,7 @@ package com.levqor.db.jooq;
 import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.UsageDaily;
 import com.levqor.db.jooq.tables.WebhookEvents;
@@ -48,6 +49,11 @@ public class DefaultSchema extends SchemaImpl {
     public final ApiKeys API_KEYS = ApiKeys.API_KEYS;
 
     /**
+     * The table <code>email_outbox</code>.
+     */
+    public final EmailOutbox EMAIL_OUTBOX = EmailOutbox.EMAIL_OUTBOX;
+
+    /**
      * The table <code>jobs</code>.
      */
     public final Jobs JOBS = Jobs.JOBS;
@@ -81,6 +87,7 @@ public class DefaultSchema extends SchemaImpl {
             AbuseBlocks.ABUSE_BLOCKS,
             Accounts.ACCOUNTS,
             ApiKeys.API_KEYS,
+            EmailOutbox.EMAIL_OUTBOX,
             Jobs.JOBS,
             UsageDaily.USAGE_DAILY,
             WebhookEvents.WEBHOOK_EVENTS

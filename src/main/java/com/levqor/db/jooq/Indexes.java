@@ -5,7 +5,9 @@ package com.levqor.db.jooq;
 
 
 import com.levqor.db.jooq.tables.AbuseBlocks;
+import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.WebhookEvents;
 
@@ -27,7 +29,13 @@ public class Indexes {
 
     public static final Index ABUSE_BLOCKS_IP_UNTIL = Internal.createIndex(DSL.name("abuse_blocks_ip_until"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.IP, AbuseBlocks.ABUSE_BLOCKS.UNTIL_AT.desc() }, false);
     public static final Index ABUSE_BLOCKS_SINCE = Internal.createIndex(DSL.name("abuse_blocks_since"), AbuseBlocks.ABUSE_BLOCKS, new OrderField[] { AbuseBlocks.ABUSE_BLOCKS.SINCE_AT.desc() }, false);
+    public static final Index ACCOUNTS_STRIPE_CUSTOMER = Internal.createIndex(DSL.name("accounts_stripe_customer"), Accounts.ACCOUNTS, new OrderField[] { Accounts.ACCOUNTS.STRIPE_CUSTOMER_ID }, true);
+    public static final Index ACCOUNTS_STRIPE_SUBSCRIPTION = Internal.createIndex(DSL.name("accounts_stripe_subscription"), Accounts.ACCOUNTS, new OrderField[] { Accounts.ACCOUNTS.STRIPE_SUBSCRIPTION_ID }, false);
     public static final Index API_KEYS_ACCOUNT = Internal.createIndex(DSL.name("api_keys_account"), ApiKeys.API_KEYS, new OrderField[] { ApiKeys.API_KEYS.ACCOUNT_ID }, false);
+    public static final Index EMAIL_OUTBOX_DEDUPE = Internal.createIndex(DSL.name("email_outbox_dedupe"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.DEDUPE_KEY }, true);
+    public static final Index EMAIL_OUTBOX_FAILED = Internal.createIndex(DSL.name("email_outbox_failed"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ }, false);
+    public static final Index EMAIL_OUTBOX_QUEUED = Internal.createIndex(DSL.name("email_outbox_queued"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ }, false);
+    public static final Index EMAIL_OUTBOX_SEQ = Internal.createIndex(DSL.name("email_outbox_seq"), EmailOutbox.EMAIL_OUTBOX, new OrderField[] { EmailOutbox.EMAIL_OUTBOX.SEQ.desc() }, false);
     public static final Index JOBS_ACCOUNT_ID = Internal.createIndex(DSL.name("jobs_account_id"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.ACCOUNT_ID, Jobs.JOBS.ID.desc() }, false);
     public static final Index JOBS_CALLBACK_PENDING = Internal.createIndex(DSL.name("jobs_callback_pending"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.CALLBACK_NEXT_AT }, false);
     public static final Index JOBS_DEAD = Internal.createIndex(DSL.name("jobs_dead"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.WORKFLOW, Jobs.JOBS.FINISHED_AT }, false);

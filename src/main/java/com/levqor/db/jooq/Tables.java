@@ -7,6 +7,7 @@ package com.levqor.db.jooq;
 import com.levqor.db.jooq.tables.AbuseBlocks;
 import com.levqor.db.jooq.tables.Accounts;
 import com.levqor.db.jooq.tables.ApiKeys;
+import com.levqor.db.jooq.tables.EmailOutbox;
 import com.levqor.db.jooq.tables.Jobs;
 import com.levqor.db.jooq.tables.UsageDaily;
 import com.levqor.db.jooq.tables.WebhookEvents;
@@ -32,6 +33,11 @@ public class Tables {
      * The table <code>api_keys</code>.
      */
     public static final ApiKeys API_KEYS = ApiKeys.API_KEYS;
+
+    /**
+     * The table <code>email_outbox</code>.
+     */
+    public static final EmailOutbox EMAIL_OUTBOX = EmailOutbox.EMAIL_OUTBOX;
 
     /**
      * The table <code>jobs</code>.

@@ -5,6 +5,7 @@ package com.levqor.db.jooq.tables;
 
 
 import com.levqor.db.jooq.DefaultSchema;
+import com.levqor.db.jooq.Indexes;
 import com.levqor.db.jooq.Keys;
 import com.levqor.db.jooq.tables.ApiKeys.ApiKeysPath;
 import com.levqor.db.jooq.tables.Jobs.JobsPath;
@@ -21,6 +22,7 @@ import org.jooq.Check;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
+import org.jooq.Index;
 import org.jooq.InverseForeignKey;
 import org.jooq.Name;
 import org.jooq.Path;
@@ -86,6 +88,36 @@ public class Accounts extends TableImpl<AccountsRecord> {
      * The column <code>accounts.updated_at</code>.
      */
     public final TableField<AccountsRecord, OffsetDateTime> UPDATED_AT = createField(DSL.name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.TIMESTAMPWITHTIMEZONE)), this, "");
+
+    /**
+     * The column <code>accounts.stripe_customer_id</code>.
+     */
+    public final TableField<AccountsRecord, String> STRIPE_CUSTOMER_ID = createField(DSL.name("stripe_customer_id"), SQLDataType.CLOB, this, "");
+
+    /**
+     * The column <code>accounts.stripe_subscription_id</code>.
+     */
+    public final TableField<AccountsRecord, String> STRIPE_SUBSCRIPTION_ID = createField(DSL.name("stripe_subscription_id"), SQLDataType.CLOB, this, "");
+
+    /**
+     * The column <code>accounts.subscription_status</code>.
+     */
+    public final TableField<AccountsRecord, String> SUBSCRIPTION_STATUS = createField(DSL.name("subscription_status"), SQLDataType.CLOB, this, "");
+
+    /**
+     * The column <code>accounts.current_period_end</code>.
+     */
+    public final TableField<AccountsRecord, OffsetDateTime> CURRENT_PERIOD_END = createField(DSL.name("current_period_end"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
+    /**
+     * The column <code>accounts.cancel_at_period_end</code>.
+     */
+    public final TableField<AccountsRecord, Boolean> CANCEL_AT_PERIOD_END = createField(DSL.name("cancel_at_period_end"), SQLDataType.BOOLEAN.nullable(false).defaultValue(DSL.field(DSL.raw("false"), SQLDataType.BOOLEAN)), this, "");
+
+    /**
+     * The column <code>accounts.billing_state_at</code>.
+     */
+    public final TableField<AccountsRecord, OffsetDateTime> BILLING_STATE_AT = createField(DSL.name("billing_state_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
 
     private Accounts(Name alias, Table<AccountsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
@@ -155,6 +187,11 @@ public class Accounts extends TableImpl<AccountsRecord> {
     }
 
     @Override
+    public List<Index> getIndexes() {
+        return Arrays.asList(Indexes.ACCOUNTS_STRIPE_CUSTOMER, Indexes.ACCOUNTS_STRIPE_SUBSCRIPTION);
+    }
+
+    @Override
     public UniqueKey<AccountsRecord> getPrimaryKey() {
         return Keys.ACCOUNTS_PKEY;
     }
@@ -201,6 +238,9 @@ public class Accounts extends TableImpl<AccountsRecord> {
             Internal.createCheck(this, DSL.name("accounts_email_length"), "((char_length(email) <= 320))", true),
             Internal.createCheck(this, DSL.name("accounts_email_shape"), "((email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text))", true),
             Internal.createCheck(this, DSL.name("accounts_plan_known"), "((plan = ANY (ARRAY['free'::text, 'pro'::text])))", true),
+            Internal.createCheck(this, DSL.name("accounts_stripe_customer_length"), "((char_length(stripe_customer_id) <= 255))", true),
+            Internal.createCheck(this, DSL.name("accounts_stripe_subscription_length"), "((char_length(stripe_subscription_id) <= 255))", true),
+            Internal.createCheck(this, DSL.name("accounts_subscription_status_length"), "((char_length(subscription_status) <= 64))", true),
             Internal.createCheck(this, DSL.name("accounts_updated_after_created"), "((updated_at >= created_at))", true)
         );
     }

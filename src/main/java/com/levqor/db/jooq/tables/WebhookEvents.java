@@ -151,7 +151,7 @@ public class WebhookEvents extends TableImpl<WebhookEventsRecord> {
     public List<Check<WebhookEventsRecord>> getChecks() {
         return Arrays.asList(
             Internal.createCheck(this, DSL.name("webhook_events_id_length"), "((char_length(provider_event_id) <= 255))", true),
-            Internal.createCheck(this, DSL.name("webhook_events_outcome_known"), "((outcome = ANY (ARRAY['processed'::text, 'ignored'::text, 'unhandled'::text])))", true),
+            Internal.createCheck(this, DSL.name("webhook_events_outcome_known"), "((outcome = ANY (ARRAY['processed'::text, 'ignored'::text, 'unhandled'::text, 'unconfirmed'::text])))", true),
             Internal.createCheck(this, DSL.name("webhook_events_provider_known"), "((provider = ANY (ARRAY['stripe'::text, 'slack'::text])))", true),
             Internal.createCheck(this, DSL.name("webhook_events_type_length"), "((char_length(type) <= 255))", true)
         );

@@ -96,6 +96,96 @@ public class AccountsRecord extends UpdatableRecordImpl<AccountsRecord> {
         return (OffsetDateTime) get(4);
     }
 
+    /**
+     * Setter for <code>accounts.stripe_customer_id</code>.
+     */
+    public AccountsRecord setStripeCustomerId(String value) {
+        set(5, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>accounts.stripe_customer_id</code>.
+     */
+    public String getStripeCustomerId() {
+        return (String) get(5);
+    }
+
+    /**
+     * Setter for <code>accounts.stripe_subscription_id</code>.
+     */
+    public AccountsRecord setStripeSubscriptionId(String value) {
+        set(6, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>accounts.stripe_subscription_id</code>.
+     */
+    public String getStripeSubscriptionId() {
+        return (String) get(6);
+    }
+
+    /**
+     * Setter for <code>accounts.subscription_status</code>.
+     */
+    public AccountsRecord setSubscriptionStatus(String value) {
+        set(7, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>accounts.subscription_status</code>.
+     */
+    public String getSubscriptionStatus() {
+        return (String) get(7);
+    }
+
+    /**
+     * Setter for <code>accounts.current_period_end</code>.
+     */
+    public AccountsRecord setCurrentPeriodEnd(OffsetDateTime value) {
+        set(8, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>accounts.current_period_end</code>.
+     */
+    public OffsetDateTime getCurrentPeriodEnd() {
+        return (OffsetDateTime) get(8);
+    }
+
+    /**
+     * Setter for <code>accounts.cancel_at_period_end</code>.
+     */
+    public AccountsRecord setCancelAtPeriodEnd(Boolean value) {
+        set(9, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>accounts.cancel_at_period_end</code>.
+     */
+    public Boolean getCancelAtPeriodEnd() {
+        return (Boolean) get(9);
+    }
+
+    /**
+     * Setter for <code>accounts.billing_state_at</code>.
+     */
+    public AccountsRecord setBillingStateAt(OffsetDateTime value) {
+        set(10, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>accounts.billing_state_at</code>.
+     */
+    public OffsetDateTime getBillingStateAt() {
+        return (OffsetDateTime) get(10);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -119,7 +209,7 @@ public class AccountsRecord extends UpdatableRecordImpl<AccountsRecord> {
     /**
      * Create a detached, initialised AccountsRecord
      */
-    public AccountsRecord(UUID id, String email, String plan, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+    public AccountsRecord(UUID id, String email, String plan, OffsetDateTime createdAt, OffsetDateTime updatedAt, String stripeCustomerId, String stripeSubscriptionId, String subscriptionStatus, OffsetDateTime currentPeriodEnd, Boolean cancelAtPeriodEnd, OffsetDateTime billingStateAt) {
         super(Accounts.ACCOUNTS);
 
         setId(id);
@@ -127,6 +217,12 @@ public class AccountsRecord extends UpdatableRecordImpl<AccountsRecord> {
         setPlan(plan);
         setCreatedAt(createdAt);
         setUpdatedAt(updatedAt);
+        setStripeCustomerId(stripeCustomerId);
+        setStripeSubscriptionId(stripeSubscriptionId);
+        setSubscriptionStatus(subscriptionStatus);
+        setCurrentPeriodEnd(currentPeriodEnd);
+        setCancelAtPeriodEnd(cancelAtPeriodEnd);
+        setBillingStateAt(billingStateAt);
         resetChangedOnNotNull();
     }
 }
