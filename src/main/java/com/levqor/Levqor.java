@@ -33,13 +33,11 @@ import com.levqor.http.DirectRoute;
 import com.levqor.http.HttpServer;
 import com.levqor.api.Json;
 import com.levqor.api.JsonBody;
-import com.levqor.http.RequestObserver;
-import com.levqor.http.filters.Authentication;
-import com.levqor.jobs.IntakeRoute;
 import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.Jobs;
 import com.levqor.jobs.QueueOpsHandlers;
-import com.levqor.http.filters.EdgeGuards;
+import com.levqor.http.EdgeGuards;
+import com.levqor.http.IntakeRoute;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.LogSetup;
@@ -49,7 +47,6 @@ import com.levqor.redis.RedisConnections;
 import java.util.Optional;
 import java.time.Clock;
 import io.javalin.config.RoutesConfig;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -69,13 +66,12 @@ public final class Levqor implements AutoCloseable {
     private final Optional<RedisConnections> redis;
     private final AccountService accounts;
     private final Jobs jobs;
-    private final EdgeGuards edge;
     private final HttpServer http;
     private final List<DirectRoute> directRoutes;
     private final Scheduler scheduler = new Scheduler();
     private final EmailDelivery email;
 
-    private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
+    private Levqor(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters, boolean directRoutes) {
         long start = System.nanoTime();
         this.settings = settings;
         LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes());
@@ -84,7 +80,7 @@ public final class Levqor implements AutoCloseable {
                 settings.ops().errorReportsPerMinute(), clock);
         this.database = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
         this.redis = redisWanted(settings) ? RedisConnections.open(settings.redis()) : Optional.empty();
-        EdgeGuards edgeGuards = null;
+        EdgeGuards edgeGuards;
         try {
             int ran = database.migrate();
             if (ran > 0) {
@@ -113,12 +109,12 @@ public final class Levqor implements AutoCloseable {
             StripeEvents stripeEvents = new StripeEvents(billingEffects, stripe, new BillingMetrics(metrics), email::wake);
             BillingService billing = new BillingService(settings.billing(), stripe, billingEffects, database.dsl(), clock);
             AdminKey adminKey = new AdminKey(settings.ops().adminKey());
-            Authentication authentication = new Authentication(accounts, adminKey);
             Jobs startedJobs = new Jobs(settings, database, clock, mapper, metrics, reporter, health, true, redis,
                     DeadLetterAlerts.of(settings.email(), email.outbox()));
             try {
-                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, clock, adminKey, authentication, accounts, health,
-                        mapper, startedJobs::queueHealth, redis, stripeEvents);
+                edgeGuards = new EdgeGuards(settings, database.dsl(), metrics, reporter, clock, adminKey, accounts,
+                        health, mapper, startedJobs::queueHealth, redis, stripeEvents);
+                edgeGuards.duties().forEach(scheduler::add);
                 redis.ifPresent(r -> r.health().start());
                 startedJobs.start();
                 JobHandlers jobHandlers = new JobHandlers(startedJobs, json, mapper);
@@ -130,13 +126,10 @@ public final class Levqor implements AutoCloseable {
                         new EmailHandlers(email), new ConnectorHandlers(connectors),
                         new BackupHandlers(backupRuns, settings.backups(), clock), status.incidentHandlers(),
                         status.statusHandlers());
-                List<Consumer<RoutesConfig>> filters = new ArrayList<>(edgeGuards.beforeAuthentication());
-                filters.addAll(extraFilters);
-                DirectRoute.Shared direct = new DirectRoute.Shared(settings.http().maxBodyBytes(), authentication,
-                        json, mapper, edgeGuards, new RequestObserver(metrics, reporter), reporter);
-                this.directRoutes = List.of(new IntakeRoute(startedJobs, jobHandlers, direct));
-                this.http = new HttpServer(settings.http(), mapper, metrics, reporter, authentication, filters,
-                        edgeGuards.afterAuthentication(), edgeGuards.jetty(), directRoutes, api);
+                DirectRoute.Shared direct = edgeGuards.direct(json, mapper, reporter);
+                this.directRoutes = directRoutes ? List.of(new IntakeRoute(startedJobs, jobHandlers, direct)) : List.of();
+                this.http = new HttpServer(settings.http(), mapper, reporter, edgeGuards, extraFilters, this.directRoutes,
+                        api);
                 http.start();
                 scheduler.start();
             } catch (RuntimeException e) {
@@ -145,11 +138,8 @@ public final class Levqor implements AutoCloseable {
                 throw e;
             }
             this.jobs = startedJobs;
-            this.edge = edgeGuards;
         } catch (RuntimeException e) {
-            if (edgeGuards != null) {
-                edgeGuards.close();
-            }
+            scheduler.close();
             redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();
@@ -167,12 +157,21 @@ public final class Levqor implements AutoCloseable {
 
     /** Starts a whole server process: database, migrations, HTTP. */
     public static Levqor start(Settings settings, Clock clock) {
-        return new Levqor(settings, clock, List.of());
+        return new Levqor(settings, clock, List.of(), true);
     }
 
-    /** As {@link #start(Settings, Clock)}, with extra filters or routes (tests add failing routes). */
+    /** As {@link #start(Settings, Clock)}, with extra routes (tests add failing routes). */
     public static Levqor start(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters) {
-        return new Levqor(settings, clock, extraFilters);
+        return new Levqor(settings, clock, extraFilters, true);
+    }
+
+    /**
+     * As {@link #start(Settings, Clock)}, with extra routes (tests add failing routes), and, for tests
+     * that compare the two HTTP paths, without the direct routes (Javalin then serves every request).
+     */
+    public static Levqor start(Settings settings, Clock clock, List<Consumer<RoutesConfig>> extraFilters,
+                               boolean directRoutes) {
+        return new Levqor(settings, clock, extraFilters, directRoutes);
     }
 
     public int port() {
@@ -238,7 +237,6 @@ public final class Levqor implements AutoCloseable {
                 jobs.close();
             }
         } finally {
-            edge.close();
             redis.ifPresent(RedisConnections::close);
             database.close();
             reporter.close();

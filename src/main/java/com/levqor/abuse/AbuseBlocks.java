@@ -15,22 +15,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jooq.DSLContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Blocks stored in Postgres, so every instance honours them. The hot path (is this IP blocked?)
- * reads an in-process copy of the active blocks refreshed every {@link #CACHE_TTL}; a block placed
- * or lifted here takes effect at once, one placed or lifted by another instance within the TTL.
+ * Blocks stored in Postgres, so every instance honours them. The hot path (is this client
+ * blocked?) reads an in-process copy of the active blocks only, never the database: the copy is
+ * reloaded every {@link #REFRESH_INTERVAL} off the request path ({@link AbuseBlocksRefresh}, a
+ * duty of the scheduler), and kept as it is while the database does not answer. A block placed or
+ * lifted here takes effect at once, one placed or lifted by another instance within the interval.
  */
 public final class AbuseBlocks {
-    private static final Logger log = LoggerFactory.getLogger(AbuseBlocks.class);
-    /** How stale this process's copy of the active blocks may be. */
-    public static final Duration CACHE_TTL = Duration.ofSeconds(2);
+    /** How often the copy of the active blocks is reloaded (how stale another instance's block may be). */
+    public static final Duration REFRESH_INTERVAL = Duration.ofSeconds(2);
     /** The window in which earlier blocks of an IP count towards escalation. */
     public static final Duration ESCALATION_WINDOW = Duration.ofDays(1);
     public static final String REASON_FAILED_AUTH = "failed_auth";
@@ -41,8 +37,6 @@ public final class AbuseBlocks {
     private final int escalateAfterBlocks;
     private final Duration escalatedBlockFor;
     private volatile Map<String, Instant> active = Map.of();
-    private volatile long loadedAtMillis; // 0: never loaded
-    private final AtomicBoolean refreshing = new AtomicBoolean();
 
     public AbuseBlocks(DSLContext db, Clock clock, Duration blockFor, int escalateAfterBlocks,
                        Duration escalatedBlockFor) {
@@ -53,67 +47,23 @@ public final class AbuseBlocks {
         this.escalatedBlockFor = escalatedBlockFor;
     }
 
-    /** When the block on this IP ends, if it is blocked now. */
-    public Optional<Instant> blockedUntil(String ip) {
-        refreshIfStale();
-        return inCopy(ip);
-    }
-
-    /** When the block on this IP ends, if this process's copy of the blocks has it in force now. */
-    private Optional<Instant> inCopy(String ip) {
-        Instant until = active.get(ip);
+    /** When the block on this client (an IP, or an IPv6 /64) ends, if this process's copy has it in force now. */
+    public Optional<Instant> blockedUntil(String client) {
+        Instant until = active.get(client);
         return until != null && until.isAfter(clock.instant()) ? Optional.of(until) : Optional.empty();
     }
 
     /**
-     * {@link #blockedUntil} for a thread that must not block: from this process's copy, which is
-     * reloaded on {@code refresher} when it is stale (the answer then uses the copy before that
-     * reload, at most one reload's time older). Empty when there is no copy to answer from (never
-     * loaded, or a block was just lifted): ask {@link #blockedUntil}.
+     * Reloads the copy of the active blocks from the database (the refresh duty, start-up, after a
+     * lift). Throws when the database does not answer; the last copy then stays in force.
      */
-    public Optional<Optional<Instant>> blockedUntilFromMemory(String ip, Executor refresher) {
-        long loaded = loadedAtMillis;
-        if (loaded == 0) {
-            return Optional.empty();
-        }
-        if (clock.millis() - loaded >= CACHE_TTL.toMillis() && refreshing.compareAndSet(false, true)) {
-            try {
-                refresher.execute(() -> {
-                    try {
-                        refreshIfStale();
-                    } finally {
-                        refreshing.set(false);
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                refreshing.set(false);
-            }
-        }
-        return Optional.of(inCopy(ip));
-    }
-
-    private void refreshIfStale() {
-        long now = clock.millis();
-        if (now - loadedAtMillis < CACHE_TTL.toMillis()) {
-            return;
-        }
+    public void refresh() {
+        Map<String, Instant> fresh = new HashMap<>();
+        db.select(ABUSE_BLOCKS.IP, ABUSE_BLOCKS.UNTIL_AT).from(ABUSE_BLOCKS)
+                .where(ABUSE_BLOCKS.UNTIL_AT.gt(at(clock.instant()))).and(ABUSE_BLOCKS.LIFTED_AT.isNull())
+                .forEach(r -> fresh.merge(r.value1(), r.value2().toInstant(), (a, b) -> a.isAfter(b) ? a : b));
         synchronized (this) {
-            if (now - loadedAtMillis < CACHE_TTL.toMillis()) {
-                return;
-            }
-            try {
-                Map<String, Instant> fresh = new HashMap<>();
-                db.select(ABUSE_BLOCKS.IP, ABUSE_BLOCKS.UNTIL_AT).from(ABUSE_BLOCKS)
-                        .where(ABUSE_BLOCKS.UNTIL_AT.gt(at(clock.instant()))).and(ABUSE_BLOCKS.LIFTED_AT.isNull())
-                        .forEach(r -> fresh.merge(r.value1(), r.value2().toInstant(),
-                                (a, b) -> a.isAfter(b) ? a : b));
-                active = Map.copyOf(fresh);
-            } catch (RuntimeException e) {
-                // Keep the last copy: a database hiccup must neither lift blocks nor fail requests.
-                log.warn("Could not refresh abuse blocks ({}); keeping the last known {} block(s)",
-                        e.getMessage(), active.size());
-            }
-            loadedAtMillis = now;
+            active = Map.copyOf(fresh);
         }
     }
 
@@ -169,10 +119,14 @@ public final class AbuseBlocks {
             return Optional.empty();
         }
         synchronized (this) {
-            loadedAtMillis = 0; // reload: another block may still hold this IP
             Map<String, Instant> copy = new HashMap<>(active);
             copy.remove(r.getIp());
             active = Map.copyOf(copy);
+        }
+        try {
+            refresh(); // another block may still hold this client
+        } catch (RuntimeException e) {
+            // the refresh duty reloads it shortly
         }
         return Optional.of(toBlock(r));
     }

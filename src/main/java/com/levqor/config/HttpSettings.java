@@ -8,20 +8,32 @@ package com.levqor.config;
  * @param maxThreads   {@code HTTP_MAX_THREADS}: Jetty worker threads (default {@value #DEFAULT_MAX_THREADS})
  * @param maxBodyBytes {@code MAX_BODY_BYTES}: largest request body in bytes; above it 413 (default 512 KiB)
  * @param shutdownGraceMillis {@code SHUTDOWN_GRACE_MS}: how long in-flight requests may finish on SIGTERM
+ * @param intakeMaxBytesInFlight {@code INTAKE_MAX_BYTES_IN_FLIGHT}: bytes of intake request bodies held at once
+ *                     (each by its declared length, from the first byte read until its answer); beyond it
+ *                     503 {@code server_busy} with Retry-After (default 64 MiB; at least MAX_BODY_BYTES)
  */
-public record HttpSettings(int port, String host, int maxThreads, long maxBodyBytes, long shutdownGraceMillis) {
+public record HttpSettings(int port, String host, int maxThreads, long maxBodyBytes, long shutdownGraceMillis,
+                           long intakeMaxBytesInFlight) {
     public static final int DEFAULT_PORT = 5000;
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_MAX_THREADS = 64;
     public static final long DEFAULT_MAX_BODY_BYTES = 512L * 1024;
     public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+    public static final long DEFAULT_INTAKE_MAX_BYTES_IN_FLIGHT = 64L * 1024 * 1024;
 
     static HttpSettings parse(Env env) {
+        long maxBody = env.longValue("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1_024, 1L << 30);
+        long inFlight = env.longValue("INTAKE_MAX_BYTES_IN_FLIGHT", DEFAULT_INTAKE_MAX_BYTES_IN_FLIGHT, 1_024, 1L << 40);
+        if (inFlight < maxBody) {
+            env.problem("INTAKE_MAX_BYTES_IN_FLIGHT", Long.toString(inFlight),
+                    "at least MAX_BODY_BYTES (" + maxBody + "), or a body of the largest size is never accepted");
+        }
         return new HttpSettings(
                 env.integer("PORT", DEFAULT_PORT, 0, 65_535),
                 env.string("HOST", DEFAULT_HOST),
                 env.integer("HTTP_MAX_THREADS", DEFAULT_MAX_THREADS, 8, 4_096),
-                env.longValue("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1_024, 1L << 30),
-                env.longValue("SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000));
+                maxBody,
+                env.longValue("SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
+                inFlight);
     }
 }

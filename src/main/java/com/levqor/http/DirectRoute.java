@@ -1,25 +1,27 @@
 package com.levqor.http;
 
-import com.levqor.api.JsonBody;
-
-import com.levqor.api.ApiException;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.levqor.accounts.Caller;
-import com.levqor.http.filters.AbuseGuard;
-import com.levqor.http.filters.Authentication;
-import com.levqor.http.filters.EdgeGuards;
+import com.levqor.api.ApiException;
+import com.levqor.api.JsonBody;
+import com.levqor.edge.BodyLimits;
+import com.levqor.edge.EdgeChain;
+import com.levqor.edge.EdgeRequest;
+import com.levqor.edge.HeaderSink;
+import com.levqor.edge.Mode;
+import com.levqor.edge.RequestId;
+import com.levqor.edge.RouteAccess;
+import com.levqor.edge.Verdict;
 import com.levqor.ops.ErrorReporter;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -32,13 +34,11 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * One hot API-key route served on Jetty's core API, in front of Javalin, for the requests that
- * carry a live API key and a declared body within {@code MAX_BODY_BYTES}, from an IP that is not
- * blocked, with no CORS origin. Every other request, including each that fails authentication, goes
- * on to Javalin unchanged, whose filters answer and count it. What it answers is what the Javalin
- * route answers, filters included: the request id, security headers, the per-key rate limit and its
- * headers, the slow-body cut-off, JSON bodies and error shapes, metrics, access-log line and error
- * reports. It saves Javalin's and the servlet layer's per-request work, and its answer may be
+ * One hot API-key route served on Jetty's core API, in front of Javalin: the Jetty adapter of the
+ * {@link EdgeChain}, as the Javalin filters are Javalin's ({@link EdgeFilters}). Every request of
+ * its method and path with a declared length is admitted by the chain and answered here, refusals
+ * included; only a body without a declared length (chunked) goes on to the Javalin route of the
+ * same path. It saves Javalin's and the servlet layer's per-request work, and its answer may be
  * written later from another thread (see {@link Exchange}), so the request thread does not wait
  * for a commit.
  */
@@ -46,8 +46,25 @@ public abstract class DirectRoute extends Handler.Wrapper {
     private static final HttpField JSON_TYPE = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
 
     /** What a direct route shares with the Javalin server. */
-    public record Shared(long maxBodyBytes, Authentication authentication, JsonBody json, ObjectMapper mapper,
-                         EdgeGuards edge, RequestObserver observer, ErrorReporter reporter) {
+    public static final class Shared {
+        private final EdgeChain chain;
+        private final SecurityHeaderFields securityHeaders;
+        private final JsonBody json;
+        private final ObjectMapper mapper;
+        private final RequestObserver observer;
+        private final ErrorReporter reporter;
+        private final BytesInFlight bytesInFlight;
+
+        Shared(EdgeChain chain, SecurityHeaderFields securityHeaders, JsonBody json, ObjectMapper mapper,
+               RequestObserver observer, ErrorReporter reporter, BytesInFlight bytesInFlight) {
+            this.chain = chain;
+            this.securityHeaders = securityHeaders;
+            this.json = json;
+            this.mapper = mapper;
+            this.observer = observer;
+            this.reporter = reporter;
+            this.bytesInFlight = bytesInFlight;
+        }
     }
 
     /** Bodies declared longer than this are read and parsed on a pool thread, not on the selector. */
@@ -80,15 +97,20 @@ public abstract class DirectRoute extends Handler.Wrapper {
         return servedInline.sum();
     }
 
+    /** Bytes of bodies held now ({@code INTAKE_MAX_BYTES_IN_FLIGHT} bounds them). */
+    long bytesInFlight() {
+        return shared.bytesInFlight.held();
+    }
+
     /**
-     * Serves a request that passed authentication and whose body is a JSON object. Answer through
-     * the exchange, now or later from any thread; an exception thrown here is answered like
-     * Javalin's exception mapping would ({@link ApiException} as itself, anything else a reported 500).
+     * Serves a request that the chain admitted and whose body is a JSON object. Answer through the
+     * exchange, now or later from any thread; an exception thrown here is answered like Javalin's
+     * exception mapping would ({@link ApiException} as itself, anything else a reported 500).
      */
     protected abstract void serve(Exchange exchange) throws Exception;
 
     /** Where the inline path sends what may block (see {@link SelectorFront}). */
-    interface Handoff extends Executor {
+    interface Handoff {
         /** Runs the rest of the handler tree for the request on a thread that may block. */
         void toPool(Request request, Response response, Callback callback);
     }
@@ -101,114 +123,215 @@ public abstract class DirectRoute extends Handler.Wrapper {
     /** Serves this route's request on a thread that may block, or passes any other on. */
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (!claims(request)) {
+        long declared = claims(request) ? declaredLength(request.getHeaders()) : -1;
+        if (declared < 0) {
+            return super.handle(request, response, callback); // not ours, or chunked: Javalin's route
+        }
+        Exchange exchange = new Exchange(request, response, callback, declared);
+        Verdict verdict;
+        try {
+            verdict = shared.chain.admit(exchange, Mode.MAY_BLOCK);
+        } catch (Throwable t) {
+            served.increment();
+            exchange.fail(t);
+            return true;
+        }
+        if (verdict != Verdict.ADMITTED && verdict != Verdict.REFUSED) {
             return super.handle(request, response, callback);
         }
-        String ip = clientIpIfGuarded(request);
-        Optional<Caller> caller = admit(request, ip, null);
-        if (caller.isEmpty()) {
-            return super.handle(request, response, callback); // Javalin's filters answer and count it
-        }
-        Exchange exchange = exchange(request, response, callback, caller.get(), false);
-        try {
-            readAndServe(exchange, shared.edge().rateLimiting().perKey(caller.get()), ip);
-        } catch (ApiException limited) {
-            refuse(exchange, limited);
-        } catch (Throwable t) {
-            exchange.fail(t);
-        }
+        served.increment();
+        exchange.admitted(verdict);
         return true;
     }
 
     /**
-     * Serves this route's request on a thread that must not block (Jetty's selector): authentication
-     * from the key cache, the rate limit from local buckets, the body as it arrives. When any of them
-     * would need the database or Redis (a key not cached, shared buckets, no copy of the abuse
-     * blocks), the body is declared over {@link #INLINE_MAX_BODY_BYTES}, or the request goes on to
-     * Javalin anyway, the request is handed to the pool whole.
+     * Serves this route's request on a thread that must not block (Jetty's selector, or the intake
+     * writer that resumed the connection): admitted from memory only ({@link Mode#MEMORY_ONLY}),
+     * the body read as it arrives. When the chain would need the database or Redis, the body is
+     * chunked or declared over {@link #INLINE_MAX_BODY_BYTES}, the request is handed to the pool
+     * whole, where {@link #handle} admits it again.
      */
     final void handleInline(Request request, Response response, Callback callback, Handoff handoff) {
-        if (declaredLength(request.getHeaders()) > INLINE_MAX_BODY_BYTES) {
+        long declared = declaredLength(request.getHeaders());
+        if (declared < 0 || declared > INLINE_MAX_BODY_BYTES) {
             handoff.toPool(request, response, callback); // parsing it would hold the selector up
             return;
         }
-        String ip;
-        Optional<Caller> caller;
+        Exchange exchange = new Exchange(request, response, callback, declared);
+        Verdict verdict;
         try {
-            ip = clientIpIfGuarded(request);
-            caller = admit(request, ip, handoff);
+            verdict = shared.chain.admit(exchange, Mode.MEMORY_ONLY);
         } catch (RuntimeException e) {
-            ip = null;
-            caller = Optional.empty();
+            verdict = Verdict.HAND_OFF; // the pool's path decides, and answers what is wrong
         }
-        Map<String, String> limits = null;
-        if (caller.isPresent()) {
-            try {
-                limits = shared.edge().rateLimiting().perKeyFromMemory(caller.get());
-            } catch (ApiException limited) {
-                refuse(exchange(request, response, callback, caller.get(), true), limited);
-                return;
-            }
-        }
-        if (limits == null) {
-            handoff.toPool(request, response, callback); // the pool's path decides, or Javalin says what is wrong
+        if (verdict != Verdict.ADMITTED && verdict != Verdict.REFUSED) {
+            handoff.toPool(request, response, callback);
             return;
         }
-        readAndServe(exchange(request, response, callback, caller.get(), true), limits, ip);
-    }
-
-    private Exchange exchange(Request request, Response response, Callback callback, Caller caller, boolean inline) {
         served.increment();
-        if (inline) {
-            servedInline.increment();
+        servedInline.increment();
+        exchange.admitted(verdict);
+    }
+
+    /** The declared Content-Length, or -1 when there is none (chunked) or it is not a number. */
+    private static long declaredLength(HttpFields headers) {
+        try {
+            return headers.getLongField(HttpHeader.CONTENT_LENGTH);
+        } catch (NumberFormatException e) {
+            return -1;
         }
-        return new Exchange(request, response, callback, caller);
-    }
-
-    /** A 429, after reading the unread body away as the servlet layer does, so the connection stays open for the retry. */
-    private static void refuse(Exchange exchange, ApiException limited) {
-        Content.Source.consumeAll(exchange.request, Callback.from(() -> exchange.fail(limited),
-                x -> exchange.fail(limited)));
-    }
-
-    /** Reads the body as it arrives (on no thread in the meantime) and serves the request once it is whole. */
-    private void readAndServe(Exchange exchange, Map<String, String> limits, String ip) {
-        exchange.limitHeaders = limits;
-        new BodyReader(exchange.request, shared.edge().minRequestDataRate(), body -> {
-            try {
-                exchange.body = shared.json().parse(body, exchange.request.getHeaders().get(HttpHeader.CONTENT_TYPE),
-                        false);
-                serve(exchange);
-            } catch (Throwable t) {
-                exchange.fail(t);
-            }
-        }, failure -> exchange.fail(unreadable(failure, ip == null ? clientIp(exchange.request) : ip))).run();
     }
 
     /**
-     * Reads a body chunk by chunk, asking Jetty to call back when more arrives instead of waiting
-     * for it, and holds it to the minimum data rate (MIN_REQUEST_DATA_RATE) as Jetty's servlet layer
-     * does for Javalin's routes: fewer bytes than the rate times the time since the first byte fails
-     * it with a 408.
+     * One request of a direct route: what the edge chain reads of it and decided, its body (read as
+     * it arrives, on no thread in the meantime, and held to the minimum data rate as Jetty's servlet
+     * layer holds Javalin's routes), and its answer, written exactly once ({@link #answer} or
+     * {@link #fail}) from any thread. The answer carries the request id, the security headers, the
+     * guards' headers and the JSON body, and leaves the metric and access-log line once written.
+     *
+     * <p>An answer given while the request is being served on the thread that received it (a
+     * refusal, a bad body, an answer known at once) completes on a pool thread: Jetty then reads the
+     * connection's next request there, so no thread serves a pipelining client's requests one after
+     * another. Only the application's later answer (an intake writer's) completes where it is given.
      */
-    private static final class BodyReader implements Runnable {
+    public final class Exchange extends EdgeRequest implements Runnable, Callback, HeaderSink {
         private final Request request;
-        private final long minBytesPerSecond;
-        private final Consumer<byte[]> whole;
-        private final Consumer<Throwable> failed;
+        private final Response response;
+        private final Callback callback;
+        private final HttpFields headers;
+        private final long declared;
+        private final long startNanos = System.nanoTime();
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private ObjectNode body;
         private byte[] bytes;
         private int filled;
         private long firstByteNanos;
+        private long reserved;
+        private Thread servingThread;
+        private int status;
+        private boolean reported;
+        private String errorCode;
+        private boolean resumeHere;
 
-        BodyReader(Request request, long minBytesPerSecond, Consumer<byte[]> whole,
-                   Consumer<Throwable> failed) {
+        private Exchange(Request request, Response response, Callback callback, long declared) {
             this.request = request;
-            this.minBytesPerSecond = minBytesPerSecond;
-            this.whole = whole;
-            this.failed = failed;
-            this.bytes = new byte[(int) Math.max(0, declaredLength(request.getHeaders()))];
+            this.response = response;
+            this.callback = callback;
+            this.headers = request.getHeaders();
+            this.declared = declared;
         }
 
+        // What the edge chain reads.
+
+        @Override
+        public String method() {
+            return method;
+        }
+
+        @Override
+        public String path() {
+            return path;
+        }
+
+        @Override
+        public String route() {
+            return path;
+        }
+
+        @Override
+        public RouteAccess access() {
+            return RouteAccess.API_KEY;
+        }
+
+        @Override
+        public String requestIdHeader() {
+            return headers.get(RequestId.HEADER);
+        }
+
+        @Override
+        public String remoteAddress() {
+            return Request.getRemoteAddr(request);
+        }
+
+        @Override
+        public List<String> forwardedFor() {
+            return headers.getValuesList("X-Forwarded-For");
+        }
+
+        @Override
+        public long declaredLength() {
+            return declared;
+        }
+
+        @Override
+        public String origin() {
+            return headers.get(HttpHeader.ORIGIN);
+        }
+
+        @Override
+        public String preflightMethod() {
+            return headers.get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD);
+        }
+
+        @Override
+        public String authorization() {
+            return headers.get(HttpHeader.AUTHORIZATION);
+        }
+
+        @Override
+        public String apiKeyHeader() {
+            return headers.get("X-Api-Key");
+        }
+
+        /** Writes one of the guards' headers onto the answer. */
+        @Override
+        public void header(String name, String value) {
+            response.getHeaders().put(name, value);
+        }
+
+        // What the route reads.
+
+        /** The request body, a JSON object. */
+        public ObjectNode body() {
+            return body;
+        }
+
+        /** A request header, or null. */
+        public String header(String name) {
+            return headers.get(name);
+        }
+
+        /** The chain's decision carried out: the refusal answered, or the body read and the request served. */
+        private void admitted(Verdict verdict) {
+            if (verdict == Verdict.REFUSED) {
+                refuse(refusal());
+                return;
+            }
+            if (!shared.bytesInFlight.reserve(declared)) {
+                refuse(shared.bytesInFlight.busy());
+                return;
+            }
+            reserved = declared;
+            bytes = new byte[(int) declared];
+            run();
+        }
+
+        /**
+         * A refusal. One that closes the connection is answered at once, its body left unread (Jetty
+         * reads away what still arrives, on no thread, until the connection closes after a short
+         * linger); any other after reading the unread body away, as the servlet layer does, so the
+         * connection stays open for the retry.
+         */
+        private void refuse(ApiException e) {
+            if ("close".equals(e.headers().get("Connection"))) {
+                JettyInternals.closeAfterLinger(request);
+                fail(e);
+                return;
+            }
+            Content.Source.consumeAll(request, Callback.from(() -> fail(e), x -> fail(e)));
+        }
+
+        /** Reads what has arrived of the body; asks Jetty to call again when more does; serves it once whole. */
         @Override
         public void run() {
             while (true) {
@@ -218,7 +341,7 @@ public abstract class DirectRoute extends Handler.Wrapper {
                     return;
                 }
                 if (Content.Chunk.isFailure(chunk)) {
-                    failed.accept(chunk.getFailure());
+                    fail(unreadable(chunk.getFailure()));
                     return;
                 }
                 ByteBuffer b = chunk.getByteBuffer();
@@ -236,133 +359,61 @@ public abstract class DirectRoute extends Handler.Wrapper {
                 boolean last = chunk.isLast();
                 chunk.release();
                 if (last) {
-                    whole.accept(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled));
+                    whole(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled));
                     return;
                 }
-                if (tooSlow()) {
-                    failed.accept(new BadMessageException(408, "Request content data rate < " + minBytesPerSecond));
+                BodyLimits limits = shared.chain.bodyLimits();
+                if (firstByteNanos != 0 && limits.tooSlow(filled,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstByteNanos))) {
+                    fail(BodyLimits.unreadable(408, "Request content data rate < " + limits.minBytesPerSecond(),
+                            method, path, shared.chain.clientIp().of(this)));
                     return;
                 }
             }
         }
 
-        private boolean tooSlow() {
-            if (minBytesPerSecond <= 0 || firstByteNanos == 0) {
-                return false;
-            }
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstByteNanos);
-            return filled < minBytesPerSecond * millis / 1000;
-        }
-    }
-
-    /**
-     * The caller of a request this route may serve itself, or empty to pass it on: a declared body
-     * within the cap, no CORS origin, not from a blocked IP, a live API key. With an {@code inline}
-     * executor (the caller must not block), only what memory can answer: empty also when the
-     * database would have to be asked; what is stale is refreshed on that executor.
-     */
-    private Optional<Caller> admit(Request request, String ip, Executor inline) {
-        HttpFields headers = request.getHeaders();
-        long length = declaredLength(headers);
-        if (length < 0 || length > shared.maxBodyBytes() || headers.contains(HttpHeader.ORIGIN)) {
-            return Optional.empty(); // chunked, oversized or cross-origin: Javalin's filters
-        }
-        String authorization = headers.get(HttpHeader.AUTHORIZATION);
-        AbuseGuard guard = shared.edge().abuseGuard();
-        if (ip != null) {
-            Boolean refused = inline == null ? guard.refuses(ip, authorization)
-                    : guard.refusesFromMemory(ip, authorization, inline);
-            if (refused == null || refused) {
-                return Optional.empty(); // Javalin's filter answers 403
+        private void whole(byte[] content) {
+            bytes = null;
+            try {
+                body = shared.json.parse(content, headers.get(HttpHeader.CONTENT_TYPE), false);
+                servingThread = Thread.currentThread();
+                try {
+                    serve(this);
+                } finally {
+                    servingThread = null;
+                }
+            } catch (Throwable t) {
+                fail(t);
             }
         }
-        Authentication authentication = shared.authentication();
-        return inline == null ? authentication.apiKeyCaller(headers.get("X-Api-Key"), authorization)
-                : authentication.apiKeyCallerFromMemory(headers.get("X-Api-Key"), authorization);
-    }
 
-    /** The declared Content-Length, or -1 when there is none (chunked) or it is not a number. */
-    private static long declaredLength(HttpFields headers) {
-        try {
-            return headers.getLongField(HttpHeader.CONTENT_LENGTH);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private String clientIpIfGuarded(Request request) {
-        return shared.edge().abuseGuard().enabled() ? clientIp(request) : null;
-    }
-
-    private String clientIp(Request request) {
-        return shared.edge().clientIp().of(Request.getRemoteAddr(request),
-                request.getHeaders().getValuesList("X-Forwarded-For"));
-    }
-
-    /** A body Jetty refused while it was read (too slow, broken) or the client dropped. */
-    private ApiException unreadable(Throwable e, String ip) {
-        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof BadMessageException bad) {
-                return AbuseGuard.refusedBody(bad, method, path, ip);
+        /** A body Jetty refused while it was read (broken) or the client dropped. */
+        private ApiException unreadable(Throwable e) {
+            for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (c instanceof BadMessageException bad) {
+                    return BodyLimits.unreadable(bad.getCode(), bad.getReason(), method, path,
+                            shared.chain.clientIp().of(this));
+                }
             }
-        }
-        return new ApiException(400, "bad_request", "The request body could not be read: " + e.getMessage() + ".",
-                Map.of(), Map.of("Connection", "close"));
-    }
-
-    /**
-     * One request of a direct route, answered exactly once: {@link #answer} or {@link #fail}, from
-     * any thread. The answer carries the request id, the security headers and the JSON body, and
-     * leaves the metric and access-log line once written.
-     */
-    public final class Exchange {
-        private final Request request;
-        private final Response response;
-        private final Callback callback;
-        private final Caller caller;
-        private final String requestId;
-        private final long startNanos = System.nanoTime();
-        private final AtomicBoolean answered = new AtomicBoolean();
-        private ObjectNode body;
-        private Map<String, String> limitHeaders = Map.of();
-
-        private Exchange(Request request, Response response, Callback callback, Caller caller) {
-            this.request = request;
-            this.response = response;
-            this.callback = callback;
-            this.caller = caller;
-            this.requestId = RequestIds.choose(request.getHeaders().get(RequestIds.HEADER));
-        }
-
-        public Caller caller() {
-            return caller;
-        }
-
-        /** The request body, a JSON object. */
-        public ObjectNode body() {
-            return body;
-        }
-
-        /** A request header, or null. */
-        public String header(String name) {
-            return request.getHeaders().get(name);
+            return new ApiException(400, "bad_request", "The request body could not be read: " + e.getMessage() + ".",
+                    Map.of(), Map.of("Connection", "close"));
         }
 
         /** Answers with a JSON body and, optionally, one more header (null name: none). */
         public void answer(int status, Object json, String headerName, String headerValue) {
-            byte[] bytes;
+            byte[] out;
             try {
-                bytes = shared.mapper().writeValueAsBytes(json);
+                out = shared.mapper.writeValueAsBytes(json);
             } catch (Exception e) {
                 fail(e);
                 return;
             }
-            answerJson(status, bytes, headerName, headerValue);
+            answerJson(status, out, headerName, headerValue);
         }
 
         /** Answers with a body that is JSON already (UTF-8) and, optionally, one more header. */
         public void answerJson(int status, byte[] json, String headerName, String headerValue) {
-            send(status, json, headerName == null ? Map.of() : Map.of(headerName, headerValue), false);
+            send(status, json, headerName, headerValue, null, Thread.currentThread() != servingThread);
         }
 
         /** Answers a failure: an {@link ApiException} as itself, anything else as a reported 500. */
@@ -370,49 +421,87 @@ public abstract class DirectRoute extends Handler.Wrapper {
             if (answered.get()) {
                 return;
             }
-            boolean reported = false;
+            String requestId = id();
             ApiException e;
             if (t instanceof ApiException api) {
                 e = api;
             } else {
-                e = ErrorMapping.reportUnhandled(shared.reporter(), requestId, method, path, t);
-                reported = true;
+                e = ErrorMapping.answerFor(shared.reporter, requestId, method, path, t);
+                reported = e.status() == 500;
             }
-            byte[] bytes;
+            byte[] out;
             try {
-                bytes = shared.mapper().writeValueAsBytes(ErrorMapping.body(e.code(), e.getMessage(), requestId,
+                out = shared.mapper.writeValueAsBytes(ErrorMapping.body(e.code(), e.getMessage(), requestId,
                         e.details()));
             } catch (Exception x) {
-                bytes = ("{\"error\":\"internal_error\",\"request_id\":\"" + requestId + "\"}").getBytes(
-                        java.nio.charset.StandardCharsets.UTF_8);
+                out = ("{\"error\":\"internal_error\",\"request_id\":\"" + requestId + "\"}")
+                        .getBytes(StandardCharsets.UTF_8);
             }
-            send(e.status(), bytes, e.headers(), reported);
+            errorCode = e.code();
+            send(e.status(), out, null, null, e.headers(), false);
         }
 
-        private void send(int status, byte[] bytes, Map<String, String> extra, boolean reported) {
+        private String id() {
+            String id = requestId();
+            return id != null ? id : RequestId.choose(null);
+        }
+
+        private void send(int status, byte[] out, String headerName, String headerValue, Map<String, String> extra,
+                          boolean resumeHere) {
             if (!answered.compareAndSet(false, true)) {
                 return;
             }
+            shared.bytesInFlight.release(reserved);
+            this.status = status;
+            this.resumeHere = resumeHere;
             HttpFields.Mutable h = response.getHeaders();
             h.add(JSON_TYPE);
-            h.add(RequestIds.HEADER, requestId);
-            shared.edge().securityHeaders().addJsonAnswerHeaders(h);
-            limitHeaders.forEach(h::put);
-            extra.forEach(h::put);
-            h.put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            h.add(RequestId.HEADER, id());
+            if (securityHeaders()) {
+                shared.securityHeaders.addJson(h);
+            }
+            writeHeaders(this);
+            if (headerName != null) {
+                h.put(headerName, headerValue);
+            }
+            if (extra != null) {
+                extra.forEach(h::put);
+            }
+            h.put(HttpHeader.CONTENT_LENGTH, out.length);
             response.setStatus(status);
-            response.write(true, ByteBuffer.wrap(bytes), Callback.from(() -> {
-                observe(status, reported);
-                callback.succeeded();
-            }, x -> {
-                observe(status, reported);
-                callback.failed(x);
-            }));
+            response.write(true, ByteBuffer.wrap(out), this);
         }
 
-        private void observe(int status, boolean reported) {
-            shared.observer().observe(method, path, path, status, (System.nanoTime() - startNanos) / 1_000_000f,
-                    requestId, reported);
+        /** The answer is written. */
+        @Override
+        public void succeeded() {
+            observe();
+            if (resumeHere) {
+                callback.succeeded();
+                return;
+            }
+            try {
+                request.getComponents().getExecutor().execute(callback::succeeded);
+            } catch (RejectedExecutionException e) {
+                callback.succeeded();
+            }
+        }
+
+        /** The answer could not be written (the client went away). */
+        @Override
+        public void failed(Throwable x) {
+            observe();
+            callback.failed(x);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.BLOCKING;
+        }
+
+        private void observe() {
+            shared.observer.observe(method, path, path, status, (System.nanoTime() - startNanos) / 1_000_000f, id(),
+                    reported, errorCode);
         }
     }
 }

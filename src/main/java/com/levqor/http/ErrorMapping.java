@@ -1,6 +1,7 @@
 package com.levqor.http;
 
 import com.levqor.api.ApiException;
+import com.levqor.edge.BodyLimits;
 
 import com.levqor.ops.ErrorReporter;
 import io.javalin.config.RoutesConfig;
@@ -14,27 +15,40 @@ import java.util.Map;
  * 404/405/413 and a malformed body, is the JSON body
  * {@code {"error":code,"message":sentence,"request_id":id}} (plus {@code details} when fields are
  * named). An unhandled exception is a 500 with no stack trace, reported to errors.jsonl and Sentry.
+ * A refusal that leaves body bytes unread (a body over the limit) closes the connection instead of
+ * reading them away.
  */
 public final class ErrorMapping {
     private static final String WRITTEN = "levqor.error_written";
     private static final String REPORTED = "levqor.error_reported";
+    private static final String CODE = "levqor.error_code";
 
     private final ErrorReporter reporter;
-    private final long maxBodyBytes;
+    private final BodyLimits bodyLimits;
+    private final EdgeFilters edge;
 
-    public ErrorMapping(ErrorReporter reporter, long maxBodyBytes) {
+    ErrorMapping(ErrorReporter reporter, BodyLimits bodyLimits, EdgeFilters edge) {
         this.reporter = reporter;
-        this.maxBodyBytes = maxBodyBytes;
+        this.bodyLimits = bodyLimits;
+        this.edge = edge;
     }
 
     public void register(RoutesConfig routes) {
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.code(), e.getMessage(),
                 e.details(), e.headers()));
-        routes.exception(HttpResponseException.class, (e, ctx) -> fromStatus(ctx, e.getStatus(), e.getMessage()));
+        routes.exception(HttpResponseException.class, (e, ctx) -> {
+            // No route matched (404, 405): the guards of every request still apply (a blocked client,
+            // a declared body over the limit, a CORS preflight).
+            if ((e.getStatus() == 404 || e.getStatus() == 405) && Routes.UNMATCHED.equals(Routes.template(ctx))
+                    && edge.unmatched(ctx)) {
+                return;
+            }
+            fromStatus(ctx, e.getStatus(), e.getMessage());
+        });
         routes.exception(org.jooq.exception.DataAccessException.class, (e, ctx) -> {
             if (isConnectionFailure(e)) {
-                write(ctx, 503, "database_unavailable", "The database is not answering; try again shortly.",
-                        Map.of(), Map.of("Retry-After", "5"));
+                ApiException a = databaseUnavailable();
+                write(ctx, a.status(), a.code(), a.getMessage(), a.details(), a.headers());
             } else {
                 unhandled(ctx, e);
             }
@@ -65,13 +79,25 @@ public final class ErrorMapping {
         return false;
     }
 
-    /** For Errors (OutOfMemoryError, StackOverflowError…) that bypass exception handlers. */
-    public void javaLangError(Context ctx, Throwable t) {
-        unhandled(ctx, t);
+    private static ApiException databaseUnavailable() {
+        return new ApiException(503, "database_unavailable", "The database is not answering; try again shortly.",
+                Map.of(), Map.of("Retry-After", "5"));
+    }
+
+    /**
+     * The answer to an exception nobody mapped (a direct route's): 503 when the database could not be
+     * reached, else a 500 reported to errors.jsonl and Sentry.
+     */
+    static ApiException answerFor(ErrorReporter reporter, String requestId, String method, String route, Throwable e) {
+        if (e instanceof org.jooq.exception.DataAccessException && isConnectionFailure(e)) {
+            return databaseUnavailable();
+        }
+        return reportUnhandled(reporter, requestId, method, route, e);
     }
 
     private void unhandled(Context ctx, Throwable e) {
-        ApiException answer = reportUnhandled(reporter, RequestIds.of(ctx), ctx.method().name(), Routes.template(ctx), e);
+        ApiException answer = reportUnhandled(reporter, RequestIds.of(ctx), RequestObserver.methodLabel(
+                ctx.req().getMethod()), Routes.template(ctx), e);
         ctx.attribute(REPORTED, Boolean.TRUE);
         write(ctx, answer.status(), answer.code(), answer.getMessage(), Map.of(), Map.of());
     }
@@ -95,15 +121,22 @@ public final class ErrorMapping {
         return ctx.attribute(REPORTED) != null;
     }
 
+    /** The error code of the answer written, or null. */
+    static String errorCode(Context ctx) {
+        return ctx.attribute(CODE);
+    }
+
     private void fromStatus(Context ctx, int status, String javalinMessage) {
-        String method = ctx.method().name();
+        String method = RequestObserver.methodLabel(ctx.req().getMethod());
         switch (status) {
             case 404 -> write(ctx, 404, "not_found", "No route matches " + method + " " + ctx.path() + ".",
                     Map.of(), Map.of());
             case 405 -> write(ctx, 405, "method_not_allowed", "Method " + method + " is not allowed on "
                     + ctx.path() + ".", Map.of(), Map.of());
-            case 413 -> write(ctx, 413, "payload_too_large", "The request body is larger than the limit of "
-                    + maxBodyBytes + " bytes (MAX_BODY_BYTES).", Map.of(), Map.of());
+            case 413 -> {
+                ApiException a = bodyLimits.tooLargeWhileRead();
+                write(ctx, a.status(), a.code(), a.getMessage(), a.details(), a.headers());
+            }
             case 400 -> write(ctx, 400, "bad_request", javalinMessage == null || javalinMessage.isBlank()
                     ? "The request could not be understood." : javalinMessage, Map.of(), Map.of());
             case 415 -> write(ctx, 415, "unsupported_media_type", "Send the body as application/json.",
@@ -114,32 +147,6 @@ public final class ErrorMapping {
                     Map.of(), Map.of());
             default -> write(ctx, status, "http_" + status, javalinMessage == null || javalinMessage.isBlank()
                     ? "The request failed with status " + status + "." : javalinMessage, Map.of(), Map.of());
-        }
-    }
-
-    /** Largest refused body read and thrown away so the client sees its 413 (beyond it: the connection closes). */
-    static final long DRAIN_CAP_BYTES = 8L * 1024 * 1024;
-
-    /**
-     * Reads and discards what is left of a refused body (up to {@link #DRAIN_CAP_BYTES}). Closing the
-     * connection with unread bytes makes the peer's TCP stack reset it, and a client still sending
-     * would then see a broken pipe instead of the 413 answer. Slow senders are cut off by Jetty's
-     * minimum data rate.
-     */
-    private static void drainRefusedBody(Context ctx) {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > DRAIN_CAP_BYTES) {
-            return;
-        }
-        byte[] buffer = new byte[64 * 1024];
-        long left = DRAIN_CAP_BYTES;
-        try (java.io.InputStream in = ctx.req().getInputStream()) {
-            int n;
-            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
-                left -= n;
-            }
-        } catch (java.io.IOException | RuntimeException ignored) {
-            // the client went away or the stream was consumed already: nothing more to drain
         }
     }
 
@@ -160,10 +167,13 @@ public final class ErrorMapping {
                              Map<String, String> headers) {
         Map<String, Object> body = body(code, message, RequestIds.of(ctx), details);
         headers.forEach(ctx::header);
-        if (status == 413) {
-            drainRefusedBody(ctx);
+        if ("close".equals(headers.get("Connection"))) {
+            // The unread body is not read away (a pool thread would wait for it): Jetty sends the
+            // answer, shuts its output and discards what still arrives until the linger ends.
+            JettyInternals.closeAfterLinger(ctx.req());
         }
         ctx.attribute(WRITTEN, Boolean.TRUE);
+        ctx.attribute(CODE, code);
         ctx.status(status).json(body);
     }
 }

@@ -68,11 +68,11 @@ public final class JobHandlers {
     }
 
     /** A stored job's answer to {@code POST /api/v1/intake}: its status code, JSON body and Location. */
-    record IntakeAnswer(int status, Map<String, Object> body, String location) {
+    public record IntakeAnswer(int status, Map<String, Object> body, String location) {
     }
 
     /** 202 for a new job, 200 for a repeated idempotency key; 402 or 400 (thrown) when it was not stored. */
-    static IntakeAnswer intakeAnswer(IntakeResult result, Caller caller) {
+    public static IntakeAnswer intakeAnswer(IntakeResult result, Caller caller) {
         Map<String, Object> body = new LinkedHashMap<>();
         if (result instanceof IntakeResult.Created c) {
             body.put("job_id", c.jobId());
@@ -93,7 +93,7 @@ public final class JobHandlers {
     }
 
     /** 503 when intake could not store the job (database down, no commit in time, intake stopped). */
-    static ApiException intakeUnavailable(Throwable e) {
+    public static ApiException intakeUnavailable(Throwable e) {
         return intakeUnavailable(e, "job", "an idempotency_key");
     }
 
@@ -192,7 +192,7 @@ public final class JobHandlers {
         ctx.status(created ? 202 : 200).json(Map.of("jobs", answers));
     }
 
-    NewJob parse(Caller caller, ObjectNode body, String idempotencyHeader) {
+    public NewJob parse(Caller caller, ObjectNode body, String idempotencyHeader) {
         Fields f = new Fields(body).onlyKnown(INTAKE_FIELDS);
         String workflowName = f.requiredString("workflow");
         Optional<Workflow> workflow = Optional.empty();

@@ -5,7 +5,8 @@ import io.prometheus.metrics.core.metrics.Gauge;
 
 /**
  * The edge guards' metrics: rate-limit rejections by scope, abuse blocks by reason, webhook
- * verifications by source and result, and whether the shared rate-limit store answers.
+ * verifications by source and result, whether the shared rate-limit store answers, and the 5xx
+ * refusals that are not errors of the service.
  */
 public final class EdgeMetrics {
     private final Counter rateLimitRejections;
@@ -13,6 +14,7 @@ public final class EdgeMetrics {
     private final Counter abuseRejections;
     private final Counter webhookVerifications;
     private final Gauge rateLimitRedisUp;
+    private final Counter refusals;
 
     public EdgeMetrics(Metrics metrics) {
         rateLimitRejections = Counter.builder()
@@ -35,6 +37,12 @@ public final class EdgeMetrics {
                         + "stale, invalid, unconfigured)")
                 .labelNames("source", "result")
                 .register(metrics.registry());
+        refusals = Counter.builder()
+                .name("levqor_http_refusals_total")
+                .help("5xx answers that refuse by configuration or capacity rather than fail, by reason "
+                        + "(admin_key_not_configured, server_busy): not counted in error_rate_total")
+                .labelNames("reason")
+                .register(metrics.registry());
         rateLimitRedisUp = Gauge.builder()
                 .name("levqor_ratelimit_redis_up")
                 .help("1 when the shared rate-limit buckets in Redis answer, 0 while local buckets stand in")
@@ -55,6 +63,11 @@ public final class EdgeMetrics {
 
     public void webhookVerification(String source, String result) {
         webhookVerifications.labelValues(source, result).inc();
+    }
+
+    /** One 5xx answer that refused by configuration or capacity (its error code). */
+    public void refused(String reason) {
+        refusals.labelValues(reason).inc();
     }
 
     public void setRateLimitRedisUp(boolean up) {

@@ -92,7 +92,7 @@ class AbuseGuardTest {
             assertThat(b.get("/api/v1/status").status()).isEqualTo(200);
             failAuth(a, 2);
             assertThat(a.get("/api/v1/status").status()).isEqualTo(403);
-            // b reads the blocks table at most AbuseBlocks.CACHE_TTL late.
+            // b reloads its copy of the blocks every AbuseBlocks.REFRESH_INTERVAL.
             assertThat(eventually(() -> b.get("/api/v1/status").status(), 403)).isEqualTo(403);
             String id = b.get("/ops/abuse/blocks", admin()).json().get("blocks").get(0).get("id").asText();
             assertThat(b.delete("/ops/abuse/blocks/" + id, admin()).status()).isEqualTo(200);

@@ -10,11 +10,11 @@ class AccessLogFormatTest {
     @Test
     void durationsAreWrittenAsStringFormatWouldWithTwoDecimals() {
         for (float ms : new float[] {0f, 0.004f, 0.005f, 0.07f, 1.5f, 12.345f, 999.999f, 123456.78f}) {
-            assertThat(HttpServer.twoDecimals(ms)).isEqualTo(String.format(Locale.ROOT, "%.2f", (double) Math.round(ms * 100.0) / 100));
+            assertThat(RequestObserver.twoDecimals(ms)).isEqualTo(String.format(Locale.ROOT, "%.2f", (double) Math.round(ms * 100.0) / 100));
         }
-        assertThat(HttpServer.twoDecimals(1.5f)).isEqualTo("1.50");
-        assertThat(HttpServer.twoDecimals(0.07f)).isEqualTo("0.07");
-        assertThat(HttpServer.twoDecimals(12.345f)).isIn("12.34", "12.35");
+        assertThat(RequestObserver.twoDecimals(1.5f)).isEqualTo("1.50");
+        assertThat(RequestObserver.twoDecimals(0.07f)).isEqualTo("0.07");
+        assertThat(RequestObserver.twoDecimals(12.345f)).isIn("12.34", "12.35");
     }
 
     @Test
@@ -24,8 +24,8 @@ class AccessLogFormatTest {
         for (String[] c : cases) {
             for (int status : new int[] {200, 404, 503}) {
                 String expected = MessageFormatter.arrayFormat("{} {} {} {}ms rid={}",
-                        new Object[] {c[0], c[1], status, HttpServer.twoDecimals(1.234f), c[2]}).getMessage();
-                assertThat(HttpServer.accessLine(c[0], c[1], status, 1.234f, c[2])).isEqualTo(expected);
+                        new Object[] {c[0], c[1], status, RequestObserver.twoDecimals(1.234f), c[2]}).getMessage();
+                assertThat(RequestObserver.accessLine(c[0], c[1], status, 1.234f, c[2])).isEqualTo(expected);
             }
         }
     }

@@ -281,14 +281,14 @@ class JobsApiTest {
             String k = idle.createAccount("gauges@example.com", "pro").get("api_key").asText();
             String echo = "{\"workflow\":\"echo\",\"payload\":{}}";
             for (int i = 0; i < 3; i++) {
-                assertThat(IntakeRouteTest.send(idle, echo, "application/json", TestServer.bearer(k)).status())
+                assertThat(idle.post("/api/v1/intake", echo, TestServer.bearer(k)).status())
                         .isEqualTo(202);
             }
             String m = idle.get("/metrics").body();
             assertThat(m).contains("levqor_queue_depth 3.0").contains("levqor_jobs_running 0.0")
                     .contains("levqor_jobs_retry_waiting 0.0").contains("levqor_dlq_depth 0.0");
             for (int i = 0; i < 2; i++) {
-                assertThat(IntakeRouteTest.send(idle, echo, "application/json", TestServer.bearer(k)).status())
+                assertThat(idle.post("/api/v1/intake", echo, TestServer.bearer(k)).status())
                         .isEqualTo(202);
             }
             // Counts are shared for a quarter of a second at least, then counted again by the next scrape.

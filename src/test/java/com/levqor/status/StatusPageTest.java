@@ -4,7 +4,7 @@ import static com.levqor.testing.TestServer.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.levqor.http.filters.SecurityHeaders;
+import com.levqor.edge.SecurityHeaders;
 import com.levqor.testing.Await;
 import com.levqor.testing.MutableClock;
 import com.levqor.testing.Response;

@@ -70,15 +70,24 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes) {
-        return start(extraEnv, extraRoutes, Clock.systemUTC());
+        return start(extraEnv, extraRoutes, Clock.systemUTC(), true);
     }
 
     /** A server whose injected clock is {@code clock} (e.g. a {@link MutableClock} the test moves). */
     public static TestServer start(Map<String, String> extraEnv, Clock clock) {
-        return start(extraEnv, List.of(), clock);
+        return start(extraEnv, List.of(), clock, true);
     }
 
-    private static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes, Clock clock) {
+    /**
+     * A server without the direct routes: Javalin serves every request, also those a direct route
+     * would serve (tests compare the two HTTP paths request by request).
+     */
+    public static TestServer startJavalinOnly(Map<String, String> extraEnv) {
+        return start(extraEnv, List.of(), Clock.systemUTC(), false);
+    }
+
+    private static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes, Clock clock,
+                                    boolean directRoutes) {
         try {
             String jdbcUrl = TestPostgres.newDatabase();
             Path logDir = Files.createDirectories(Path.of("target", "tmp", "logs-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet()));
@@ -90,7 +99,7 @@ public final class TestServer implements AutoCloseable {
                     env.put(k, v);
                 }
             });
-            Levqor app = Levqor.start(Settings.parse(env), clock, extraRoutes);
+            Levqor app = Levqor.start(Settings.parse(env), clock, extraRoutes, directRoutes);
             return new TestServer(app, jdbcUrl, logDir);
         } catch (Exception e) {
             throw new IllegalStateException("Test server did not start: " + e.getMessage(), e);

@@ -1,4 +1,4 @@
-package com.levqor.http.filters;
+package com.levqor.http;
 
 import static com.levqor.testing.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package com.levqor.http.filters;
+package com.levqor.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,5 +42,16 @@ class ClientIpTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Cidr.parse(bad))
                     .isInstanceOf(IllegalArgumentException.class);
         }
+    }
+
+    @Test
+    void ipv6ClientsAreCountedPer64AndIpv4OnesPerAddress() {
+        assertThat(ClientIp.clientKey("2001:db8:7:9::1")).isEqualTo("2001:db8:7:9::/64");
+        assertThat(ClientIp.clientKey("2001:db8:7:9:ffff:1:2:3")).isEqualTo("2001:db8:7:9::/64");
+        assertThat(ClientIp.clientKey("2001:db8:7:a::1")).isEqualTo("2001:db8:7:a::/64");
+        assertThat(ClientIp.clientKey("0:0:0:0:0:0:0:1")).isEqualTo("0:0:0:0::/64");
+        assertThat(ClientIp.clientKey("::ffff:192.0.2.1")).isEqualTo("192.0.2.1");
+        assertThat(ClientIp.clientKey("192.0.2.1")).isEqualTo("192.0.2.1");
+        assertThat(ClientIp.clientKey("unknown")).isEqualTo("unknown");
     }
 }

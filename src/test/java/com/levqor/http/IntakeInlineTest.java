@@ -1,4 +1,4 @@
-package com.levqor.jobs;
+package com.levqor.http;
 
 import static com.levqor.testing.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -222,8 +222,8 @@ class IntakeInlineTest {
             for (int i = 0; i < 2; i++) {
                 assertThat(a.get("/api/v1/account", bearer("lvq_" + "D".repeat(43))).status()).isEqualTo(401);
             }
-            // b's copy of the blocks is at most AbuseBlocks.CACHE_TTL old plus one reload, which the inline
-            // path starts on a pool thread when it finds the copy stale.
+            // b's copy of the blocks is reloaded every AbuseBlocks.REFRESH_INTERVAL by its refresh duty;
+            // the inline path reads the copy only.
             Await.until("b refuses intake from the blocked address", Duration.ofSeconds(10),
                     () -> intake(b, key).status() == 403);
             Response blocked = intake(b, key);

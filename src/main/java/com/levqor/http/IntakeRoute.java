@@ -1,16 +1,18 @@
-package com.levqor.jobs;
+package com.levqor.http;
 
+import com.levqor.jobs.IntakeResult;
+import com.levqor.jobs.JobHandlers;
+import com.levqor.jobs.Jobs;
+import com.levqor.jobs.NewJob;
 import com.levqor.jobs.model.JobState;
-
-import com.levqor.http.DirectRoute;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 
 /**
  * {@code POST /api/v1/intake} as a {@link DirectRoute}: the same validation and answers as
- * {@link JobHandlers#intake}, but the request thread only queues the job; the intake writer that
- * commits its batch writes the answer.
+ * {@link JobHandlers#intake} (its parser and answer builder), but the request thread only queues
+ * the job; the intake writer that commits its batch writes the answer.
  */
 public final class IntakeRoute extends DirectRoute {
     private final Jobs jobs;

@@ -1,4 +1,4 @@
-package com.levqor.http.filters;
+package com.levqor.http;
 
 import static com.levqor.testing.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,6 +72,8 @@ class SecurityHeadersTest {
             String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
             assertThat(answer).startsWith("HTTP/1.1 431");
             assertThat(answer).contains("X-Content-Type-Options: nosniff").contains("\"error\":\"http_431\"");
+            // The one header list: Jetty's own answers used to miss this one.
+            assertThat(answer).contains("X-Permitted-Cross-Domain-Policies: none").contains("Cache-Control: no-store");
         }
     }
 
