@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.levqor.accounts.Caller;
+import com.levqor.db.GroupCommit;
 import com.levqor.db.Uuids;
 import com.levqor.api.ApiException;
 import com.levqor.api.Fields;
@@ -98,7 +99,7 @@ public final class JobHandlers {
     }
 
     private static ApiException intakeUnavailable(Throwable e, String what, String key) {
-        if (e instanceof Intake.Unconfirmed) {
+        if (e instanceof GroupCommit.Unconfirmed) {
             return ApiException.unavailable("intake_unavailable", "The database did not confirm the " + what
                     + " within " + Intake.ANSWER_TIMEOUT_MILLIS / 1000 + " s; it may still be stored. Retry with "
                     + key + " to be safe: a repeat is answered with the first job.");
@@ -366,8 +367,8 @@ public final class JobHandlers {
     /** {@code GET /api/v1/usage}: today's spend (UTC day) against the plan's daily budget. */
     public void usage(Context ctx) {
         Caller caller = Caller.of(ctx);
-        long used = jobs.intake().unitsUsedToday(caller.accountId());
-        long budget = jobs.settings().budgetFor(caller.plan());
+        long used = jobs.usage().unitsUsedToday(caller.accountId());
+        long budget = jobs.usage().budget(caller.plan());
         LocalDate today = LocalDate.ofInstant(jobs.clock().instant(), ZoneOffset.UTC);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("plan", caller.plan().wire());
