@@ -52,7 +52,7 @@ public final class GroupCommit<T, R> implements Service {
      * commit may yet land, so what it carried may be stored.
      */
     public static final class Unconfirmed extends TimeoutException {
-        Unconfirmed(String message) {
+        public Unconfirmed(String message) {
             super(message);
         }
     }
