@@ -63,7 +63,8 @@ public final class Intake implements Service {
      * Does not block: the answer, one result per job in order, completes once that batch committed,
      * on a writer thread (keep what runs on it short). After {@link #ANSWER_TIMEOUT_MILLIS} it fails
      * with {@link TimeoutException} when nothing was written, {@link GroupCommit.Unconfirmed} when its
-     * batch was still committing; or with the batch's failure (e.g. the database is down).
+     * batch was still committing; or with the batch's failure (e.g. the database is down; a
+     * {@link com.levqor.db.CommitOutcomeUnknown} when the commit may have landed).
      *
      * @throws IllegalStateException when intake is stopped or its queue is full
      */

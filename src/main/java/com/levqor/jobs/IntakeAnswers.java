@@ -2,6 +2,7 @@ package com.levqor.jobs;
 
 import com.levqor.accounts.Caller;
 import com.levqor.api.ApiException;
+import com.levqor.db.CommitOutcomeUnknown;
 import com.levqor.db.GroupCommit;
 import com.levqor.jobs.model.JobState;
 import java.util.List;
@@ -98,19 +99,24 @@ public final class IntakeAnswers {
 
     /** 503 when intake could not store the job (database down, no commit in time, intake stopped). */
     public static ApiException unavailable(Throwable e) {
-        return unavailable(e, "job", "an idempotency_key");
+        return unavailable(e, "job", false, "an idempotency_key");
     }
 
     /** {@link #unavailable(Throwable)} for a batch. */
     public static ApiException batchUnavailable(Throwable e) {
-        return unavailable(e, "jobs", "idempotency_key on each job");
+        return unavailable(e, "jobs", true, "idempotency_key on each job");
     }
 
-    private static ApiException unavailable(Throwable e, String what, String key) {
+    private static ApiException unavailable(Throwable e, String what, boolean many, String key) {
         String retry = " Retry with " + key + " to be safe: a repeat is answered with the first job.";
         if (e instanceof GroupCommit.Unconfirmed) {
             return ApiException.unavailable("intake_unavailable", "The database did not confirm the " + what
                     + " within " + Intake.ANSWER_TIMEOUT_MILLIS / 1000 + " s; it may still be stored." + retry);
+        }
+        if (e instanceof CommitOutcomeUnknown) {
+            return ApiException.unavailable("intake_unavailable", "The connection to the database broke while the "
+                    + what + (many ? " were" : " was") + " being committed; " + (many ? "they" : "it")
+                    + " may have been stored." + retry);
         }
         return ApiException.unavailable("intake_unavailable", "The " + what + " could not be stored ("
                 + e.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");

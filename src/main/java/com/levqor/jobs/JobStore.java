@@ -9,6 +9,7 @@ import com.levqor.jobs.model.JobState;
 import static com.levqor.db.jooq.Tables.JOBS;
 
 import com.levqor.db.ArrayColumns;
+import com.levqor.db.CommitOutcomeUnknown;
 import com.levqor.db.FixedSql;
 import com.levqor.db.Jdbc;
 import com.levqor.db.jooq.tables.records.JobsRecord;
@@ -37,6 +38,7 @@ import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.Record1;
 import org.jooq.Select;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -153,7 +155,8 @@ public final class JobStore {
      * Inserts the jobs as {@code queued} with the ids given ({@code ids[i]} for {@code jobs[i]}), and charges their
      * accounts, in one statement that commits by itself (one round trip; a usage row is locked only
      * while it commits). Nothing is written when an account would pass its budget: the statement then
-     * fails with {@link UsageLedger#overBudget}. Returns the number of jobs inserted.
+     * fails with {@link UsageLedger#overBudget}. A failure that leaves the commit's outcome unknown is
+     * a {@link CommitOutcomeUnknown}. Returns the number of jobs inserted.
      *
      * @param delivers whether the due jobs are dispatched right after the commit ({@code dispatched_at} set)
      */
@@ -163,6 +166,8 @@ public final class JobStore {
                 bindNew(s, jobs, ids, now, delivers);
                 ledger.bindCharge(s, charges, UsageLedger.day(now));
                 return s.fetch(rs -> rs.getLong(1)).get(0);
+            } catch (DataAccessException e) {
+                throw CommitOutcomeUnknown.ofCommit(e); // the statement is its own transaction
             }
         });
     }

@@ -8,8 +8,10 @@ import com.levqor.accounts.Caller;
 import com.levqor.accounts.Plan;
 import com.levqor.api.ApiException;
 import com.levqor.api.Json;
+import com.levqor.db.CommitOutcomeUnknown;
 import com.levqor.db.GroupCommit;
 import com.levqor.jobs.model.JobState;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,5 +109,10 @@ class IntakeAnswersTest {
         ApiException unconfirmed = IntakeAnswers.unavailable(new GroupCommit.Unconfirmed("no commit within 30000 ms"));
         assertThat(unconfirmed.getMessage()).contains("it may still be stored").contains("an idempotency_key")
                 .doesNotContain("nothing was queued");
+        ApiException unknown = IntakeAnswers.unavailable(CommitOutcomeUnknown.ofCommit(new SQLException("I/O", "08006")));
+        assertThat(unknown.getMessage()).contains("it may have been stored").contains("an idempotency_key")
+                .doesNotContain("nothing was queued");
+        assertThat(IntakeAnswers.batchUnavailable(CommitOutcomeUnknown.ofCommit(new SQLException("I/O", "08006")))
+                .getMessage()).contains("they may have been stored").contains("idempotency_key on each job");
     }
 }
