@@ -12,7 +12,8 @@ import java.util.Optional;
  * @param workerPrefetch      {@code WORKER_PREFETCH}: most jobs this process holds (claimed, running or waiting for a thread) while jobs
  *                            are short (under 2 ms on average; longer ones: twice the threads) (default {@value #DEFAULT_WORKER_PREFETCH})
  * @param maxPayloadBytes     {@code MAX_PAYLOAD_BYTES}: largest job payload in bytes of JSON; above it 413 (default 200 KiB)
- * @param budgetFreeUnits     {@code BUDGET_FREE_UNITS_PER_DAY}: free plan's daily job budget in units (default {@value #DEFAULT_BUDGET_FREE})
+ * @param budgetFreeUnits     {@code BUDGET_FREE_UNITS_PER_DAY}: free plan's daily job budget in units (default {@value #DEFAULT_BUDGET_FREE});
+ *                            which plan gets which is the usage ledger's decision ({@code usage.UsageLedger#budget})
  * @param budgetProUnits      {@code BUDGET_PRO_UNITS_PER_DAY}: pro plan's daily job budget in units (default {@value #DEFAULT_BUDGET_PRO})
  * @param httpAllowedHosts    {@code HTTP_REQUEST_ALLOWED_HOSTS}: comma-separated host names or IPs that http.request and
  *                            callbacks may reach even though they are private or loopback (default none)
@@ -100,10 +101,5 @@ public record QueueSettings(
                 env.integer("CALLBACK_MAX_ATTEMPTS", DEFAULT_CALLBACK_MAX_ATTEMPTS, 1, 50),
                 env.integer("CALLBACK_SENDERS", DEFAULT_CALLBACK_SENDERS, 1, 64),
                 env.integer("CALLBACK_TIMEOUT_SECONDS", DEFAULT_CALLBACK_TIMEOUT_SECONDS, 1, 300));
-    }
-
-    /** The daily budget in units of a plan. */
-    public long budgetFor(com.levqor.accounts.Plan plan) {
-        return plan == com.levqor.accounts.Plan.PRO ? budgetProUnits : budgetFreeUnits;
     }
 }

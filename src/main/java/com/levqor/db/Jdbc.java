@@ -54,13 +54,20 @@ public final class Jdbc {
         return false;
     }
 
-    /** Runs the work in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs the work in one transaction: committed when it returns, rolled back when it throws. A
+     * COMMIT that fails with the connection ({@link CommitOutcomeUnknown}) may have been applied.
+     */
     public static <T> T transaction(DSLContext dsl, Work<T> work) {
         return withConnection(dsl, c -> {
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
-                c.commit();
+                try {
+                    c.commit();
+                } catch (SQLException e) {
+                    throw CommitOutcomeUnknown.ofCommit(e);
+                }
                 return result;
             } catch (SQLException | RuntimeException | Error e) {
                 try {

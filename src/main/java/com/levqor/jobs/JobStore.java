@@ -9,9 +9,13 @@ import com.levqor.jobs.model.JobState;
 import static com.levqor.db.jooq.Tables.JOBS;
 
 import com.levqor.db.ArrayColumns;
+import com.levqor.db.CommitOutcomeUnknown;
 import com.levqor.db.FixedSql;
 import com.levqor.db.Jdbc;
 import com.levqor.db.jooq.tables.records.JobsRecord;
+import com.levqor.usage.Charges;
+import com.levqor.usage.UsageLedger;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -28,18 +32,21 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.InsertOnDuplicateStep;
 import org.jooq.JSONB;
 import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.Record1;
 import org.jooq.Select;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * The job table. Every state transition of {@link JobState} is one named method here doing a
- * guarded {@code UPDATE … WHERE state = expected}; an update count of 0 means someone else won,
- * and the caller handles it. Work that touches many jobs is done in batches.
+ * The job table: nothing else writes job state. New jobs come in through intake's inserts (one
+ * statement per batch, rendered once: {@link FixedSql}); every state transition of {@link JobState}
+ * is one named method here doing a guarded {@code UPDATE … WHERE state = expected}; an update count
+ * of 0 means someone else won, and the caller handles it. Work that touches many jobs is done in batches.
  */
 public final class JobStore {
     private static final String QUEUED = JobState.QUEUED.wire();
@@ -55,6 +62,10 @@ public final class JobStore {
     private final FixedSql claim;
     private final FixedSql succeed;
     private final DeadJobListener onDead;
+    private final FixedSql withKeys;
+    private final FixedSql insertUnlessKeyTaken;
+    private final FixedSql insertAll;
+    private final FixedSql insertCharged;
 
     public JobStore(DSLContext db) {
         this(db, DeadJobListener.NONE);
@@ -66,6 +77,17 @@ public final class JobStore {
         this.onDead = onDead;
         this.claim = claimStatement(db);
         this.succeed = succeedStatement(db).plannedPerExecution();
+        ArrayColumns k = new ArrayColumns("k");
+        Field<UUID> kAccount = k.column("k_account", SQLDataType.UUID);
+        Field<String> kKey = k.column("k_key", SQLDataType.CLOB);
+        this.withKeys = FixedSql.of(db, DSL.select(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY, JOBS.STATE).from(JOBS)
+                .where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(DSL.select(kAccount, kKey).from(k.rows()))))
+                .plannedPerExecution();
+        // Without keys nothing can conflict (the ids are new): the row count is the answer.
+        this.insertAll = FixedSql.of(db, insertJobs());
+        // With idempotency keys a row may be skipped (the key was taken meanwhile): the ids inserted come back.
+        this.insertUnlessKeyTaken = FixedSql.of(db, insertJobs().onConflictDoNothing().returningResult(JOBS.ID));
+        this.insertCharged = insertChargedStatement(db);
     }
 
     public DSLContext dsl() {
@@ -106,6 +128,150 @@ public final class JobStore {
     /** Callback delivery becomes pending when a job with a callback reaches a final state. */
     private static Field<String> callbackPending() {
         return DSL.when(JOBS.CALLBACK_URL.isNotNull(), DSL.inline("pending")).otherwise(JOBS.CALLBACK_STATE);
+    }
+
+    // ---------------------------------------------------------------- intake: new -> queued
+
+    /** An idempotency key is unique per account: the key of a job's (account, idempotency key) pair. */
+    static String idempotencyKey(UUID account, String key) {
+        return account + "/" + key;
+    }
+
+    /**
+     * The jobs already holding the given idempotency keys ({@code accounts[i]}, {@code keys[i]}), by
+     * {@link #idempotencyKey}.
+     */
+    Map<String, IntakeResult.Existing> withIdempotencyKeys(Connection c, UUID[] accounts, String[] keys) {
+        Map<String, IntakeResult.Existing> found = new HashMap<>();
+        try (FixedSql.Bound s = withKeys.prepare(c)) {
+            s.set("k_account", accounts).set("k_key", keys)
+                    .fetch(rs -> found.put(idempotencyKey(rs.getObject(2, UUID.class), rs.getString(3)),
+                            new IntakeResult.Existing(rs.getObject(1, UUID.class), rs.getString(4))));
+        }
+        return found;
+    }
+
+    /**
+     * Inserts the jobs as {@code queued} with the ids given ({@code ids[i]} for {@code jobs[i]}), and charges their
+     * accounts, in one statement that commits by itself (one round trip; a usage row is locked only
+     * while it commits). Nothing is written when an account would pass its budget: the statement then
+     * fails with {@link UsageLedger#overBudget}. A failure that leaves the commit's outcome unknown is
+     * a {@link CommitOutcomeUnknown}. Returns the number of jobs inserted.
+     *
+     * @param delivers whether the due jobs are dispatched right after the commit ({@code dispatched_at} set)
+     */
+    long insertCharged(NewJob[] jobs, UUID[] ids, Instant now, boolean delivers, UsageLedger ledger, Charges charges) {
+        return Jdbc.withConnection(db, c -> {
+            try (FixedSql.Bound s = insertCharged.prepare(c)) {
+                bindNew(s, jobs, ids, now, delivers);
+                ledger.bindCharge(s, charges, UsageLedger.day(now));
+                return s.fetch(rs -> rs.getLong(1)).get(0);
+            } catch (DataAccessException e) {
+                throw CommitOutcomeUnknown.ofCommit(e); // the statement is its own transaction
+            }
+        });
+    }
+
+    /**
+     * Inserts the jobs as {@code queued} with the ids given ({@code ids[i]} for {@code jobs[i]}), inside the caller's
+     * transaction, in one statement whose text does not depend on their number (one array per
+     * column); a job whose idempotency key is taken meanwhile (by another process) is skipped.
+     * Returns the ids inserted.
+     */
+    Set<UUID> insert(Connection c, NewJob[] jobs, UUID[] ids, Instant now, boolean delivers) {
+        boolean anyKey = false;
+        for (NewJob j : jobs) {
+            anyKey |= j.idempotencyKey() != null;
+        }
+        try (FixedSql.Bound s = (anyKey ? insertUnlessKeyTaken : insertAll).prepare(c)) {
+            bindNew(s, jobs, ids, now, delivers);
+            if (anyKey) {
+                return new HashSet<>(s.fetch(rs -> rs.getObject(1, UUID.class)));
+            }
+            int n = s.execute();
+            if (n != jobs.length) {
+                throw new IllegalStateException("inserted " + n + " of " + jobs.length + " jobs");
+            }
+            return Set.of(ids);
+        }
+    }
+
+    /** Binds the jobs as new rows, one array per column. */
+    private static void bindNew(FixedSql.Bound s, NewJob[] jobs, UUID[] ids, Instant now, boolean delivers) {
+        int count = jobs.length;
+        OffsetDateTime t = at(now);
+        UUID[] accounts = new UUID[count];
+        String[] workflows = new String[count];
+        String[] payloads = new String[count];
+        Short[] priorities = new Short[count];
+        Integer[] maxAttempts = new Integer[count];
+        Integer[] timeouts = new Integer[count];
+        OffsetDateTime[] runAt = new OffsetDateTime[count];
+        OffsetDateTime[] dispatchedAt = new OffsetDateTime[count];
+        String[] keys = new String[count];
+        String[] callbacks = new String[count];
+        Integer[] costs = new Integer[count];
+        for (int k = 0; k < count; k++) {
+            NewJob j = jobs[k];
+            boolean isDue = !j.runAt().isAfter(now);
+            accounts[k] = j.accountId();
+            workflows[k] = j.workflow();
+            payloads[k] = j.payloadJson();
+            priorities[k] = (short) j.priority().level();
+            maxAttempts[k] = j.maxAttempts();
+            timeouts[k] = j.timeoutSeconds();
+            runAt[k] = isDue ? t : at(j.runAt());
+            dispatchedAt[k] = isDue && delivers ? t : null;
+            keys[k] = j.idempotencyKey();
+            callbacks[k] = j.callbackUrl();
+            costs[k] = j.cost();
+        }
+        s.set("id", ids).set("account_id", accounts).set("workflow", workflows).set("payload", payloads)
+                .set("priority", priorities).set("max_attempts", maxAttempts).set("timeout_seconds", timeouts)
+                .set("run_at", runAt).set("dispatched_at", dispatchedAt).set("idempotency_key", keys)
+                .set("callback_url", callbacks).set("cost", costs).set("now", t);
+    }
+
+    /** A new insert of jobs from one array per column (jOOQ's builder is mutable: one per statement). */
+    private static InsertOnDuplicateStep<JobsRecord> insertJobs() {
+        ArrayColumns a = new ArrayColumns("u");
+        return DSL.insertInto(JOBS).columns(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.PAYLOAD,
+                        JOBS.STATE, JOBS.PRIORITY, JOBS.ATTEMPT, JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS,
+                        JOBS.TIMEOUT_SECONDS, JOBS.RUN_AT, JOBS.DISPATCHED_AT, JOBS.IDEMPOTENCY_KEY,
+                        JOBS.CALLBACK_URL, JOBS.COST, JOBS.CREATED_AT, JOBS.UPDATED_AT, JOBS.CALLBACK_ATTEMPTS)
+                .select(DSL.select(
+                                a.column("id", SQLDataType.UUID),
+                                a.column("account_id", SQLDataType.UUID),
+                                a.column("workflow", SQLDataType.CLOB),
+                                a.column("payload", SQLDataType.CLOB).cast(SQLDataType.JSONB),
+                                DSL.inline(QUEUED),
+                                a.column("priority", SQLDataType.SMALLINT),
+                                DSL.inline(0),
+                                DSL.inline(0),
+                                a.column("max_attempts", SQLDataType.INTEGER),
+                                a.column("timeout_seconds", SQLDataType.INTEGER),
+                                a.column("run_at", SQLDataType.TIMESTAMPWITHTIMEZONE(6)),
+                                a.column("dispatched_at", SQLDataType.TIMESTAMPWITHTIMEZONE(6)),
+                                a.column("idempotency_key", SQLDataType.CLOB),
+                                a.column("callback_url", SQLDataType.CLOB),
+                                a.column("cost", SQLDataType.INTEGER),
+                                DSL.param("now", JOBS.CREATED_AT),
+                                DSL.param("now", JOBS.UPDATED_AT),
+                                DSL.inline(0))
+                        .from(a.rows()));
+    }
+
+    /**
+     * The usual intake batch (no idempotency key): {@code WITH ins AS (INSERT INTO jobs …), ch AS (the
+     * ledger's charge) SELECT (SELECT count(*) FROM ins), levqor_assert(every account within its budget)}.
+     * The jobs are counted first, so they are inserted before the usage rows are locked: the locks are
+     * held for the commit only (the select list's subqueries run in order, each when first read).
+     */
+    private static FixedSql insertChargedStatement(DSLContext db) {
+        var ins = DSL.name("ins").as(insertJobs().returningResult(JOBS.ID));
+        UsageLedger.ChargeStep charge = UsageLedger.chargeStep();
+        return FixedSql.of(db, DSL.with(ins, charge.cte()).select(
+                DSL.field(DSL.selectCount().from(ins)), charge.withinBudgets()));
     }
 
     // ---------------------------------------------------------------- claim: queued -> running

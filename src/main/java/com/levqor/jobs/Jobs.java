@@ -19,6 +19,7 @@ import com.levqor.ops.Metrics;
 import com.levqor.ops.ServiceCheck;
 import com.levqor.redis.RedisConnections;
 import com.levqor.runtime.Scheduler;
+import com.levqor.usage.UsageLedger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -40,6 +41,7 @@ public final class Jobs implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final Optional<RedisQueue> redis;
     private final Optional<RedisConnections> connections;
+    private final UsageLedger usage;
     private final Intake intake;
     private final Worker worker;
     private final Scheduler scheduler = new Scheduler();
@@ -97,7 +99,8 @@ public final class Jobs implements AutoCloseable {
         if (worker != null) {
             scheduler.add(worker.leaseKeeper());
         }
-        this.intake = withIntake ? new Intake(database.dsl(), clock, settings, dispatcher, metrics) : null;
+        this.usage = new UsageLedger(database.dsl(), clock, settings);
+        this.intake = withIntake ? new Intake(database.dsl(), clock, store, usage, dispatcher, metrics) : null;
         if (health != null) {
             registerChecks(health);
         }
@@ -142,13 +145,16 @@ public final class Jobs implements AutoCloseable {
         });
     }
 
-    /** Starts the dispatcher's Redis checks, workers, sweeper and callbacks. */
+    /** Starts the dispatcher's Redis checks, workers, sweeper, background duties and intake. */
     public Jobs start() {
         dispatcher.start();
         if (worker != null) {
             worker.start();
         }
         scheduler.start();
+        if (intake != null) {
+            intake.start();
+        }
         return this;
     }
 
@@ -219,6 +225,11 @@ public final class Jobs implements AutoCloseable {
             throw new IllegalStateException("this process has no intake (levqor worker)");
         }
         return intake;
+    }
+
+    /** Budgets and units spent per account and day. */
+    public UsageLedger usage() {
+        return usage;
     }
 
     public Sweeper sweeper() {

@@ -3,7 +3,6 @@ package com.levqor.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.levqor.accounts.Plan;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -13,8 +12,8 @@ class QueueSettingsTest {
         QueueSettings q = Settings.parse(Map.of()).queue();
         assertThat(Settings.parse(Map.of()).redis().url()).isEmpty();
         assertThat(q.maxPayloadBytes()).isEqualTo(200 * 1024);
-        assertThat(q.budgetFor(Plan.FREE)).isEqualTo(1_000);
-        assertThat(q.budgetFor(Plan.PRO)).isEqualTo(100_000);
+        assertThat(q.budgetFreeUnits()).isEqualTo(1_000);
+        assertThat(q.budgetProUnits()).isEqualTo(100_000);
         assertThat(q.defaultMaxAttempts()).isEqualTo(3);
         assertThat(q.httpAllowedHosts()).isEmpty();
         assertThat(q.callbackSenders()).isEqualTo(4);

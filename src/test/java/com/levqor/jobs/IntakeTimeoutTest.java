@@ -8,11 +8,13 @@ import com.levqor.accounts.AccountService;
 import com.levqor.accounts.Plan;
 import com.levqor.config.Settings;
 import com.levqor.db.Database;
+import com.levqor.db.GroupCommit;
 import com.levqor.db.PoolMetrics;
 import com.levqor.jobs.queue.Dispatcher;
 import com.levqor.jobs.queue.LocalQueue;
 import com.levqor.testing.TestPostgres;
 import com.levqor.testing.TestServer;
+import com.levqor.usage.UsageLedger;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -50,8 +52,10 @@ class IntakeTimeoutTest {
             Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, new LocalQueue(), false,
                     metrics::queueState);
             DataSource direct = TestPostgres.dataSource(url);
-            try (Intake intake = new Intake(db.dsl(), clock, settings.queue(), dispatcher, metrics, 600);
+            try (Intake intake = new Intake(db.dsl(), clock, new JobStore(db.dsl()),
+                    new UsageLedger(db.dsl(), clock, settings.queue()), dispatcher, metrics, 600);
                  Connection lock = direct.getConnection()) {
+                intake.start();
                 // Another session holds both accounts' usage rows: each batch's budget charge waits on it.
                 lock.setAutoCommit(false);
                 LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -69,10 +73,10 @@ class IntakeTimeoutTest {
                 Thread.sleep(200); // so does the second writer
                 CompletableFuture<List<IntakeResult>> third = intake.submit(List.of(job(a, "third")));
 
-                assertThat(failure(first)).isInstanceOf(Intake.Unconfirmed.class);
-                assertThat(failure(second)).isInstanceOf(Intake.Unconfirmed.class);
+                assertThat(failure(first)).isInstanceOf(GroupCommit.Unconfirmed.class);
+                assertThat(failure(second)).isInstanceOf(GroupCommit.Unconfirmed.class);
                 Throwable dropped = failure(third);
-                assertThat(dropped).isInstanceOf(TimeoutException.class).isNotInstanceOf(Intake.Unconfirmed.class);
+                assertThat(dropped).isInstanceOf(TimeoutException.class).isNotInstanceOf(GroupCommit.Unconfirmed.class);
 
                 lock.rollback(); // the database recovers: the stuck commits land, the dropped request never does
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
