@@ -70,6 +70,8 @@ class RedispatchTest {
                     () -> server.get("/ops/queue_health").json().get("mode").asText().equals("async"));
             List<String> all = new java.util.concurrent.CopyOnWriteArrayList<>(submit(server, key, 40));
             String lost = all.get(30);
+            // The 202 comes before the dispatch thread pushes the id: wait until it is in Redis, then lose it.
+            Await.until("the id waits in Redis", Duration.ofSeconds(10), () -> client.lrange(NORMAL, 0, -1).contains(lost));
             assertThat(client.lrem(NORMAL, 1, lost)).as("the id was waiting in Redis when it was lost").isEqualTo(1);
             // Jobs keep arriving faster than the one worker thread runs them (25 ms each): a backlog waits
             // in Redis all along, so the old rule (re-send only once the lists are empty) never re-sends.
