@@ -1,6 +1,7 @@
 package com.levqor;
 
 import com.levqor.cli.AccountsCommand;
+import com.levqor.runtime.Version;
 import com.levqor.cli.BackupCommand;
 import com.levqor.cli.BillingCommand;
 import com.levqor.cli.DlqCommand;
@@ -26,9 +27,6 @@ import picocli.CommandLine.Command;
                 BillingCommand.class, BackupCommand.class, RestoreVerifyCommand.class, IncidentCommand.class,
                 MaintenanceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-
-    /** Exit status of an invalid configuration (before any port opens). */
-    public static final int EXIT_BAD_CONFIG = 2;
 
     private final Map<String, String> env;
 

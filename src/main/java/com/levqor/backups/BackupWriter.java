@@ -1,6 +1,6 @@
 package com.levqor.backups;
 
-import com.levqor.Version;
+import com.levqor.runtime.Version;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

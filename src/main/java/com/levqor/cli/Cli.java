@@ -1,13 +1,15 @@
 package com.levqor.cli;
 
-import com.levqor.Main;
 import com.levqor.config.InvalidSettingsException;
 import com.levqor.config.Settings;
 import com.levqor.db.Database;
 import java.io.PrintWriter;
 
 /** What the commands share: reading the configuration and opening a migrated database. */
-final class Cli {
+public final class Cli {
+    /** Exit status of an invalid configuration (before any port opens). */
+    public static final int EXIT_BAD_CONFIG = 2;
+
     private Cli() {
     }
 
@@ -50,6 +52,6 @@ final class Cli {
     }
 
     static int badConfig() {
-        return Main.EXIT_BAD_CONFIG;
+        return EXIT_BAD_CONFIG;
     }
 }

@@ -1,6 +1,6 @@
 package com.levqor.cli;
 
-import com.levqor.Version;
+import com.levqor.runtime.Version;
 import com.levqor.backups.BackupLock;
 import com.levqor.backups.BackupMetrics;
 import com.levqor.backups.BackupRunner;

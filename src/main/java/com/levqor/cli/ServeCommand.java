@@ -1,6 +1,6 @@
 package com.levqor.cli;
 
-import com.levqor.Levqor;
+import com.levqor.app.Levqor;
 import com.levqor.config.Settings;
 import java.time.Clock;
 import java.util.concurrent.Callable;

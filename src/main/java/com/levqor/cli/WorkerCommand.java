@@ -1,21 +1,10 @@
 package com.levqor.cli;
 
-import com.levqor.Version;
+import com.levqor.runtime.Version;
+import com.levqor.app.Levqor;
 import com.levqor.config.Settings;
-import com.levqor.db.Database;
-import com.levqor.db.PoolMetrics;
-import com.levqor.api.Json;
-import com.levqor.email.DeadLetterAlerts;
-import com.levqor.email.Outbox;
-import com.levqor.jobs.Jobs;
-import com.levqor.ops.ErrorReporter;
-import com.levqor.ops.LogSetup;
-import com.levqor.ops.Metrics;
-import com.levqor.redis.RedisConnections;
-import java.util.Optional;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -45,40 +34,10 @@ public final class WorkerCommand extends EnvCommand implements Callable<Integer>
             spec.commandLine().getErr().println("levqor: WORKER_CONCURRENCY=0 leaves a worker process nothing to do");
             return Cli.badConfig();
         }
-        LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes());
-        Metrics metrics = new Metrics();
-        ErrorReporter reporter = new ErrorReporter(metrics, settings.ops().sentryDsn(), Version.get(),
-                settings.ops().errorReportsPerMinute(), Clock.systemUTC());
-        Database db = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
-        Optional<RedisConnections> redis = RedisConnections.open(settings.redis());
-        Jobs jobs;
-        try {
-            db.migrate();
-            jobs = new Jobs(settings, db, Clock.systemUTC(), Json.newMapper(), metrics, reporter, null, false, redis,
-                    DeadLetterAlerts.of(settings.email(), new Outbox(db.dsl(), Clock.systemUTC(), Json.newMapper())));
-            redis.ifPresent(r -> r.health().start());
-            jobs.start();
-        } catch (RuntimeException e) {
-            redis.ifPresent(RedisConnections::close);
-            db.close();
-            reporter.close();
-            throw e;
-        }
+        Levqor worker = Levqor.worker(settings, Clock.systemUTC());
         log.info("Levqor worker {} running ({} thread(s), queue mode {})", Version.get(),
-                settings.queue().workerConcurrency(), jobs.dispatcher().mode());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                jobs.close();
-                redis.ifPresent(RedisConnections::close);
-                db.close();
-                reporter.close();
-            } finally {
-                LogSetup.flush();
-                stopped.countDown();
-            }
-        }, "levqor-worker-shutdown"));
-        stopped.await();
+                settings.queue().workerConcurrency(), worker.jobs().dispatcher().mode());
+        ServeCommand.runUntilStopped(worker);
         return 0;
     }
 }

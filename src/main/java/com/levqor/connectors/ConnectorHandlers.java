@@ -1,16 +1,20 @@
 package com.levqor.connectors;
 
 import io.javalin.http.Context;
+import java.util.function.Supplier;
 
 /** {@code GET /ops/connectors} (admin): the state of Stripe, Resend, Slack and Sentry. */
 public final class ConnectorHandlers {
     private final Connectors connectors;
+    private final Supplier<Connectors.OutboxFigures> outbox;
 
-    public ConnectorHandlers(Connectors connectors) {
+    /** @param outbox the email outbox's figures, shown under {@code resend} */
+    public ConnectorHandlers(Connectors connectors, Supplier<Connectors.OutboxFigures> outbox) {
         this.connectors = connectors;
+        this.outbox = outbox;
     }
 
     public void connectors(Context ctx) {
-        ctx.json(connectors.view());
+        ctx.json(connectors.view(outbox.get()));
     }
 }

@@ -8,7 +8,6 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The external services of one process for {@code GET /ops/connectors} (the runbook's "check
@@ -29,7 +28,6 @@ public final class Connectors {
     private final Connector resend;
     private final boolean slackConfigured;
     private final boolean sentryConfigured;
-    private volatile Supplier<OutboxFigures> outbox = () -> new OutboxFigures(0, 0, 0);
 
     public Connectors(Settings settings, Clock clock) {
         this.stripe = new Connector(STRIPE, settings.billing().secretKey().isPresent(), settings.connectors(), clock);
@@ -46,17 +44,11 @@ public final class Connectors {
         return resend;
     }
 
-    /** Where the outbox figures under {@code resend} come from (set once the outbox is built). */
-    public void outboxFrom(Supplier<OutboxFigures> figures) {
-        this.outbox = figures;
-    }
-
-    /** The answer of {@code GET /ops/connectors}. */
-    public Map<String, Object> view() {
+    /** The answer of {@code GET /ops/connectors}, with the email outbox's figures under {@code resend}. */
+    public Map<String, Object> view(OutboxFigures o) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(STRIPE, view(stripe));
         Map<String, Object> r = view(resend);
-        OutboxFigures o = outbox.get();
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("queued", o.queued());
         figures.put("failed", o.failed());

@@ -3,6 +3,7 @@ package com.levqor.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.config.HttpSettings;
 import com.levqor.ops.ErrorReporter;
+import com.levqor.runtime.Service;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * filters and the direct routes in front of Javalin), JSON errors, request metrics and access log,
  * graceful stop. The route table itself is {@link Api}.
  */
-public final class HttpServer {
+public final class HttpServer implements Service {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
     private final Javalin app;
@@ -35,7 +36,7 @@ public final class HttpServer {
      * @param direct      hot routes served in front of Javalin ({@link DirectRoute}); each also stays
      *                    registered in {@code api}, which serves what they pass on
      */
-    public HttpServer(HttpSettings settings, ObjectMapper mapper, ErrorReporter reporter, EdgeGuards edge,
+    public HttpServer(HttpSettings settings, ObjectMapper mapper, ErrorReporter reporter, HttpEdge edge,
                       List<Consumer<RoutesConfig>> extraRoutes, List<DirectRoute> direct, Api api) {
         this.settings = settings;
         EdgeFilters filters = new EdgeFilters(edge.chain(), edge.securityHeaderFields());
@@ -46,7 +47,7 @@ public final class HttpServer {
         });
     }
 
-    private static void configure(JavalinConfig cfg, HttpSettings settings, ObjectMapper mapper, EdgeGuards edge,
+    private static void configure(JavalinConfig cfg, HttpSettings settings, ObjectMapper mapper, HttpEdge edge,
                                   ErrorMapping errors, EdgeFilters filters, List<Consumer<RoutesConfig>> extraRoutes,
                                   List<DirectRoute> direct, Api api) {
         cfg.startup.showJavalinBanner = false;
@@ -98,13 +99,13 @@ public final class HttpServer {
         api.register(routes);
     }
 
-    public HttpServer start() {
+    @Override
+    public void start() {
         app.start();
         log.info("Levqor listening on http://{}:{}", settings.host(), app.port());
         if (!servesOnSelector()) {
             log.warn("A blocking handler sits above the front: every request waits for a pool thread (slower intake)");
         }
-        return this;
     }
 
     public int port() {
@@ -122,7 +123,8 @@ public final class HttpServer {
     }
 
     /** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_GRACE_MS), then stops. */
-    public void stop() {
+    @Override
+    public void close() {
         app.stop();
     }
 }

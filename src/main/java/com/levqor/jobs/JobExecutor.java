@@ -22,7 +22,7 @@ import java.util.Optional;
  * counts as a failed attempt. The job's {@code last_error}, which its owner reads, is the error's
  * class and message only; the stack goes with the outcome to the logs.
  */
-final class JobExecutor {
+public final class JobExecutor {
     private final Workflows workflows;
     private final ObjectMapper mapper;
     private final Egress egress;
@@ -30,7 +30,7 @@ final class JobExecutor {
     private final Clock clock;
     private final JobMetrics metrics;
 
-    JobExecutor(Workflows workflows, ObjectMapper mapper, Egress egress, RetryPolicy retries, Clock clock,
+    public JobExecutor(Workflows workflows, ObjectMapper mapper, Egress egress, RetryPolicy retries, Clock clock,
                 JobMetrics metrics) {
         this.workflows = workflows;
         this.mapper = mapper;

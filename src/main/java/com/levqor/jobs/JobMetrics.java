@@ -27,14 +27,26 @@ public final class JobMetrics {
     private final Counter finished;
     private final Histogram runDuration;
     private final Histogram queueWait;
-    /** Where the queue gauges read their counts when the metrics are read; none until {@link #countsFrom}. */
-    private volatile Supplier<JobStore.Counts> counts;
+    /**
+     * Where the queue gauges read their counts, when the metrics are read (a scrape), not on a timer:
+     * a count reads every waiting job, and a backlog of a million took a database core's tenth to
+     * count every few seconds while nobody looked. The source shares one count among the gauges
+     * ({@link QueueCounts}). Null: the gauges have no sample (tests of other metrics).
+     */
+    private final Supplier<JobStore.Counts> counts;
     private final Gauge mode;
     private final Gauge redisUp;
     private final Histogram intakeBatch;
     private final Histogram claimBatch;
 
+    /** Metrics without the queue gauges' counts (tests of the other metrics). */
     public JobMetrics(PrometheusRegistry registry) {
+        this(registry, null);
+    }
+
+    /** @param counts the queue's counts, read when the metrics are scraped */
+    public JobMetrics(PrometheusRegistry registry, Supplier<JobStore.Counts> counts) {
+        this.counts = counts;
         enqueued = Counter.builder().name("levqor_jobs_enqueued_total")
                 .help("Jobs accepted at intake, by workflow").labelNames("workflow").register(registry);
         finished = Counter.builder().name("levqor_jobs_finished_total")
@@ -102,15 +114,6 @@ public final class JobMetrics {
 
     public void claimBatch(int size) {
         claimBatch.observe(size);
-    }
-
-    /**
-     * The source of the queue gauges, read when the metrics are read (a scrape), not on a timer: a
-     * count reads every waiting job, and a backlog of a million took a database core's tenth to
-     * count every few seconds while nobody looked. The source shares one count among the gauges.
-     */
-    public void countsFrom(Supplier<JobStore.Counts> source) {
-        this.counts = source;
     }
 
     private void countGauge(PrometheusRegistry registry, String name, String help, ToLongFunction<JobStore.Counts> value) {

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * jobs, interrupts runs past their timeout, and stops jobs whose lease was lost. Shutdown lets running
  * jobs finish within {@code WORKER_SHUTDOWN_GRACE_MS}, then releases them for another worker.
  */
-public final class Worker implements AutoCloseable {
+public final class Worker implements com.levqor.runtime.Service {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     /** Most ids taken and claimed in one round trip. */
     static final int CLAIM_BATCH = 256;
@@ -64,7 +64,7 @@ public final class Worker implements AutoCloseable {
     /** Moving average of recent run times (racy updates are fine: it only sizes the prefetch). */
     private volatile double avgRunNanos = SHORT_JOB_NANOS; // unknown at first: assume long jobs
 
-    Worker(String owner, JobStore store, Dispatcher dispatcher, QueueSettings settings, Clock clock, JobMetrics metrics,
+    public Worker(String owner, JobStore store, Dispatcher dispatcher, QueueSettings settings, Clock clock, JobMetrics metrics,
            JobExecutor executor, com.levqor.ops.ErrorReporter reporter, Runnable callbackWake) {
         this.owner = owner;
         this.store = store;
@@ -99,7 +99,8 @@ public final class Worker implements AutoCloseable {
         return owner;
     }
 
-    void start() {
+    @Override
+    public void start() {
         completer.start();
         List<Feed> feeds = new ArrayList<>();
         feeds.add(new Feed(dispatcher.local(), false));
@@ -346,7 +347,7 @@ public final class Worker implements AutoCloseable {
         log.info("Workers stopped ({} job(s) left held)", held.size());
     }
 
-    static String newOwner() {
+    public static String newOwner() {
         String host;
         try {
             host = java.net.InetAddress.getLocalHost().getHostName();

@@ -3,7 +3,7 @@ package com.levqor.backups;
 import static com.levqor.testing.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.levqor.Levqor;
+import com.levqor.app.Levqor;
 import com.levqor.config.Settings;
 import com.levqor.testing.CliRun;
 import com.levqor.testing.Response;

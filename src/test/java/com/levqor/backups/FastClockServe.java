@@ -1,7 +1,7 @@
 package com.levqor.backups;
 
-import com.levqor.Levqor;
-import com.levqor.Main;
+import com.levqor.app.Levqor;
+import com.levqor.cli.Cli;
 import com.levqor.cli.ServeCommand;
 import com.levqor.config.InvalidSettingsException;
 import com.levqor.config.Settings;
@@ -22,7 +22,7 @@ public final class FastClockServe {
             settings = Settings.fromSystemEnvironment();
         } catch (InvalidSettingsException e) {
             System.err.println("levqor: " + e.getMessage());
-            System.exit(Main.EXIT_BAD_CONFIG);
+            System.exit(Cli.EXIT_BAD_CONFIG);
             return;
         }
         FastClock clock = new FastClock(Long.parseLong(args[0]), Long.parseLong(args[1]), Long.parseLong(args[2]));

@@ -237,15 +237,12 @@ class ExecutionTest {
             Map<String, String> env = TestServer.baseEnv(server.jdbcUrl(), server.logDir());
             env.put("SWEEPER_INTERVAL_MS", "100");
             com.levqor.config.Settings settings = com.levqor.config.Settings.parse(env);
-            com.levqor.ops.Metrics metrics = new com.levqor.ops.Metrics();
-            try (Database db = Database.open(settings.database(), null);
-                 com.levqor.ops.ErrorReporter reporter = new com.levqor.ops.ErrorReporter(metrics,
-                         java.util.Optional.empty(), "test");
-                 Jobs worker = new Jobs(settings, db, java.time.Clock.systemUTC(), com.levqor.api.Json.newMapper(),
-                         metrics, reporter, null, false, java.util.Optional.empty()).start()) {
+            try (com.levqor.app.Levqor worker = com.levqor.app.Levqor.worker(settings, java.time.Clock.systemUTC())) {
+                assertThat(worker.parts()).as("a worker process has no HTTP and no intake")
+                        .doesNotContain("http", "intake").contains("worker", "scheduler");
                 JsonNode done = Await.status(server, key, id, "succeeded", WAIT);
                 assertThat(done.get("attempts").asInt()).isEqualTo(1);
-                assertThat(worker.dispatcher().mode()).isEqualTo("sync");
+                assertThat(worker.jobs().dispatcher().mode()).isEqualTo("sync");
             }
         }
     }

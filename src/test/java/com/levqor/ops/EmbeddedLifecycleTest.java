@@ -2,7 +2,7 @@ package com.levqor.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.levqor.Levqor;
+import com.levqor.app.Levqor;
 import com.levqor.config.Settings;
 import com.levqor.http.Access;
 import com.levqor.testing.Response;

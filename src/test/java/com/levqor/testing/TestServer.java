@@ -1,7 +1,7 @@
 package com.levqor.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.levqor.Levqor;
+import com.levqor.app.Levqor;
 import com.levqor.config.Settings;
 import io.javalin.config.RoutesConfig;
 import java.io.IOException;

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * again. Each switch logs one line; neither loses a job (Postgres has them all, and the sweeper is
  * told to dispatch every queued job again when async mode ends).
  */
-public final class Dispatcher implements AutoCloseable {
+public final class Dispatcher implements com.levqor.runtime.Service {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     /** Told when the mode changes. */

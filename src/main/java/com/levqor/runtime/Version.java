@@ -1,4 +1,4 @@
-package com.levqor;
+package com.levqor.runtime;
 
 import java.io.InputStream;
 import java.util.Properties;
