@@ -50,7 +50,7 @@ public final class JobMetrics {
         enqueued = Counter.builder().name("levqor_jobs_enqueued_total")
                 .help("Jobs accepted at intake, by workflow").labelNames("workflow").register(registry);
         finished = Counter.builder().name("levqor_jobs_finished_total")
-                .help("Job attempts finished, by workflow and outcome (succeeded, failed, dead, cancelled, released)")
+                .help("Job attempts finished, by workflow and outcome (succeeded, failed, dead, discarded, released)")
                 .labelNames("workflow", "outcome").register(registry);
         runDuration = Histogram.builder().name("levqor_job_run_duration_seconds")
                 .help("Run time of one attempt in seconds, by workflow").labelNames("workflow")
