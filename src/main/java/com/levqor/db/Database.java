@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing waits on the database for ever: every pooled connection has a server-side
  * {@code statement_timeout} (DB_STATEMENT_TIMEOUT_MS, the request path and the workers), a socket
  * timeout (DB_SOCKET_TIMEOUT_MS: a database that stopped answering fails the query) and TCP
- * keepalive. Work of another {@link Role} runs in a transaction with that role's own timeout.
+ * keepalive. Work of another {@link Role} goes through {@link #dsl(Role)}, whose connections carry
+ * that role's own timeout.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -49,6 +52,8 @@ public final class Database implements AutoCloseable {
     private final EmbeddedPostgresServer embedded;
     private final HikariDataSource pool;
     private final DSLContext dsl;
+    /** The context of each role whose timeout differs from the pool's; the others use {@link #dsl}. */
+    private final Map<Role, DSLContext> roleDsls = new EnumMap<>(Role.class);
     private final String description;
     private final ExecutorService checker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "levqor-db-check");
@@ -65,9 +70,16 @@ public final class Database implements AutoCloseable {
         this.pool = pool;
         this.description = description;
         this.settings = settings;
-        this.dsl = DSL.using(pool, SQLDialect.POSTGRES,
-                new Settings().withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_UNQUOTED)
-                        .withExecuteLogging(false));
+        Settings jooq = new Settings().withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_UNQUOTED)
+                .withExecuteLogging(false);
+        this.dsl = DSL.using(pool, SQLDialect.POSTGRES, jooq);
+        for (Role role : Role.values()) {
+            long millis = timeoutOf(role);
+            if (millis != settings.statementTimeoutMillis()) {
+                roleDsls.put(role, DSL.using(new RoleConnections(pool, role, millis, settings.statementTimeoutMillis()),
+                        SQLDialect.POSTGRES, jooq));
+            }
+        }
     }
 
     /** Opens the configured database (starting the embedded one if needed); does not migrate. */
@@ -138,6 +150,17 @@ public final class Database implements AutoCloseable {
         return dsl;
     }
 
+    /**
+     * The jOOQ context of a role: each connection it takes runs with the role's statement timeout
+     * ({@link #timeoutOf}) until it is given back, set back to the pool's before it returns to the
+     * pool; a transaction through it keeps the role's timeout throughout. {@link Role#API}, or a role
+     * whose timeout equals the pool's, is {@link #dsl()} itself. Built once per role.
+     */
+    public DSLContext dsl(Role role) {
+        DSLContext own = roleDsls.get(role);
+        return own != null ? own : dsl;
+    }
+
     public String description() {
         return description;
     }
@@ -147,20 +170,9 @@ public final class Database implements AutoCloseable {
         return embedded;
     }
 
-    /**
-     * Runs work in one transaction whose statements may take the role's statement timeout instead
-     * of the pool's (set with {@code set_config(…, true)}: it ends with the transaction).
-     */
+    /** Runs work in one transaction of {@link #dsl(Role)}: its statements have the role's statement timeout. */
     public <T> T inRole(Role role, java.util.function.Function<DSLContext, T> work) {
-        long millis = timeoutOf(role);
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            if (millis != settings.statementTimeoutMillis()) {
-                tx.select(DSL.function("set_config", String.class, DSL.val("statement_timeout"),
-                        DSL.val(Long.toString(millis)), DSL.inline(true))).fetch();
-            }
-            return work.apply(tx);
-        });
+        return dsl(role).transactionResult(cfg -> work.apply(DSL.using(cfg)));
     }
 
     /** The statement timeout of a role, in milliseconds. */
