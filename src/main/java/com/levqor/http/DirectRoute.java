@@ -416,7 +416,10 @@ public abstract class DirectRoute extends Handler.Wrapper {
             send(status, json, headerName, headerValue, null, Thread.currentThread() != servingThread);
         }
 
-        /** Answers a failure: an {@link ApiException} as itself, anything else as a reported 500. */
+        /**
+         * Answers a failure: an {@link ApiException} as itself, anything else as {@link ErrorMapping#answerFor}
+         * says (a reported 500, or a 503 when the database failed).
+         */
         public void fail(Throwable t) {
             if (answered.get()) {
                 return;
@@ -427,7 +430,7 @@ public abstract class DirectRoute extends Handler.Wrapper {
                 e = api;
             } else {
                 e = ErrorMapping.answerFor(shared.reporter, requestId, method, path, t);
-                reported = e.status() == 500;
+                reported = ErrorMapping.reportedAlready(e);
             }
             byte[] out;
             try {

@@ -15,6 +15,9 @@ import java.util.Map;
  * 404/405/413 and a malformed body, is the JSON body
  * {@code {"error":code,"message":sentence,"request_id":id}} (plus {@code details} when fields are
  * named). An unhandled exception is a 500 with no stack trace, reported to errors.jsonl and Sentry.
+ * The database failing is not a bug of the request: unreachable, it answers 503
+ * {@code database_unavailable}; a statement cancelled by its statement timeout (SQLSTATE 57014), 503
+ * {@code database_timeout}; both with {@code Retry-After}.
  * A refusal that leaves body bytes unread (a body over the limit) closes the connection instead of
  * reading them away.
  */
@@ -22,6 +25,12 @@ public final class ErrorMapping {
     private static final String WRITTEN = "levqor.error_written";
     private static final String REPORTED = "levqor.error_reported";
     private static final String CODE = "levqor.error_code";
+    /** SQLSTATE query_canceled: a statement_timeout expired (or the statement was cancelled). */
+    static final String QUERY_CANCELED = "57014";
+    /** The error code of a statement timeout's answer. */
+    public static final String DATABASE_TIMEOUT = "database_timeout";
+    /** Retry-After of a statement timeout, in seconds: what blocked the statement (a lock, a load) may have passed. */
+    static final int DATABASE_TIMEOUT_RETRY_AFTER_SECONDS = 5;
 
     private final ErrorReporter reporter;
     private final BodyLimits bodyLimits;
@@ -84,6 +93,38 @@ public final class ErrorMapping {
                 Map.of(), Map.of("Retry-After", "5"));
     }
 
+    /** True when a statement behind {@code e} was cancelled by its statement timeout (SQLSTATE 57014). */
+    static boolean isStatementTimeout(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.sql.SQLException sql && QUERY_CANCELED.equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ApiException databaseTimeout() {
+        return new ApiException(503, DATABASE_TIMEOUT, "The database did not finish in time (statement timeout); "
+                + "try again shortly.", Map.of(), Map.of("Retry-After",
+                Integer.toString(DATABASE_TIMEOUT_RETRY_AFTER_SECONDS)));
+    }
+
+    /**
+     * Reports a statement timeout (errors.jsonl names the statement's error and stack, which the
+     * 503's own report would not) and returns the 503 to answer with.
+     */
+    private static ApiException reportTimeout(ErrorReporter reporter, String requestId, String method, String route,
+                                              Throwable e) {
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("request_id", requestId);
+        context.put("method", method);
+        context.put("route", route);
+        context.put("status", 503);
+        reporter.report("http_5xx", method + " " + route + " answered 503: a database statement ran past its "
+                + "statement timeout: " + e.getMessage(), e, context);
+        return databaseTimeout();
+    }
+
     /**
      * The answer to an exception nobody mapped (a direct route's): 503 when the database could not be
      * reached, else a 500 reported to errors.jsonl and Sentry.
@@ -92,14 +133,26 @@ public final class ErrorMapping {
         if (e instanceof org.jooq.exception.DataAccessException && isConnectionFailure(e)) {
             return databaseUnavailable();
         }
+        if (isStatementTimeout(e)) {
+            return reportTimeout(reporter, requestId, method, route, e);
+        }
         return reportUnhandled(reporter, requestId, method, route, e);
     }
 
+    /** True when {@link #answerFor} reported the failure behind this answer itself (no second report of the 5xx). */
+    static boolean reportedAlready(ApiException answer) {
+        return answer.status() == 500 || DATABASE_TIMEOUT.equals(answer.code());
+    }
+
+    /** An exception no handler mapped: a statement timeout anywhere in its causes is a 503, anything else a 500. */
     private void unhandled(Context ctx, Throwable e) {
-        ApiException answer = reportUnhandled(reporter, RequestIds.of(ctx), RequestObserver.methodLabel(
-                ctx.req().getMethod()), Routes.template(ctx), e);
+        String requestId = RequestIds.of(ctx);
+        String method = RequestObserver.methodLabel(ctx.req().getMethod());
+        String route = Routes.template(ctx);
+        ApiException answer = isStatementTimeout(e) ? reportTimeout(reporter, requestId, method, route, e)
+                : reportUnhandled(reporter, requestId, method, route, e);
         ctx.attribute(REPORTED, Boolean.TRUE);
-        write(ctx, answer.status(), answer.code(), answer.getMessage(), Map.of(), Map.of());
+        write(ctx, answer.status(), answer.code(), answer.getMessage(), answer.details(), answer.headers());
     }
 
     /** Reports an unhandled exception (errors.jsonl, Sentry) and returns the 500 to answer with. */
