@@ -13,8 +13,9 @@ import java.util.Set;
 /**
  * {@code RATELIMIT_ENABLED}: token buckets per API key by the account's plan on API routes, and per
  * client (its IP; its /64 for IPv6) on public routes. Admin routes are not limited (the abuse
- * guards watch their failed attempts); health probes and the metrics scrape are exempt so a busy
- * probe is never answered 429; nor are unmatched paths (404).
+ * guards watch their failed attempts); health probes, the metrics scrape and the public status page
+ * are exempt ({@link #exempt}) so a busy probe, or a crowd refreshing the status page during an
+ * incident, is never answered 429; nor are unmatched paths (404).
  *
  * <p>Every limited answer carries the IETF draft's {@code RateLimit-Policy} and {@code RateLimit}
  * ({@code "ip";q=60;w=60}, {@code "ip";r=59;t=1}) and {@code X-RateLimit-Limit/Remaining/Reset}
@@ -22,8 +23,15 @@ import java.util.Set;
  * scope in {@code details}.
  */
 public final class RateLimits {
-    /** Routes never limited per IP: probes and scrapes must not fail because they are frequent. */
-    public static final Set<String> EXEMPT_ROUTES = Set.of("/ops/uptime", "/ops/queue_health", "/metrics");
+    /**
+     * Routes never limited per IP: probes and scrapes must not fail because they are frequent, and the
+     * status page ({@code /status}, {@code /status.json}) is served from memory to whoever asks,
+     * often many people behind one address, or one image proxy fetching the badge for every README.
+     */
+    public static final Set<String> EXEMPT_ROUTES = Set.of("/ops/uptime", "/ops/queue_health", "/metrics", "/status",
+            "/status.json");
+    /** Every route under it is exempt too: the status page's incident pages, feed, badge and stylesheet. */
+    public static final String EXEMPT_PREFIX = "/status/";
     private static final int WINDOW_SECONDS = 60;
 
     private final boolean enabled;
@@ -49,13 +57,18 @@ public final class RateLimits {
 
     /** Per client on public routes: before authentication. */
     Verdict perIp(EdgeRequest r, Mode mode) {
-        if (!enabled || r.access() != RouteAccess.PUBLIC || EXEMPT_ROUTES.contains(r.route())) {
+        if (!enabled || r.access() != RouteAccess.PUBLIC || exempt(r.route())) {
             return Verdict.ADMITTED;
         }
         if (mode == Mode.MEMORY_ONLY && !buckets.answersFromMemory()) {
             return Verdict.HAND_OFF;
         }
         return take(r, Scope.IP, ClientIp.clientKey(clientIp.of(r)), settings.ipPerMinute(), "per client IP");
+    }
+
+    /** Whether a route (its template) is exempt from the per-IP limit: {@link #EXEMPT_ROUTES}, {@link #EXEMPT_PREFIX}. */
+    public static boolean exempt(String route) {
+        return EXEMPT_ROUTES.contains(route) || route.startsWith(EXEMPT_PREFIX);
     }
 
     /** Per API key: after authentication, which names the caller and its plan. */

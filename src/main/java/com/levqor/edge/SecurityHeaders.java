@@ -1,6 +1,7 @@
 package com.levqor.edge;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code SECURITY_HEADERS_ENABLED}: OWASP's header set for APIs on every answer, errors included.
@@ -17,6 +18,14 @@ public final class SecurityHeaders {
     public static final String CSP_NAME = "Content-Security-Policy";
     /** Added to API answers (not pages) that set no Cache-Control of their own. */
     public static final Header NO_STORE = new Header("Cache-Control", "no-store");
+
+    /**
+     * Routes that other sites embed (the status badge in READMEs): their answers carry
+     * {@link #CORP_CROSS_ORIGIN} instead of the set's {@code same-origin}, which browsers would obey
+     * by refusing to show the image on any other site.
+     */
+    public static final Set<String> CROSS_ORIGIN_ROUTES = Set.of("/status/badge.svg");
+    public static final Header CORP_CROSS_ORIGIN = new Header("Cross-Origin-Resource-Policy", "cross-origin");
 
     /** One header of the set. */
     public record Header(String name, String value) {
@@ -37,6 +46,11 @@ public final class SecurityHeaders {
             new Header("X-Permitted-Cross-Domain-Policies", "none")));
 
     private final boolean enabled;
+
+    /** Whether answers on {@code path} may be loaded by other sites ({@link #CROSS_ORIGIN_ROUTES}). */
+    public static boolean crossOrigin(String path) {
+        return CROSS_ORIGIN_ROUTES.contains(path);
+    }
 
     public SecurityHeaders(boolean enabled) {
         this.enabled = enabled;

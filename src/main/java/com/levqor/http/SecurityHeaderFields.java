@@ -17,6 +17,8 @@ final class SecurityHeaderFields {
     private static final HttpField[] API = encode(null, SecurityHeaders.API_CSP);
     /** The same field objects as {@link #API} but the policy: a page's answer is recognised as untouched too. */
     private static final HttpField[] HTML = encode(API, SecurityHeaders.HTML_CSP);
+    /** {@link #API} with {@link SecurityHeaders#CORP_CROSS_ORIGIN}: answers other sites embed (the status badge). */
+    private static final HttpField[] API_CROSS_ORIGIN = crossOrigin(API);
     private static final HttpField NO_STORE = new PreEncodedHttpField(HttpHeader.CACHE_CONTROL,
             SecurityHeaders.NO_STORE.value());
 
@@ -37,6 +39,17 @@ final class SecurityHeaderFields {
             SecurityHeaders.Header h = SecurityHeaders.ORDERED.get(i);
             out[i] = h == null ? new PreEncodedHttpField(SecurityHeaders.CSP_NAME, csp)
                     : shared != null ? shared[i] : new PreEncodedHttpField(h.name(), h.value());
+        }
+        return out;
+    }
+
+    private static HttpField[] crossOrigin(HttpField[] shared) {
+        HttpField[] out = shared.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i].getName().equalsIgnoreCase(SecurityHeaders.CORP_CROSS_ORIGIN.name())) {
+                out[i] = new PreEncodedHttpField(SecurityHeaders.CORP_CROSS_ORIGIN.name(),
+                        SecurityHeaders.CORP_CROSS_ORIGIN.value());
+            }
         }
         return out;
     }
@@ -63,19 +76,23 @@ final class SecurityHeaderFields {
         fields.put(NO_STORE);
     }
 
-    /** Sets the set on a Javalin answer: the page policy for HTML, no-store on everything else that sets no Cache-Control. */
+    /**
+     * Sets the set on a Javalin answer: the page policy for HTML, a cross-origin resource policy on
+     * the routes other sites embed, no-store on everything else that sets no Cache-Control.
+     */
     void apply(Context ctx) {
         if (!enabled) {
             return;
         }
         String type = ctx.res().getContentType();
         boolean html = type != null && type.regionMatches(true, 0, "text/html", 0, 9);
+        boolean crossOrigin = !html && SecurityHeaders.crossOrigin(ctx.path());
         HttpFields.Mutable fields = JettyInternals.headers(ctx.res());
         if (fields == null) {
-            applyThroughServletApi(ctx.res(), html);
+            applyThroughServletApi(ctx.res(), html, crossOrigin);
             return;
         }
-        HttpField[] ours = html ? HTML : API;
+        HttpField[] ours = html ? HTML : crossOrigin ? API_CROSS_ORIGIN : API;
         int found = scan(fields, ours);
         boolean cacheControl = (found & CACHE_CONTROL_PRESENT) != 0;
         if ((found & ALL_OURS_PRESENT) != 0 && (html || cacheControl)) {
@@ -151,10 +168,12 @@ final class SecurityHeaderFields {
         return false;
     }
 
-    private static void applyThroughServletApi(HttpServletResponse res, boolean html) {
+    private static void applyThroughServletApi(HttpServletResponse res, boolean html, boolean crossOrigin) {
         for (SecurityHeaders.Header h : SecurityHeaders.ORDERED) {
             if (h == null) {
                 res.setHeader(SecurityHeaders.CSP_NAME, html ? SecurityHeaders.HTML_CSP : SecurityHeaders.API_CSP);
+            } else if (crossOrigin && h.name().equals(SecurityHeaders.CORP_CROSS_ORIGIN.name())) {
+                res.setHeader(h.name(), SecurityHeaders.CORP_CROSS_ORIGIN.value());
             } else {
                 res.setHeader(h.name(), h.value());
             }

@@ -69,6 +69,27 @@ class RateLimitingTest {
     }
 
     @Test
+    void theStatusPageIsNeverLimitedPerIpWhileApiRoutesAre() {
+        try (TestServer s = TestServer.start(Map.of("RATELIMIT_IP_PER_MINUTE", "3"))) {
+            List<String> status = List.of("/status", "/status.json", "/status/badge.svg", "/status/history.atom",
+                    "/status/style.css", "/status/incidents/01890000-0000-7000-8000-000000000000");
+            for (String path : status) {
+                Response r = s.get(path);
+                assertThat(r.status()).as(path).isNotEqualTo(429).isLessThan(500);
+                assertThat(r.header("RateLimit-Policy")).as(path + " counts against no bucket").isNull();
+            }
+            assertThat(statuses(s, 20, "/status.json")).containsOnly(200);
+            // The same client on a public API route meets its limit…
+            assertThat(statuses(s, 3, "/api/v1/status")).containsOnly(200);
+            assertThat(s.get("/api/v1/status").status()).isEqualTo(429);
+            // …and the status page still answers it.
+            assertThat(statuses(s, 10, "/status.json")).containsOnly(200);
+            assertThat(statuses(s, 10, "/status/badge.svg")).containsOnly(200);
+            assertThat(s.get("/status").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void perKeyLimitFollowsThePlanAndEachKeyHasItsOwnBucket() {
         String free = on.createAccount("free-rl@example.com", "free").get("api_key").asText();
         String pro = on.createAccount("pro-rl@example.com", "pro").get("api_key").asText();

@@ -45,6 +45,25 @@ class SecurityHeadersTest {
     }
 
     @Test
+    void theStatusBadgeMayBeEmbeddedByOtherSitesAndNothingElse() {
+        Response badge = on.get("/status/badge.svg");
+        assertThat(badge.status()).isEqualTo(200);
+        assertThat(badge.header("Content-Type")).startsWith("image/svg+xml");
+        assertThat(badge.header("Cross-Origin-Resource-Policy")).isEqualTo("cross-origin");
+        assertThat(badge.headers().allValues("Cross-Origin-Resource-Policy")).hasSize(1);
+        assertThat(badge.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(badge.header("Content-Security-Policy")).isEqualTo("default-src 'none'; frame-ancestors 'none'");
+        assertThat(badge.header("Cross-Origin-Opener-Policy")).isEqualTo("same-origin");
+        // A revalidation answers 304 with the same policy.
+        Response again = on.get("/status/badge.svg", "If-None-Match", badge.header("ETag"));
+        assertThat(again.status()).isEqualTo(304);
+        assertThat(again.header("Cross-Origin-Resource-Policy")).isEqualTo("cross-origin");
+        for (String path : List.of("/status", "/status.json", "/status/history.atom", "/api/v1/status")) {
+            assertThat(on.get(path).header("Cross-Origin-Resource-Policy")).as(path).isEqualTo("same-origin");
+        }
+    }
+
+    @Test
     void everyAnswerCarriesTheOwaspHeadersErrorsIncluded() {
         assertOwaspHeaders(on.get("/api/v1/status"));
         Response notFound = on.get("/no/such/route");
