@@ -4,8 +4,10 @@ import java.time.Instant;
 import org.jooq.DSLContext;
 
 /**
- * Told when a job's last attempt fails and it goes {@code dead}, inside the transaction that records
- * it: what it writes (e.g. an alert email in the outbox) commits with the job's state or not at all.
+ * Told when a job goes {@code dead}, inside the transaction that records it: its last attempt failed
+ * (a worker's outcome), or its lease expired during its last attempt (the sweeper's rescue). What it
+ * writes (e.g. an alert email in the outbox) commits with the job's state or not at all; a job goes
+ * dead once per round of attempts, so it is told once.
  */
 @FunctionalInterface
 public interface DeadJobListener {

@@ -71,7 +71,11 @@ public final class JobStore {
         this(db, DeadJobListener.NONE);
     }
 
-    /** @param onDead told, in the completion's transaction, of each job that went dead */
+    /**
+     * @param onDead told of each job that goes dead, in the transaction that records it: a worker's
+     *               dead outcome ({@link #complete}) and a lease rescued on its last attempt
+     *               ({@link #rescueExpiredLeases})
+     */
     public JobStore(DSLContext db, DeadJobListener onDead) {
         this.db = db;
         this.onDead = onDead;
@@ -545,35 +549,61 @@ public final class JobStore {
 
     /**
      * running (lease expired) -> failed (due now) or dead when its attempts are used up. The worker
-     * that held it is gone or too slow; its late completion will not be accepted.
+     * that held it is gone or too slow; its late completion will not be accepted. Each job that goes
+     * dead is told to the {@link DeadJobListener} in the same transaction, as a worker's dead outcome is.
      */
     public List<Rescued> rescueExpiredLeases(Instant now, int limit) {
         OffsetDateTime t = at(now);
-        // Materialized: chosen and locked once, with the owner that held each lease (for the logs).
-        var expired = DSL.name("expired").fields("id", "owner").asMaterialized(DSL.select(JOBS.ID, JOBS.LEASE_OWNER)
+        // Materialized: chosen and locked once, with the owner that held each lease (for the logs) and
+        // the run_at the worker claimed it with (the update moves it to now).
+        var expired = DSL.name("expired").fields("id", "owner", "run_at").asMaterialized(DSL.select(JOBS.ID,
+                        JOBS.LEASE_OWNER, JOBS.RUN_AT)
                 .from(JOBS).where(JOBS.STATE.eq(RUNNING)).and(JOBS.LEASE_EXPIRES_AT.lt(t))
                 .limit(limit).forUpdate().skipLocked());
         Field<UUID> expiredId = expired.field("id", UUID.class);
         Field<String> owner = expired.field("owner", String.class);
+        Field<OffsetDateTime> claimedRunAt = expired.field("run_at", OffsetDateTime.class);
+        // The payload only of the jobs that went dead (the listener's), not of every rescued one.
+        Field<JSONB> deadPayload = DSL.when(JOBS.STATE.eq(DSL.inline(DEAD)), JOBS.PAYLOAD).as("dead_payload");
         Condition exhausted = JOBS.ATTEMPT.minus(JOBS.ATTEMPT_OFFSET).ge(JOBS.MAX_ATTEMPTS);
-        return db.with(expired).update(JOBS)
-                .set(JOBS.STATE, DSL.when(exhausted, DSL.inline(DEAD)).otherwise(DSL.inline(FAILED)))
-                .set(JOBS.LAST_ERROR, DSL.concat(DSL.inline("lease expired: the worker running it stopped renewing "
-                        + "it during attempt "), JOBS.ATTEMPT.cast(String.class)))
-                .set(JOBS.RUN_AT, t)
-                .set(JOBS.DISPATCHED_AT, (OffsetDateTime) null)
-                .set(JOBS.FINISHED_AT, DSL.when(exhausted, DSL.val(t)).otherwise(DSL.castNull(JOBS.FINISHED_AT)))
-                .set(JOBS.CALLBACK_STATE, DSL.when(exhausted.and(JOBS.CALLBACK_URL.isNotNull()), DSL.inline("pending"))
-                        .otherwise(JOBS.CALLBACK_STATE))
-                .set(JOBS.CALLBACK_NEXT_AT, t)
-                .set(JOBS.UPDATED_AT, t)
-                .set(JOBS.LEASE_OWNER, (String) null)
-                .set(JOBS.LEASE_EXPIRES_AT, (OffsetDateTime) null)
-                .from(expired)
-                .where(JOBS.ID.eq(expiredId))
-                .returningResult(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.STATE, JOBS.ATTEMPT, owner)
-                .fetch(r -> new Rescued(r.value1(), r.value2(), r.value3(), JobState.fromWire(r.value4()).orElseThrow(),
-                        r.value5(), r.value6()));
+        return db.transactionResult(tx -> {
+            DSLContext d = tx.dsl();
+            var rows = d.with(expired).update(JOBS)
+                    .set(JOBS.STATE, DSL.when(exhausted, DSL.inline(DEAD)).otherwise(DSL.inline(FAILED)))
+                    .set(JOBS.LAST_ERROR, DSL.concat(DSL.inline("lease expired: the worker running it stopped "
+                            + "renewing it during attempt "), JOBS.ATTEMPT.cast(String.class)))
+                    .set(JOBS.RUN_AT, t)
+                    .set(JOBS.DISPATCHED_AT, (OffsetDateTime) null)
+                    .set(JOBS.FINISHED_AT, DSL.when(exhausted, DSL.val(t)).otherwise(DSL.castNull(JOBS.FINISHED_AT)))
+                    .set(JOBS.CALLBACK_STATE, DSL.when(exhausted.and(JOBS.CALLBACK_URL.isNotNull()),
+                            DSL.inline("pending")).otherwise(JOBS.CALLBACK_STATE))
+                    .set(JOBS.CALLBACK_NEXT_AT, t)
+                    .set(JOBS.UPDATED_AT, t)
+                    .set(JOBS.LEASE_OWNER, (String) null)
+                    .set(JOBS.LEASE_EXPIRES_AT, (OffsetDateTime) null)
+                    .from(expired)
+                    .where(JOBS.ID.eq(expiredId))
+                    .returningResult(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.WORKFLOW, JOBS.STATE, JOBS.ATTEMPT, owner,
+                            JOBS.ATTEMPT_OFFSET, JOBS.MAX_ATTEMPTS, JOBS.PRIORITY, JOBS.TIMEOUT_SECONDS, claimedRunAt,
+                            JOBS.STARTED_AT, JOBS.CALLBACK_URL, JOBS.LAST_ERROR, deadPayload)
+                    .fetch();
+            List<Rescued> rescued = new ArrayList<>(rows.size());
+            for (Record r : rows) {
+                JobState state = JobState.fromWire(r.get(JOBS.STATE)).orElseThrow();
+                rescued.add(new Rescued(r.get(JOBS.ID), r.get(JOBS.ACCOUNT_ID), r.get(JOBS.WORKFLOW), state,
+                        r.get(JOBS.ATTEMPT), r.get(owner)));
+                if (state == JobState.DEAD) {
+                    JSONB payload = r.get(deadPayload);
+                    ClaimedJob job = new ClaimedJob(r.get(JOBS.ID), r.get(JOBS.ACCOUNT_ID), r.get(JOBS.WORKFLOW),
+                            payload == null ? null : payload.data(), Priority.ofLevel(r.get(JOBS.PRIORITY)),
+                            r.get(JOBS.ATTEMPT), r.get(JOBS.ATTEMPT_OFFSET), r.get(JOBS.MAX_ATTEMPTS),
+                            r.get(JOBS.TIMEOUT_SECONDS), instant(r.get(claimedRunAt)), instant(r.get(JOBS.STARTED_AT)),
+                            r.get(JOBS.CALLBACK_URL) != null);
+                    onDead.died(d, job, r.get(JOBS.LAST_ERROR), now);
+                }
+            }
+            return rescued;
+        });
     }
 
     /** failed (retry due) -> queued, undelivered, so the same sweep dispatches it. */

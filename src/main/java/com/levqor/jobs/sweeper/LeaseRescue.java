@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Rescues jobs whose lease expired (a crashed or hung worker): each becomes {@code failed}, due now
  * (the retry promotion is woken to queue it again), or {@code dead} when that was its last attempt
- * (reported once, and its callback woken). Every {@code SWEEPER_INTERVAL_MS}, in every process;
+ * (reported once, told to the store's dead-job listener, the DLQ alert, and its callback woken). Every {@code SWEEPER_INTERVAL_MS}, in every process;
  * processes share the work through {@code FOR UPDATE SKIP LOCKED}.
  */
 public final class LeaseRescue implements Duty {
