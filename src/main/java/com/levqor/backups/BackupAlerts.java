@@ -1,10 +1,9 @@
 package com.levqor.backups;
 
 /**
- * Who is told when a backup or drill fails. Today {@link ReportedBackupAlerts}: a log line,
- * {@code logs/errors.jsonl}, {@code error_rate_total{type="backup"}} and Sentry. The email to
- * {@code ADMIN_EMAIL} through the email outbox is one more implementation (or a wrapper around this
- * one) once the outbox exists.
+ * Who is told when a backup or drill fails: {@link ReportedBackupAlerts} (a log line,
+ * {@code logs/errors.jsonl}, {@code error_rate_total{type="backup"}} and Sentry), and, wrapped around
+ * it when {@code ADMIN_EMAIL} is set, {@link BackupFailureEmails} (an email through the outbox).
  */
 public interface BackupAlerts {
     /**

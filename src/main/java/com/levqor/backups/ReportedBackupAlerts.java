@@ -7,9 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The alerts of a failed backup or drill that exist today: an ERROR line in the log, and through
+ * The reported alerts of a failed backup or drill: an ERROR line in the log, and through
  * {@link ErrorReporter} (type {@code backup}) a line in {@code logs/errors.jsonl}, a count in
- * {@code error_rate_total{type="backup"}} and, with {@code SENTRY_DSN}, a Sentry event.
+ * {@code error_rate_total{type="backup"}} and, with {@code SENTRY_DSN}, a Sentry event. The email to
+ * {@code ADMIN_EMAIL} is {@link BackupFailureEmails}, wrapped around these.
  */
 public final class ReportedBackupAlerts implements BackupAlerts {
     /** The {@code type} of backup failures in errors.jsonl and {@code error_rate_total}. */

@@ -1,6 +1,8 @@
 package com.levqor.cli;
 
 import com.levqor.runtime.Version;
+import com.levqor.api.Json;
+import com.levqor.backups.BackupFailureEmails;
 import com.levqor.backups.BackupLock;
 import com.levqor.backups.BackupMetrics;
 import com.levqor.backups.BackupRunner;
@@ -12,6 +14,7 @@ import com.levqor.backups.PgToolsMissingException;
 import com.levqor.backups.ReportedBackupAlerts;
 import com.levqor.config.Settings;
 import com.levqor.db.Database;
+import com.levqor.email.Outbox;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.Metrics;
 import java.io.PrintWriter;
@@ -21,7 +24,8 @@ import java.time.Clock;
  * What {@code levqor backup} and {@code levqor restore-verify} share: the tools checked before the
  * database is even opened (exit 3), the migrated database (the embedded one of a running
  * {@code serve} when there is one), and the {@link BackupRunner} of the schedule, whose failures go
- * to the console and, with {@code SENTRY_DSN}, to Sentry.
+ * to the console, with {@code SENTRY_DSN} to Sentry, and with {@code ADMIN_EMAIL} into the email
+ * outbox (sent by a running {@code serve}).
  */
 final class CommandLineBackups implements AutoCloseable {
     /** A command's work with the runner, holding the backup lock. */
@@ -92,7 +96,8 @@ final class CommandLineBackups implements AutoCloseable {
         BackupStatus status = new BackupStatus(runs, new BackupMetrics(metrics.registry()), clock,
                 settings.backups().enabled());
         BackupRunner runner = new BackupRunner(settings.backups(), PgTarget.of(settings.database(), db.embedded()), runs,
-                new ReportedBackupAlerts(reporter), status, clock);
+                BackupFailureEmails.around(new ReportedBackupAlerts(reporter), settings.email(), settings.backups(), runs,
+                        new Outbox(db.dsl(), clock, Json.newMapper())), status, clock);
         return new CommandLineBackups(db, reporter, runner);
     }
 
