@@ -8,6 +8,7 @@ import com.levqor.accounts.AccountHandlers;
 import com.levqor.accounts.AccountService;
 import com.levqor.api.Json;
 import com.levqor.api.JsonBody;
+import com.levqor.backups.BackupFailureEmails;
 import com.levqor.backups.BackupHandlers;
 import com.levqor.backups.BackupMetrics;
 import com.levqor.backups.BackupRunner;
@@ -242,6 +243,8 @@ public final class Levqor implements AutoCloseable {
                           ErrorReporter reporter, DeadJobListener onDead) {
         QueueSettings queue = settings.queue();
         JobStore store = new JobStore(database.dsl(), onDead);
+        // The sweeper and the callback senders run on the sweeper role's connections (its statement timeout).
+        JobStore background = new JobStore(database.dsl(Database.Role.SWEEPER), onDead);
         Workflows workflows = Workflows.discover();
         QueueCounts counts = new QueueCounts(store, clock);
         JobMetrics jobMetrics = new JobMetrics(metrics.registry(), counts);
@@ -252,11 +255,11 @@ public final class Levqor implements AutoCloseable {
                 settings.flags().newQueue(), new LocalQueue(), localWorkers,
                 jobMetrics::queueState);
         RetryPolicy retries = new RetryPolicy(queue.retryBaseMillis(), queue.retryMaxMillis());
-        Runnable callbackWake = CallbackSender.schedule(scheduler, queue.callbackSenders(), store,
-                new CallbackDelivery(store, egress, new WebhookSigner(callbackSecret(queue)), mapper, clock,
+        Runnable callbackWake = CallbackSender.schedule(scheduler, queue.callbackSenders(), background,
+                new CallbackDelivery(background, egress, new WebhookSigner(callbackSecret(queue)), mapper, clock,
                         queue.callbackMaxAttempts(), retries, Duration.ofSeconds(queue.callbackTimeoutSeconds())),
                 clock);
-        Sweeper.schedule(scheduler, store, dispatcher, jobMetrics, reporter, clock,
+        Sweeper.schedule(scheduler, background, dispatcher, jobMetrics, reporter, clock,
                 Duration.ofMillis(queue.sweepIntervalMillis()), Duration.ofMillis(queue.redispatchAfterMillis()),
                 callbackWake);
         Optional<Worker> worker = Optional.empty();
@@ -306,7 +309,8 @@ public final class Levqor implements AutoCloseable {
         health.register(backupStatus);
         if (settings.backups().enabled()) {
             scheduler.add(new BackupSchedule(new BackupRunner(settings.backups(), PgTarget.of(settings.database(),
-                    database.embedded()), backupRuns, new ReportedBackupAlerts(reporter),
+                    database.embedded()), backupRuns, BackupFailureEmails.around(new ReportedBackupAlerts(reporter),
+                    settings.email(), settings.backups(), backupRuns, email.outbox()),
                     backupStatus, clock), settings.backups(), clock));
         }
 
@@ -340,14 +344,14 @@ public final class Levqor implements AutoCloseable {
                 email.outbox(), email::wake, clock, mapper, scheduler);
         JobHandlers jobHandlers = new JobHandlers(jobs, json, mapper);
         Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json), jobHandlers,
-                new QueueOpsHandlers(jobs, json),
+                new QueueOpsHandlers(jobs, new JobStore(database.dsl(Database.Role.ADMIN), DeadJobListener.NONE), json),
                 new FlagsHandler(settings, () -> flags.rateLimit() ? buckets.store() : "off"),
                 new AbuseHandlers(blocks, clock, abuseGuard::reset),
                 new WebhookHandlers(flags.webhookVerifyAll(), edge, new WebhookEvents(database.dsl(), clock),
                         stripeEvents, new SlackStatus(statusFacts(health, jobs::queueHealth)), edgeMetrics, mapper,
                         clock, accounts::clearCache),
                 new BillingHandlers(billing), new EmailHandlers(email), new ConnectorHandlers(connectors, email::figures),
-                new BackupHandlers(backupRuns, settings.backups(), clock), status.incidentHandlers(),
+                new BackupHandlers(new BackupRuns(database.dsl(Database.Role.ADMIN)), settings.backups(), clock), status.incidentHandlers(),
                 status.statusHandlers());
         List<DirectRoute> direct = withDirectRoutes
                 ? List.of(new IntakeRoute(jobs, jobHandlers, httpEdge.direct(json, mapper)))

@@ -2,6 +2,7 @@ package com.levqor.cli;
 
 import com.levqor.db.Uuids;
 import com.levqor.jobs.model.JobRef;
+import com.levqor.db.Database;
 import com.levqor.jobs.JobStore;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -43,7 +44,7 @@ public final class DlqCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             return Cli.withDatabase(env, spec.commandLine().getErr(), db -> {
-                JobStore store = new JobStore(db.dsl());
+                JobStore store = new JobStore(db.dsl(Database.Role.ADMIN));
                 List<JobStore.DeadJob> dead = store.deadJobs(workflow, Math.max(1, limit));
                 out.printf("%-36s  %-14s  %-8s  %-24s  %s%n", "JOB_ID", "WORKFLOW", "ATTEMPTS", "DEAD_AT", "LAST_ERROR");
                 for (JobStore.DeadJob d : dead) {
@@ -84,7 +85,7 @@ public final class DlqCommand implements Runnable {
                 parsed.add(id);
             }
             return Cli.withDatabase(env, err, db -> {
-                JobStore store = new JobStore(db.dsl());
+                JobStore store = new JobStore(db.dsl(Database.Role.ADMIN));
                 List<JobRef> refs = store.retryDead(parsed, workflow, Math.max(1, limit), Clock.systemUTC().instant());
                 out.println("retried: " + refs.size());
                 out.println("remaining: " + store.deadCount(null));
@@ -110,7 +111,7 @@ public final class DlqCommand implements Runnable {
                 return 2;
             }
             return Cli.withDatabase(env, err, db -> {
-                if (!new JobStore(db.dsl()).discardDead(jobId, Clock.systemUTC().instant())) {
+                if (!new JobStore(db.dsl(Database.Role.ADMIN)).discardDead(jobId, Clock.systemUTC().instant())) {
                     err.println("levqor: no dead job with id " + id + " in the DLQ");
                     return 1;
                 }

@@ -1,6 +1,7 @@
 package com.levqor.jobs;
 
 import com.levqor.jobs.model.JobRef;
+import com.levqor.jobs.queue.Dispatcher;
 
 import com.levqor.jobs.model.JobState;
 
@@ -27,10 +28,13 @@ public final class QueueOpsHandlers {
     public static final int MAX_RETRY_LIMIT = 100_000;
 
     private final Jobs jobs;
+    /** The job store on the admin role's connections (DB_ADMIN_STATEMENT_TIMEOUT_MS: a DLQ retry may be large). */
+    private final JobStore store;
     private final JsonBody json;
 
-    public QueueOpsHandlers(Jobs jobs, JsonBody json) {
+    public QueueOpsHandlers(Jobs jobs, JobStore adminStore, JsonBody json) {
         this.jobs = jobs;
+        this.store = adminStore;
         this.json = json;
     }
 
@@ -47,8 +51,8 @@ public final class QueueOpsHandlers {
             workflow = null;
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("jobs", jobs.store().deadJobs(workflow, limit));
-        body.put("count", jobs.store().deadCount(workflow));
+        body.put("jobs", store.deadJobs(workflow, limit));
+        body.put("count", store.deadCount(workflow));
         ctx.json(body);
     }
 
@@ -75,16 +79,17 @@ public final class QueueOpsHandlers {
             }
         }
         f.validate();
-        ctx.json(retry(jobs, ids, workflow, limit));
+        ctx.json(retry(store, jobs.dispatcher(), jobs.clock(), ids, workflow, limit));
     }
 
     /** Re-queues dead jobs and dispatches them; the answer of both the endpoint and the CLI. */
-    public static Map<String, Object> retry(Jobs jobs, List<UUID> ids, String workflow, int limit) {
-        List<JobRef> refs = jobs.store().retryDead(ids, workflow, limit, jobs.clock().instant());
-        jobs.dispatcher().dispatch(refs);
+    public static Map<String, Object> retry(JobStore store, Dispatcher dispatcher, java.time.Clock clock, List<UUID> ids,
+                                            String workflow, int limit) {
+        List<JobRef> refs = store.retryDead(ids, workflow, limit, clock.instant());
+        dispatcher.dispatch(refs);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("retried", refs.size());
-        out.put("remaining", jobs.store().deadCount(null));
+        out.put("remaining", store.deadCount(null));
         return out;
     }
 
@@ -92,14 +97,14 @@ public final class QueueOpsHandlers {
     public void discard(Context ctx) {
         String raw = ctx.pathParam("id");
         UUID id = Uuids.parseOrNull(raw);
-        if (id == null || !jobs.store().discardDead(id, jobs.clock().instant())) {
+        if (id == null || !store.discardDead(id, jobs.clock().instant())) {
             throw ApiException.notFound("dead_job_not_found", "No dead job with id '" + raw + "' in the DLQ.");
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("job_id", id);
         out.put("status", JobState.CANCELLED.wire());
         out.put("discarded", true);
-        out.put("remaining", jobs.store().deadCount(null));
+        out.put("remaining", store.deadCount(null));
         ctx.json(out);
     }
 }

@@ -26,7 +26,8 @@ class DatabaseTimeoutTest {
     void aStatementTimeoutAnswers503WithRetryAfterNot500() throws Exception {
         AtomicReference<TestServer> self = new AtomicReference<>();
         // A handler whose query times out, and whose own code wraps the failure in another exception.
-        try (TestServer s = TestServer.start(Map.of("DB_STATEMENT_TIMEOUT_MS", "1000", "WORKER_CONCURRENCY", "0"),
+        try (TestServer s = TestServer.start(Map.of("DB_STATEMENT_TIMEOUT_MS", "1000",
+                        "DB_ADMIN_STATEMENT_TIMEOUT_MS", "1000", "WORKER_CONCURRENCY", "0"),
                 List.of(r -> r.get("/test/slow-wrapped", ctx -> {
                     try {
                         self.get().app().database().dsl().select(DSL.function("pg_sleep", Object.class, DSL.val(3)))
@@ -69,6 +70,39 @@ class DatabaseTimeoutTest {
             assertThat(wrapped.json().get("error").asText()).isEqualTo("database_timeout");
             assertThat(wrapped.header("Retry-After")).isNotBlank();
             assertThat(s.get("/metrics").body()).doesNotContain("error_rate_total{type=\"unhandled_exception\"} 1.0");
+        }
+    }
+
+    @Test
+    void adminEndpointsRunWithTheAdminRolesLongerTimeout() throws Exception {
+        AtomicReference<TestServer> self = new AtomicReference<>();
+        // The request path's timeout is short, the admin role's long: a lock held for a while makes a
+        // request-path query over the same table time out, while the admin listing waits it out.
+        try (TestServer s = TestServer.start(Map.of("DB_STATEMENT_TIMEOUT_MS", "300",
+                        "DB_ADMIN_STATEMENT_TIMEOUT_MS", "30000", "WORKER_CONCURRENCY", "0"),
+                List.of(r -> r.get("/test/count-backups", ctx -> ctx.json(
+                        self.get().app().database().dsl().fetchCount(DSL.table("backups"))), Access.PUBLIC)));
+             Connection other = DriverManager.getConnection(s.jdbcUrl())) {
+            self.set(s);
+            other.setAutoCommit(false);
+            try (Statement st = other.createStatement()) {
+                st.execute("LOCK TABLE backups IN ACCESS EXCLUSIVE MODE");
+                Response requestPath = s.get("/test/count-backups");
+                assertThat(requestPath.status()).as(requestPath.toString()).isEqualTo(503);
+                assertThat(requestPath.json().get("error").asText()).isEqualTo("database_timeout");
+                Thread release = new Thread(() -> {
+                    Await.sleep(1_500);
+                    try {
+                        other.rollback();
+                    } catch (java.sql.SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                release.start();
+                Response admin = s.get("/ops/backups", TestServer.admin());
+                release.join();
+                assertThat(admin.status()).as("the admin listing waited for the lock: " + admin).isEqualTo(200);
+            }
         }
     }
 }
