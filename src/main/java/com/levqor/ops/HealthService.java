@@ -1,6 +1,7 @@
 package com.levqor.ops;
 
 import com.levqor.db.Database;
+import io.prometheus.metrics.core.metrics.Gauge;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,11 +22,21 @@ public final class HealthService {
 
     private final List<ServiceCheck> checks = new ArrayList<>();
     private final String version;
-    private final Metrics metrics;
+    /**
+     * {@code levqor_service_up{service}}: each check of the last probe or scrape, 1 operational, 0
+     * anything else (down, degraded, stale); no sample while not configured. The alert rules need it
+     * to tell the queue's sync fallback from sync by choice, and an open circuit from a closed one.
+     */
+    private final Gauge serviceUp;
 
     public HealthService(Database database, Metrics metrics, String version) {
         this.version = version;
-        this.metrics = metrics;
+        this.serviceUp = Gauge.builder()
+                .name("levqor_service_up")
+                .help("1 when the /ops/uptime check of a service is operational, 0 when down, degraded or stale "
+                        + "(no sample while not configured)")
+                .labelNames("service")
+                .register(metrics.registry());
         checks.add(new ServiceCheck() {
             @Override
             public String name() {
@@ -59,6 +70,7 @@ public final class HealthService {
         for (ServiceCheck c : checks) {
             ServiceCheck.State s = c.check();
             services.put(c.name(), c.wire(s));
+            show(c.name(), s);
             if (s == ServiceCheck.State.DOWN && c.critical()) {
                 overall = ServiceCheck.State.DOWN;
             } else if (s != ServiceCheck.State.OPERATIONAL && s != ServiceCheck.State.NOT_CONFIGURED
@@ -70,9 +82,17 @@ public final class HealthService {
         return new Uptime(overall.wire(), services, ms, version);
     }
 
-    /** Refreshes the database gauge before a scrape. */
+    private void show(String service, ServiceCheck.State state) {
+        if (state == ServiceCheck.State.NOT_CONFIGURED) {
+            serviceUp.remove(service);
+        } else {
+            serviceUp.labelValues(service).set(state == ServiceCheck.State.OPERATIONAL ? 1 : 0);
+        }
+    }
+
+    /** Runs every check before a scrape, so the database and service gauges are current. */
     public void refreshGauges() {
-        checks.get(0).check();
+        uptime();
     }
 
     public String version() {
