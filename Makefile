@@ -6,7 +6,7 @@ JAR := target/levqor.jar
 SOURCES := $(shell find src/main migrations -type f 2>/dev/null) pom.xml
 GENERATED := src/main/java/com/levqor/db/jooq
 
-.PHONY: run test build jar codegen codegen-check pg-client chromium bench clean
+.PHONY: run test build jar codegen codegen-check pg-client chromium promtool bench clean
 
 run: $(JAR)
 	java $(JAVA_OPTS) -jar $(JAR) serve
@@ -16,7 +16,7 @@ $(JAR): $(SOURCES)
 
 jar build: $(JAR)
 
-test: codegen-check pg-client chromium
+test: codegen-check pg-client chromium promtool
 	rm -rf target/surefire-reports
 	$(MVN) verify
 	@awk '/^Tests run:/ { gsub(",", ""); t += $$3; f += $$5 + $$7; s += $$9 } \
@@ -49,6 +49,19 @@ chromium:
 	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; \
 	fi; \
 	command -v chromium >/dev/null 2>&1 || { echo "make test: chromium not found on PATH. $(CHROMIUM_ADVICE)" >&2; exit 1; }
+
+# The alert rules' tests run Prometheus' promtool (Debian package prometheus: check rules, test rules):
+# installed when missing and possible (root with apt-get), otherwise the run stops here, never skips them.
+PROMTOOL_ADVICE := Install the Debian package prometheus (apt-get install prometheus), or put a promtool binary on PATH.
+promtool:
+	@command -v promtool >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make test: promtool missing: installing prometheus for the alert rules' tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q prometheus >/dev/null 2>&1 \
+	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q prometheus >/dev/null 2>&1; }; \
+	fi; \
+	command -v promtool >/dev/null 2>&1 || { echo "make test: promtool not found on PATH. $(PROMTOOL_ADVICE)" >&2; exit 1; }
 
 # Regenerates the jOOQ classes from migrations/ (never edit them by hand).
 codegen:
