@@ -9,6 +9,7 @@ import com.levqor.testing.Response;
 import com.levqor.testing.TestServer;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -23,6 +24,10 @@ import java.util.regex.Pattern;
 final class ExposedMetrics {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String ECHO = "{\"workflow\":\"echo\",\"payload\":{}}";
+    /** Series that exist only after their first event, which {@link #ofLiveServer} causes. */
+    private static final List<String> LAZY = List.of("levqor_jobs_enqueued_total", "levqor_jobs_finished_total",
+            "levqor_job_run_duration_seconds_bucket", "levqor_job_queue_wait_seconds_bucket",
+            "levqor_ratelimit_rejections_total", "levqor_http_refusals_total");
 
     private ExposedMetrics() {
     }
@@ -48,8 +53,10 @@ final class ExposedMetrics {
             assertThat(limited.status()).as(limited.toString()).isEqualTo(429);
             Response refused = server.get("/ops/dlq");
             assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
-            String text = Await.value("the job's run in /metrics", WAIT, () -> server.get("/metrics").body(),
-                    t -> t.contains("levqor_job_run_duration_seconds_bucket{"));
+            // Counted after the answers (the run when it ends, the outcome once the completer wrote it,
+            // a refusal when its answer is done): wait until each shows.
+            String text = Await.value("the lazily created series in /metrics", WAIT, () -> server.get("/metrics").body(),
+                    t -> LAZY.stream().allMatch(name -> t.contains(name + "{")));
             Set<String> names = new TreeSet<>();
             MetricsTest.parse(text).forEach(s -> names.add(s.name()));
             return names;
