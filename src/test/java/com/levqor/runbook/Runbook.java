@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * A misplaced expect block or an unknown option is an error, so a typo cannot silently turn a check off.
  */
 public final class Runbook {
-    private static final Pattern FENCE = Pattern.compile("^\\s*```(.*)$");
+    private static final Pattern FENCE = Pattern.compile("^\\s*(`{3,})(.*)$");
 
     private Runbook() {
     }
@@ -29,10 +29,11 @@ public final class Runbook {
                 continue;
             }
             int fenceLine = i + 1;
-            List<String> words = List.of(open.group(1).trim().split("\\s+"));
+            String fence = open.group(1);
+            List<String> words = List.of(open.group(2).trim().split("\\s+"));
             StringBuilder body = new StringBuilder();
             int j = i + 1;
-            while (j < lines.size() && !lines.get(j).trim().equals("```")) {
+            while (j < lines.size() && !lines.get(j).trim().equals(fence)) {
                 body.append(lines.get(j)).append('\n');
                 j++;
             }

@@ -120,6 +120,12 @@ class RunbookDrillTest {
     }
 
     @Test
+    void blocksShownInsideALongerFenceAreNotRun() {
+        assertThat(Runbook.parse(List.of("````markdown", "```bash drill", "rm -rf /", "```", "```text expect", "x",
+                "```", "````"))).isEmpty();
+    }
+
+    @Test
     void misplacedExpectBlockAndUnknownOptionAreErrors() {
         assertThatThrownBy(() -> Runbook.parse(List.of("```bash", "ls", "```", "```text expect", "x", "```")))
                 .hasMessageContaining("line 4: an expect block must follow a drill block");
