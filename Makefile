@@ -6,7 +6,7 @@ JAR := target/levqor.jar
 SOURCES := $(shell find src/main migrations -type f 2>/dev/null) pom.xml
 GENERATED := src/main/java/com/levqor/db/jooq
 
-.PHONY: run test build jar codegen codegen-check pg-client chromium promtool bench clean
+.PHONY: run test drill build jar codegen codegen-check pg-client chromium promtool jq bench clean
 
 run: $(JAR)
 	java $(JAVA_OPTS) -jar $(JAR) serve
@@ -16,11 +16,30 @@ $(JAR): $(SOURCES)
 
 jar build: $(JAR)
 
-test: codegen-check pg-client chromium promtool
+# Every test, then the runbook drill (RunbookDrillIT, after package: see `make drill`).
+test: codegen-check pg-client chromium promtool jq
 	rm -rf target/surefire-reports
 	$(MVN) verify
 	@awk '/^Tests run:/ { gsub(",", ""); t += $$3; f += $$5 + $$7; s += $$9 } \
 	  END { printf "%d passed, %d failed, %d skipped\n", t - f - s, f, s }' target/surefire-reports/*.txt
+
+# Runs every `drill` block of runbook/RUNBOOK.md against a live `levqor.jar serve` of its own and fails
+# naming each block whose output is not what the runbook says (README, "The runbook drill").
+drill: pg-client jq
+	$(MVN) verify -DskipUnitTests=true
+
+# The runbook drill pipes answers through jq: installed when missing and possible (root with apt-get),
+# otherwise the run stops here, never skips the drill.
+JQ_ADVICE := Install the Debian package jq (apt-get install jq), or put a jq binary on PATH.
+jq:
+	@command -v jq >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: jq missing: installing it for the runbook drill"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q jq >/dev/null 2>&1 \
+	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q jq >/dev/null 2>&1; }; \
+	fi; \
+	command -v jq >/dev/null 2>&1 || { echo "make: jq not found on PATH. $(JQ_ADVICE)" >&2; exit 1; }
 
 # The backup tests run the real pg_dump and psql (major version 15 or newer, the embedded server's):
 # installed when missing and possible (root with apt-get), otherwise the run stops here, never skips them.
