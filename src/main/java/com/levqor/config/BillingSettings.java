@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Stripe billing (issue 12). The billing endpoints answer {@code 503 billing_not_configured} naming
+ * Stripe billing. The billing endpoints answer {@code 503 billing_not_configured} naming
  * what is missing while the secret key, the price or the public URL is unset; the rest of the
  * server runs. {@code STRIPE_WEBHOOK_SECRET} is read by {@link EdgeSettings}.
  *

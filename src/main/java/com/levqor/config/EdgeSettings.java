@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The edge guards in front of every route (issue 4): rate limits, trusted proxies, CORS, abuse
+ * The edge guards in front of every route: rate limits, trusted proxies, CORS, abuse
  * guards and webhook secrets. Whether each guard runs is a {@link Flags} flag; these are its limits.
  *
  * @param freePerMinute  {@code RATELIMIT_FREE_PER_MINUTE}: requests per minute per API key of a free account (default {@value #DEFAULT_FREE_PER_MINUTE})

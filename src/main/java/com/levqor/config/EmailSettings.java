@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Email through the outbox and Resend (issue 12). Without {@code RESEND_API_KEY} emails are queued
+ * Email through the outbox and Resend. Without {@code RESEND_API_KEY} emails are queued
  * and kept, never dropped, until a key is set.
  *
  * @param resendApiKey     {@code RESEND_API_KEY}: Resend's API key; unset, nothing is sent

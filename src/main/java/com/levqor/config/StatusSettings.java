@@ -1,7 +1,7 @@
 package com.levqor.config;
 
 /**
- * The public status page and its health sampler (issue 14).
+ * The public status page and its health sampler.
  *
  * @param enabled       {@code STATUS_PAGE_ENABLED}: serve {@code /status}, {@code /status.json}, the Atom feed
  *                      and the badge, and sample health for them (default true); false: those routes answer 404

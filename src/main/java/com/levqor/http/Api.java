@@ -97,7 +97,7 @@ public final class Api {
         r.post("/ops/emails/retry", emails::retry, Access.ADMIN);
         r.get("/ops/connectors", connectors::connectors, Access.ADMIN);
 
-        // Backups and restore drills (issue 13): every run, newest first.
+        // Backups and restore drills: every run, newest first.
         r.get("/ops/backups", backups::list, Access.ADMIN);
 
         // Incidents: the operator announces and updates them; the public status page is served from memory.
