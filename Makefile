@@ -32,55 +32,26 @@ drill: pg-client jq
 # otherwise the run stops here, never skips the drill.
 JQ_ADVICE := Install the Debian package jq (apt-get install jq), or put a jq binary on PATH.
 jq:
-	@command -v jq >/dev/null 2>&1 && exit 0; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make: jq missing: installing it for the runbook drill"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -q jq >/dev/null 2>&1 \
-	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q jq >/dev/null 2>&1; }; \
-	fi; \
-	command -v jq >/dev/null 2>&1 || { echo "make: jq not found on PATH. $(JQ_ADVICE)" >&2; exit 1; }
+	@build/require-package.sh jq jq "the runbook drill" "$(JQ_ADVICE)" sh -c 'command -v jq'
 
 # The backup tests run the real pg_dump and psql (major version 15 or newer, the embedded server's):
 # installed when missing and possible (root with apt-get), otherwise the run stops here, never skips them.
 PG_CLIENT_ADVICE := Install the Debian package postgresql-client-15 (apt-get install postgresql-client-15: pg_dump and psql of major version 15 or newer), or put pg_dump and psql 15+ on PATH.
 pg-client:
-	@pg_major() { "$$1" --version 2>/dev/null | sed -n 's/.*(PostgreSQL) \([0-9][0-9]*\).*/\1/p'; }; \
-	ok() { [ "$$(pg_major pg_dump)" -ge 15 ] 2>/dev/null && [ "$$(pg_major psql)" -ge 15 ] 2>/dev/null; }; \
-	ok && exit 0; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make test: pg_dump/psql 15+ missing: installing postgresql-client-15 for the backup tests"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -q postgresql-client-15 >/dev/null 2>&1 \
-	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q postgresql-client-15 >/dev/null 2>&1; }; \
-	fi; \
-	ok || { echo "make test: pg_dump/psql 15+ not found on PATH. $(PG_CLIENT_ADVICE)" >&2; exit 1; }
+	@build/require-package.sh postgresql-client-15 "pg_dump/psql 15+" "the backup tests" "$(PG_CLIENT_ADVICE)" \
+	  sh -c 'for t in pg_dump psql; do v=$$("$$t" --version 2>/dev/null | sed -n "s/.*(PostgreSQL) \([0-9][0-9]*\).*/\1/p"); [ "$${v:-0}" -ge 15 ] || exit 1; done'
 
 # The status page's browser test runs a real headless Chromium (Debian package chromium): installed when
 # missing and possible (root with apt-get), otherwise the run stops here, never skips the test.
 CHROMIUM_ADVICE := Install the Debian package chromium (apt-get install chromium), or put a chromium binary on PATH.
 chromium:
-	@command -v chromium >/dev/null 2>&1 && exit 0; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make test: chromium missing: installing it for the status page's browser test"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -q chromium >/dev/null 2>&1 \
-	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; \
-	fi; \
-	command -v chromium >/dev/null 2>&1 || { echo "make test: chromium not found on PATH. $(CHROMIUM_ADVICE)" >&2; exit 1; }
+	@build/require-package.sh chromium chromium "the status page's browser test" "$(CHROMIUM_ADVICE)" sh -c 'command -v chromium'
 
 # The alert rules' tests run Prometheus' promtool (Debian package prometheus: check rules, test rules):
 # installed when missing and possible (root with apt-get), otherwise the run stops here, never skips them.
 PROMTOOL_ADVICE := Install the Debian package prometheus (apt-get install prometheus), or put a promtool binary on PATH.
 promtool:
-	@command -v promtool >/dev/null 2>&1 && exit 0; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make test: promtool missing: installing prometheus for the alert rules' tests"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -q prometheus >/dev/null 2>&1 \
-	    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q prometheus >/dev/null 2>&1; }; \
-	fi; \
-	command -v promtool >/dev/null 2>&1 || { echo "make test: promtool not found on PATH. $(PROMTOOL_ADVICE)" >&2; exit 1; }
+	@build/require-package.sh prometheus promtool "the alert rules' tests" "$(PROMTOOL_ADVICE)" sh -c 'command -v promtool'
 
 # Regenerates the jOOQ classes from migrations/ (never edit them by hand).
 codegen:
