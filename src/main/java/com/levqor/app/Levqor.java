@@ -225,7 +225,7 @@ public final class Levqor implements AutoCloseable {
     }
 
     private static void migrate(Database database) {
-        int ran = database.migrate();
+        int ran = database.migrateIfBehind();
         if (ran > 0) {
             log.info("Applied {} database migration(s)", ran);
         }

@@ -65,9 +65,10 @@ public final class BackupWriter {
     /**
      * Writes a backup.
      *
-     * @param onSnapshot called once the snapshot is taken and before pg_dump starts (the run's row is
-     *                   written then: after the snapshot, so the backup does not hold its own
-     *                   unfinished row); when it throws, nothing is written
+     * @param onSnapshot called once the snapshot is taken and pg_dump has started on it (the run's row
+     *                   is written then: after the snapshot, so the backup does not hold its own
+     *                   unfinished row, while pg_dump already works); when it throws, pg_dump is
+     *                   stopped and nothing is written
      */
     public Written write(Runnable onSnapshot) throws BackupFailedException, InterruptedException {
         Instant started = clock.instant();
@@ -91,11 +92,10 @@ public final class BackupWriter {
                 r.next();
                 snapshot = r.getString(1);
             }
-            onSnapshot.run();
             DumpResult dump;
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
-                dump = dumpAndRead(c, snapshot, out);
+                dump = dumpAndRead(c, snapshot, out, onSnapshot);
                 out.force(true);
             }
             c.commit();
@@ -128,10 +128,10 @@ public final class BackupWriter {
     }
 
     /**
-     * Runs pg_dump on the snapshot into {@code out} while the tables are counted and summed on
-     * {@code c}, in the same transaction; fails when either fails.
+     * Runs pg_dump on the snapshot into {@code out}, then {@code onSnapshot}, while the tables are
+     * counted and summed on {@code c}, in the same transaction; fails when any fails.
      */
-    private DumpResult dumpAndRead(Connection c, String snapshot, FileChannel out)
+    private DumpResult dumpAndRead(Connection c, String snapshot, FileChannel out, Runnable onSnapshot)
             throws BackupFailedException, SQLException, IOException, InterruptedException {
         List<String> args = new java.util.ArrayList<>(PG_DUMP_OPTIONS);
         args.add("--snapshot=" + snapshot);
@@ -153,6 +153,7 @@ public final class BackupWriter {
         pump.start();
         DatabaseContent content;
         try {
+            onSnapshot.run();
             content = TableChecksums.read(c, false);
         } catch (SQLException | RuntimeException e) {
             dump.destroy();

@@ -28,7 +28,7 @@ public final class Cli {
     static Database openMigrated(Settings settings) {
         Database db = Database.open(settings.database(), null);
         try {
-            db.migrate();
+            db.migrateIfBehind();
             return db;
         } catch (RuntimeException e) {
             db.close();

@@ -9,6 +9,7 @@ import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -195,6 +196,22 @@ public final class Database implements AutoCloseable {
         } finally {
             pool.getHikariPoolMXBean().softEvictConnections();
         }
+    }
+
+    /**
+     * {@link #migrate} unless the history table already lists every migration of the jar, applied
+     * ({@link Migrations#migrateIfBehind}): how {@code serve}, {@code worker} and the other commands
+     * start; {@code levqor migrate} always runs Flyway's validation.
+     */
+    public int migrateIfBehind() {
+        try (Connection c = pool.getConnection()) {
+            if (Migrations.isCurrent(c)) {
+                return 0;
+            }
+        } catch (SQLException e) {
+            log.debug("Could not read the migration history; Flyway will: {}", e.toString());
+        }
+        return migrate();
     }
 
     /**

@@ -1,17 +1,47 @@
 package com.levqor.db;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Enumeration;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 
-/** Applies the SQL files of {@code migrations/} (packed in the jar as {@code db/migration}). */
+/**
+ * Applies the SQL files of {@code migrations/} (packed in the jar as {@code db/migration}).
+ *
+ * <p>{@link #migrate} runs Flyway (validation and pending migrations) every time; it is what
+ * {@code levqor migrate} does. {@link #migrateIfBehind} first asks the history table whether every
+ * migration of the jar is applied, successfully, and nothing else is: then there is nothing to do
+ * and Flyway (about half a second of class loading and validation) is not started at all. Anything
+ * else — no history table, a pending, failed or unknown migration — goes to Flyway, which applies or
+ * reports it exactly as before. What the quick check does not compare is the checksum of a file
+ * edited after it was applied: {@code levqor migrate} still reports that.
+ */
 public final class Migrations {
     public static final String LOCATION = "classpath:db/migration";
+    private static final String FOLDER = "db/migration";
+    private static final Pattern VERSIONED = Pattern.compile("V[0-9_.]+__.+\\.sql");
 
     private Migrations() {
     }
 
-    /** Migrates the database to the newest version; returns how many migrations ran. */
+    /** Migrates the database to the newest version with Flyway, validating what is applied; returns how many ran. */
     public static int migrate(DataSource dataSource) {
         MigrateResult result = Flyway.configure()
                 .dataSource(dataSource)
@@ -23,5 +53,66 @@ public final class Migrations {
                 .load()
                 .migrate();
         return result.migrationsExecuted;
+    }
+
+    /**
+     * True when the history table lists exactly the jar's migration files, each applied successfully.
+     */
+    public static boolean isCurrent(Connection c) throws SQLException {
+        Set<String> applied = new TreeSet<>();
+        try (Statement s = c.createStatement()) {
+            try (ResultSet r = s.executeQuery("select to_regclass('flyway_schema_history') is not null")) {
+                r.next();
+                if (!r.getBoolean(1)) {
+                    return false;
+                }
+            }
+            try (ResultSet r = s.executeQuery("select script, success from flyway_schema_history where version is not null")) {
+                while (r.next()) {
+                    if (!r.getBoolean(2) || !applied.add(r.getString(1))) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return applied.equals(scripts());
+    }
+
+    /** The versioned migration files in the jar (or in target/classes when run from the build). */
+    static Set<String> scripts() {
+        URL url = Migrations.class.getClassLoader().getResource(FOLDER);
+        if (url == null) {
+            throw new IllegalStateException("No " + FOLDER + " on the class path");
+        }
+        Set<String> names = new TreeSet<>();
+        try {
+            if ("jar".equals(url.getProtocol())) {
+                JarURLConnection jar = (JarURLConnection) url.openConnection();
+                jar.setUseCaches(false);
+                try (JarFile file = jar.getJarFile()) {
+                    for (Enumeration<JarEntry> e = file.entries(); e.hasMoreElements(); ) {
+                        String name = e.nextElement().getName();
+                        if (name.startsWith(FOLDER + "/")) {
+                            add(names, name.substring(FOLDER.length() + 1));
+                        }
+                    }
+                }
+            } else {
+                try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
+                    files.forEach(p -> add(names, p.getFileName().toString()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not list " + url + ": " + e.getMessage(), e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return names;
+    }
+
+    private static void add(Set<String> names, String name) {
+        if (VERSIONED.matcher(name).matches()) {
+            names.add(name);
+        }
     }
 }

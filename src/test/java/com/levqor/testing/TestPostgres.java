@@ -88,6 +88,14 @@ public final class TestPostgres {
         return pg.getJdbcUrl("postgres", name);
     }
 
+    /** A new database without any schema (no migration applied); returns its JDBC URL (user postgres). */
+    public static String emptyDatabase() {
+        EmbeddedPostgres pg = server();
+        String name = "t_" + COUNTER.incrementAndGet();
+        exec(pg.getPostgresDatabase(), "create database " + name + " template template0");
+        return pg.getJdbcUrl("postgres", name);
+    }
+
     /** A plain data source on a database created by {@link #newDatabase()}. */
     public static DataSource dataSource(String jdbcUrl) {
         String name = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1).split("\\?")[0];
