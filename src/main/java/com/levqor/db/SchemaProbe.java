@@ -104,7 +104,7 @@ public final class SchemaProbe implements AutoCloseable {
             Thread.currentThread().interrupt();
             return failed("interrupted", start);
         } catch (Exception e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            Throwable cause = driverError(e.getCause() != null ? e.getCause() : e);
             return failed(cause.getClass().getSimpleName() + ": " + firstLine(cause.getMessage()), start);
         }
     }
@@ -115,6 +115,16 @@ public final class SchemaProbe implements AutoCloseable {
 
     private static double elapsed(long start) {
         return Math.round((System.nanoTime() - start) / 10_000.0) / 100.0;
+    }
+
+    /** The driver's own exception when there is one (jOOQ's wrapper repeats the SQL), else the throwable. */
+    private static Throwable driverError(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException) {
+                return c;
+            }
+        }
+        return t;
     }
 
     private static String firstLine(String message) {
