@@ -30,7 +30,9 @@ import com.levqor.connectors.ConnectorHandlers;
 import com.levqor.connectors.Connectors;
 import com.levqor.crypto.AdminKey;
 import com.levqor.db.Database;
+import com.levqor.db.Migrations;
 import com.levqor.db.PoolMetrics;
+import com.levqor.db.SchemaProbe;
 import com.levqor.edge.AbuseGuard;
 import com.levqor.edge.Authentication;
 import com.levqor.edge.BodyLimits;
@@ -74,10 +76,14 @@ import com.levqor.ops.EdgeMetrics;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.FlagsHandler;
 import com.levqor.ops.HealthService;
+import com.levqor.ops.Liveness;
 import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
+import com.levqor.ops.ProbeHandlers;
+import com.levqor.ops.Readiness;
 import com.levqor.redis.RedisConnections;
+import com.levqor.runtime.Heartbeat;
 import com.levqor.runtime.Lifecycle;
 import com.levqor.runtime.Scheduler;
 import com.levqor.runtime.Version;
@@ -94,6 +100,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -105,7 +114,7 @@ import org.slf4j.LoggerFactory;
  * once all are built the lifecycle starts them in order, and {@link #close()} closes them in
  * reverse:
  * <pre>
- *   reporter, database, redis, egress, dispatcher, scheduler, worker, intake, http
+ *   reporter, database, redis, egress, dispatcher, scheduler, worker, intake, readiness probe, http
  * </pre>
  * so HTTP stops taking requests first, intake drains, workers finish (the lease keeper, a duty of
  * the scheduler, renews their leases until then), the duties stop (callbacks before the egress
@@ -136,6 +145,9 @@ public final class Levqor implements AutoCloseable {
     private final EmailDelivery email;
     private final HttpServer http;
     private final List<DirectRoute> directRoutes;
+    /** {@code /readyz}, turned to draining by {@link #drain}; null in a worker. */
+    private final Readiness readiness;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Levqor(Settings settings, Clock clock, Role role, List<Consumer<RoutesConfig>> extraRoutes,
                    boolean withDirectRoutes) {
@@ -165,20 +177,27 @@ public final class Levqor implements AutoCloseable {
             this.jobs = parts.jobs();
             this.accounts = new AccountService(database.dsl(), clock);
             if (role == Role.SERVE) {
+                // Probes: liveness from the scheduler's heartbeat, readiness from the database on its own connection.
+                Heartbeat heartbeat = new Heartbeat(clock);
+                scheduler.add(heartbeat);
+                SchemaProbe schemaProbe = lifecycle.add("readiness probe", database.schemaProbe());
+                this.readiness = new Readiness(schemaProbe, Migrations.expectedVersion(), clock);
+                ProbeHandlers probes = new ProbeHandlers(new Liveness(heartbeat), readiness);
                 HealthService health = new HealthService(database, metrics, Version.get());
                 parts.queueHealth().checks().forEach(health::register);
                 Connectors connectors = new Connectors(settings, clock);
                 connectors.register(metrics, health);
                 this.email = new EmailDelivery(settings.email(), database, clock, mapper, metrics, connectors.resend(),
                         scheduler);
-                Http built = http(settings, clock, mapper, reporter, health, connectors, redis, scheduler, extraRoutes,
-                        withDirectRoutes);
+                Http built = http(settings, clock, mapper, reporter, health, probes, connectors, redis, scheduler,
+                        extraRoutes, withDirectRoutes);
                 this.http = lifecycle.add("http", built.server());
                 this.directRoutes = built.directRoutes();
             } else {
                 this.email = null;
                 this.http = null;
                 this.directRoutes = List.of();
+                this.readiness = null;
             }
             lifecycle.start();
         } catch (RuntimeException | Error e) {
@@ -294,8 +313,9 @@ public final class Levqor implements AutoCloseable {
     }
 
     private Http http(Settings settings, Clock clock, ObjectMapper mapper, ErrorReporter reporter,
-                      HealthService health, Connectors connectors, Optional<RedisConnections> redis,
-                      Scheduler scheduler, List<Consumer<RoutesConfig>> extraRoutes, boolean withDirectRoutes) {
+                      HealthService health, ProbeHandlers probes, Connectors connectors,
+                      Optional<RedisConnections> redis, Scheduler scheduler, List<Consumer<RoutesConfig>> extraRoutes,
+                      boolean withDirectRoutes) {
         Flags flags = settings.flags();
         EdgeSettings edge = settings.edge();
         JsonBody json = new JsonBody(mapper);
@@ -343,7 +363,7 @@ public final class Levqor implements AutoCloseable {
         StatusPage status = new StatusPage(settings.status(), settings.billing().publicBaseUrl(), database, health,
                 email.outbox(), email::wake, clock, mapper, scheduler);
         JobHandlers jobHandlers = new JobHandlers(jobs, json, mapper);
-        Api api = new Api(new OpsHandlers(health, metrics, clock), new AccountHandlers(accounts, json), jobHandlers,
+        Api api = new Api(new OpsHandlers(health, metrics, clock), probes, new AccountHandlers(accounts, json), jobHandlers,
                 new QueueOpsHandlers(jobs, new JobStore(database.dsl(Database.Role.ADMIN), DeadJobListener.NONE), json),
                 new FlagsHandler(settings, () -> flags.rateLimit() ? buckets.store() : "off"),
                 new AbuseHandlers(blocks, clock, abuseGuard::reset),
@@ -430,12 +450,40 @@ public final class Levqor implements AutoCloseable {
     }
 
     /**
+     * The drain before a graceful stop (SIGTERM): {@code /readyz} answers 503 {@code draining} at
+     * once, while every other route is still served for {@code SHUTDOWN_DRAIN_MS}, so load balancers
+     * see the instance leave and stop sending before it stops listening. Returns when the drain is
+     * over, or earlier when {@code cutShort} is counted down (a second signal). A worker has nothing
+     * to drain and returns at once.
+     */
+    public void drain(CountDownLatch cutShort) throws InterruptedException {
+        if (readiness == null) {
+            return;
+        }
+        long millis = settings.http().shutdownDrainMillis();
+        readiness.startDraining(millis);
+        if (millis == 0) {
+            log.info("No drain (SHUTDOWN_DRAIN_MS=0): stopping now");
+            return;
+        }
+        log.info("Draining for {} ms (SHUTDOWN_DRAIN_MS): /readyz answers 503, every other route is still served",
+                millis);
+        long start = System.nanoTime();
+        boolean cut = cutShort.await(millis, TimeUnit.MILLISECONDS);
+        log.info("Drain ended after {} ms{}; stopping gracefully", (System.nanoTime() - start) / 1_000_000,
+                cut ? " (cut short by a second signal)" : "");
+    }
+
+    /**
      * Closes every part in reverse order (HTTP first, draining in-flight requests; the pool and
      * embedded Postgres last), then writes out the lines app.log still buffers (the process may end
-     * right after).
+     * right after). Idempotent: a second call returns at once.
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         log.info("Levqor stopping");
         try {
             lifecycle.close();

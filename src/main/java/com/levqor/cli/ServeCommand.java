@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code levqor serve}: HTTP API, workers and scheduler until SIGTERM/SIGINT. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Start the HTTP API (default command). Stops gracefully on SIGTERM.")
+        description = "Start the HTTP API (default command). On SIGTERM: /readyz answers 503 for SHUTDOWN_DRAIN_MS "
+                + "while every other route is still served, then a graceful stop; exit status 0.")
 public final class ServeCommand extends EnvCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -26,7 +27,13 @@ public final class ServeCommand extends EnvCommand implements Callable<Integer> 
         return 0;
     }
 
-    /** Returns once SIGTERM or SIGINT has closed the process (tests start serve with clocks of their own). */
+    /**
+     * Returns once a signal has stopped the process (tests start serve with clocks of their own).
+     * SIGTERM (what systemd, Kubernetes and {@code docker stop} send) drains first ({@link Levqor#drain});
+     * SIGINT (Ctrl-C at a terminal, with no load balancer to wait for) stops at once; a second signal
+     * cuts a drain short. Then the graceful stop. Any other end of the JVM (System.exit, SIGHUP)
+     * still closes everything through the shutdown hook.
+     */
     public static void runUntilStopped(Levqor levqor) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -36,6 +43,14 @@ public final class ServeCommand extends EnvCommand implements Callable<Integer> 
                 stopped.countDown();
             }
         }, "levqor-shutdown"));
-        stopped.await();
+        StopSignals signals = StopSignals.install();
+        if (!signals.installed()) {
+            stopped.await();
+            return;
+        }
+        if ("TERM".equals(signals.await())) {
+            levqor.drain(signals.again());
+        }
+        levqor.close();
     }
 }

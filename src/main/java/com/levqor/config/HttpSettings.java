@@ -8,17 +8,22 @@ package com.levqor.config;
  * @param maxThreads   {@code HTTP_MAX_THREADS}: Jetty worker threads (default {@value #DEFAULT_MAX_THREADS})
  * @param maxBodyBytes {@code MAX_BODY_BYTES}: largest request body in bytes; above it 413 (default 512 KiB)
  * @param shutdownGraceMillis {@code SHUTDOWN_GRACE_MS}: how long in-flight requests may finish on SIGTERM
+ * @param shutdownDrainMillis {@code SHUTDOWN_DRAIN_MS}: on SIGTERM, how long {@code /readyz} answers 503 while
+ *                     every other route is still served, before the graceful stop (default
+ *                     {@value #DEFAULT_SHUTDOWN_DRAIN_MS}; 0: no drain)
  * @param intakeMaxBytesInFlight {@code INTAKE_MAX_BYTES_IN_FLIGHT}: bytes of intake request bodies held at once
  *                     (each by its declared length, from the first byte read until its answer); beyond it
  *                     503 {@code server_busy} with Retry-After (default 64 MiB; at least MAX_BODY_BYTES)
  */
 public record HttpSettings(int port, String host, int maxThreads, long maxBodyBytes, long shutdownGraceMillis,
-                           long intakeMaxBytesInFlight) {
+                           long intakeMaxBytesInFlight, long shutdownDrainMillis) {
     public static final int DEFAULT_PORT = 5000;
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_MAX_THREADS = 64;
     public static final long DEFAULT_MAX_BODY_BYTES = 512L * 1024;
     public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+    /** Long enough for a load balancer probing every 1-2 s to see two failures and stop sending. */
+    public static final long DEFAULT_SHUTDOWN_DRAIN_MS = 5_000;
     public static final long DEFAULT_INTAKE_MAX_BYTES_IN_FLIGHT = 64L * 1024 * 1024;
 
     static HttpSettings parse(Env env) {
@@ -34,6 +39,7 @@ public record HttpSettings(int port, String host, int maxThreads, long maxBodyBy
                 env.integer("HTTP_MAX_THREADS", DEFAULT_MAX_THREADS, 8, 4_096),
                 maxBody,
                 env.longValue("SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
-                inFlight);
+                inFlight,
+                env.longValue("SHUTDOWN_DRAIN_MS", DEFAULT_SHUTDOWN_DRAIN_MS, 0, 600_000));
     }
 }

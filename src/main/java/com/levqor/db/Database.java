@@ -254,6 +254,22 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * A probe of this database's reachability and schema version on a connection of its own (same
+     * URL, credentials and connection properties as the pool, outside it); the caller closes it.
+     */
+    public SchemaProbe schemaProbe() {
+        java.util.Properties props = new java.util.Properties();
+        props.putAll(pool.getDataSourceProperties());
+        if (pool.getUsername() != null) {
+            props.setProperty("user", pool.getUsername());
+        }
+        if (pool.getPassword() != null) {
+            props.setProperty("password", pool.getPassword());
+        }
+        return new SchemaProbe(pool.getJdbcUrl(), props);
+    }
+
     @Override
     public void close() {
         checker.shutdownNow();

@@ -11,15 +11,19 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Comparator;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -36,7 +40,8 @@ import org.flywaydb.core.api.output.MigrateResult;
 public final class Migrations {
     public static final String LOCATION = "classpath:db/migration";
     private static final String FOLDER = "db/migration";
-    private static final Pattern VERSIONED = Pattern.compile("V[0-9_.]+__.+\\.sql");
+    /** Flyway's versioned file names: {@code V9__incidents_and_status.sql}. */
+    private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9._]*)__[^/]*\\.sql");
 
     private Migrations() {
     }
@@ -76,6 +81,25 @@ public final class Migrations {
             }
         }
         return applied.equals(scripts());
+    }
+
+    /**
+     * The newest versioned migration this build carries (the schema version it needs), read from the
+     * jar or the classes folder without asking the database: the readiness probe compares the
+     * database's version with it.
+     */
+    public static MigrationVersion expectedVersion() {
+        return newest(List.copyOf(scripts()));
+    }
+
+    /** The newest version among Flyway file names; {@link MigrationVersion#EMPTY} when none is versioned. */
+    static MigrationVersion newest(List<String> fileNames) {
+        return fileNames.stream()
+                .map(VERSIONED::matcher)
+                .filter(Matcher::matches)
+                .map(m -> MigrationVersion.fromVersion(m.group(1)))
+                .max(Comparator.naturalOrder())
+                .orElse(MigrationVersion.EMPTY);
     }
 
     /** The versioned migration files in the jar (or in target/classes when run from the build). */

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * block it (stored in Postgres, see {@link AbuseBlocks}). A blocked client is answered 403
  * {@code ip_blocked} with {@code details.blocked_until} and {@code Retry-After} on every route,
  * except a request that presents the right admin key (the operator is never locked out of lifting
- * a block). Loopback is not exempt; {@code ABUSE_EXEMPT_CIDRS} exempts ranges. The check reads this
- * process's copy of the blocks only, never the database.
+ * a block) and the orchestrator probes ({@link ProbeRoutes}). Loopback is not exempt;
+ * {@code ABUSE_EXEMPT_CIDRS} exempts ranges. The check reads this process's copy of the blocks
+ * only, never the database.
  */
 public final class AbuseGuard {
     private static final Logger log = LoggerFactory.getLogger(AbuseGuard.class);
@@ -63,7 +64,7 @@ public final class AbuseGuard {
 
     /** Refuses a request from a blocked client; answered from the copy of the blocks, in either mode. */
     Verdict admit(EdgeRequest r) {
-        if (!enabled) {
+        if (!enabled || ProbeRoutes.is(r.route())) {
             return Verdict.ADMITTED;
         }
         String ip = clientIp.of(r);

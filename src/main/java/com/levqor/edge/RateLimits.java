@@ -29,7 +29,7 @@ public final class RateLimits {
      * often many people behind one address, or one image proxy fetching the badge for every README.
      */
     public static final Set<String> EXEMPT_ROUTES = Set.of("/ops/uptime", "/ops/queue_health", "/metrics", "/status",
-            "/status.json");
+            "/status.json", "/livez", "/readyz");
     /** Every route under it is exempt too: the status page's incident pages, feed, badge and stylesheet. */
     public static final String EXEMPT_PREFIX = "/status/";
     private static final int WINDOW_SECONDS = 60;

@@ -10,6 +10,7 @@ import com.levqor.jobs.JobHandlers;
 import com.levqor.jobs.QueueOpsHandlers;
 import com.levqor.ops.FlagsHandler;
 import com.levqor.ops.OpsHandlers;
+import com.levqor.ops.ProbeHandlers;
 import com.levqor.status.IncidentHandlers;
 import com.levqor.status.StatusHandlers;
 import com.levqor.webhooks.WebhookHandlers;
@@ -21,6 +22,7 @@ import io.javalin.config.RoutesConfig;
  */
 public final class Api {
     private final OpsHandlers ops;
+    private final ProbeHandlers probes;
     private final AccountHandlers accounts;
     private final JobHandlers jobs;
     private final QueueOpsHandlers queue;
@@ -34,11 +36,12 @@ public final class Api {
     private final IncidentHandlers incidents;
     private final StatusHandlers status;
 
-    public Api(OpsHandlers ops, AccountHandlers accounts, JobHandlers jobs, QueueOpsHandlers queue,
-               FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks, BillingHandlers billing,
-               EmailHandlers emails, ConnectorHandlers connectors, BackupHandlers backups, IncidentHandlers incidents,
-               StatusHandlers status) {
+    public Api(OpsHandlers ops, ProbeHandlers probes, AccountHandlers accounts, JobHandlers jobs,
+               QueueOpsHandlers queue, FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks,
+               BillingHandlers billing, EmailHandlers emails, ConnectorHandlers connectors, BackupHandlers backups,
+               IncidentHandlers incidents, StatusHandlers status) {
         this.ops = ops;
+        this.probes = probes;
         this.accounts = accounts;
         this.jobs = jobs;
         this.queue = queue;
@@ -56,6 +59,8 @@ public final class Api {
     void register(RoutesConfig r) {
         // Public: probes, status, metrics.
         r.get("/ops/uptime", ops::uptime, Access.PUBLIC);
+        r.get("/livez", probes::livez, Access.PUBLIC);
+        r.get("/readyz", probes::readyz, Access.PUBLIC);
         r.get("/api/v1/status", ops::status, Access.PUBLIC);
         r.get("/metrics", ops::metrics, Access.PUBLIC);
 

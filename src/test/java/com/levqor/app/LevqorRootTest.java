@@ -12,7 +12,7 @@ class LevqorRootTest {
     void serveStartsItsPartsInOrderAndTheHttpServerLast() {
         try (TestServer server = TestServer.start(Map.of())) {
             assertThat(server.app().parts()).containsExactly("reporter", "database", "egress", "dispatcher",
-                    "scheduler", "worker", "intake", "http");
+                    "scheduler", "worker", "intake", "readiness probe", "http");
         }
     }
 

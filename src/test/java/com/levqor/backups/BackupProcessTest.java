@@ -105,6 +105,7 @@ class BackupProcessTest {
                 env.put("RESTORE_DRILL_CRON", "* * * * *");
                 env.put("BACKUP_CHECK_INTERVAL_MS", "100");
                 env.put("WORKER_CONCURRENCY", "1");
+                env.put("SHUTDOWN_DRAIN_MS", "0");
                 Path log = dir.resolve(name + ".out");
                 Process p = start(FastClockServe.class.getName(), clock, env, log);
                 processes.add(p);

@@ -27,5 +27,6 @@ public final class FastClockServe {
         }
         FastClock clock = new FastClock(Long.parseLong(args[0]), Long.parseLong(args[1]), Long.parseLong(args[2]));
         ServeCommand.runUntilStopped(Levqor.start(settings, clock));
+        System.exit(0); // as Main does once serve returns: no thread left behind keeps the JVM up
     }
 }

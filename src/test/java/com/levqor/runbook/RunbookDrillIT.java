@@ -60,6 +60,7 @@ class RunbookDrillIT {
             env.put("ADMIN_KEY", ADMIN_KEY);
             env.put("REDIS_URL", redis.url());
             env.put("SHUTDOWN_GRACE_MS", "2000");
+            env.put("SHUTDOWN_DRAIN_MS", "0"); // restarts without a load balancer to wait for
             env.put("STRIPE_SECRET_KEY", "sk_test_drill");
             env.put("STRIPE_API_BASE", stripe.url());
             env.put("STRIPE_WEBHOOK_SECRET", "whsec_drill");

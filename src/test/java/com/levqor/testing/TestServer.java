@@ -51,6 +51,8 @@ public final class TestServer implements AutoCloseable {
         env.put("ADMIN_KEY", ADMIN_KEY);
         env.put("LOG_DIR", logDir.toString());
         env.put("SHUTDOWN_GRACE_MS", "2000");
+        // No drain when a test stops a serve process with SIGTERM (DrainProcessTest is about it).
+        env.put("SHUTDOWN_DRAIN_MS", "0");
         // Edge guards: generous limits so tests not about them never meet them (their own tests set real ones).
         env.put("RATELIMIT_IP_PER_MINUTE", "1000000");
         env.put("RATELIMIT_FREE_PER_MINUTE", "1000000");
