@@ -6,7 +6,7 @@ JAR := target/levqor.jar
 SOURCES := $(shell find src/main migrations -type f 2>/dev/null) pom.xml
 GENERATED := src/main/java/com/levqor/db/jooq
 
-.PHONY: run test drill build jar codegen codegen-check pg-client chromium promtool jq bench clean
+.PHONY: run test drill build jar codegen codegen-check pg-client chromium promtool systemd-analyze jq bench clean
 
 run: $(JAR)
 	java $(JAVA_OPTS) -jar $(JAR) serve
@@ -17,7 +17,7 @@ $(JAR): $(SOURCES)
 jar build: $(JAR)
 
 # Every test, then the runbook drill (RunbookDrillIT, after package: see `make drill`).
-test: codegen-check pg-client chromium promtool jq
+test: codegen-check pg-client chromium promtool systemd-analyze jq
 	rm -rf target/surefire-reports
 	$(MVN) verify
 	@awk '/^Tests run:/ { gsub(",", ""); t += $$3; f += $$5 + $$7; s += $$9 } \
@@ -52,6 +52,12 @@ chromium:
 PROMTOOL_ADVICE := Install the Debian package prometheus (apt-get install prometheus), or put a promtool binary on PATH.
 promtool:
 	@build/require-package.sh prometheus promtool "the alert rules' tests" "$(PROMTOOL_ADVICE)" sh -c 'command -v promtool'
+
+# The service files' test runs `systemd-analyze verify` on runbook/deploy/*.service (Debian package systemd):
+# installed when missing and possible (root with apt-get), otherwise the run stops here, never skips the test.
+SYSTEMD_ADVICE := Install the Debian package systemd (apt-get install systemd: systemd-analyze and its units), or put systemd-analyze on PATH.
+systemd-analyze:
+	@build/require-package.sh systemd systemd-analyze "the service files' test" "$(SYSTEMD_ADVICE)" sh -c 'command -v systemd-analyze && test -d /usr/lib/systemd/system -o -d /lib/systemd/system'
 
 # Regenerates the jOOQ classes from migrations/ (never edit them by hand).
 codegen:

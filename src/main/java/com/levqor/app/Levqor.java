@@ -153,7 +153,7 @@ public final class Levqor implements AutoCloseable {
                    boolean withDirectRoutes) {
         long begin = System.nanoTime();
         this.settings = settings;
-        LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes());
+        LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes(), settings.ops().logFormat());
         try {
             ObjectMapper mapper = Json.newMapper();
             ErrorReporter reporter = lifecycle.add("reporter", new ErrorReporter(metrics, settings.ops().sentryDsn(),

@@ -14,9 +14,10 @@ import java.util.Optional;
  * @param errorReportsPerMinute {@code ERROR_REPORTS_PER_MINUTE}: error reports of one type from one source (an
  *                  account, a client address, a route) written to errors.jsonl and Sentry per minute; more are
  *                  counted and summarised, not written (default {@value #DEFAULT_ERROR_REPORTS_PER_MINUTE}; 0: no limit)
+ * @param logFormat {@code LOG_FORMAT}: {@code text} (default) or {@code json}, how app.log and the console are written
  */
 public record OpsSettings(Optional<String> adminKey, Path logDir, long errorLogMaxBytes, Optional<URI> sentryDsn,
-                          int errorReportsPerMinute) {
+                          int errorReportsPerMinute, LogFormat logFormat) {
     public static final String DEFAULT_LOG_DIR = "logs";
     public static final long DEFAULT_ERROR_LOG_MAX_BYTES = 10L * 1024 * 1024;
     public static final int DEFAULT_ERROR_REPORTS_PER_MINUTE = 60;
@@ -33,6 +34,7 @@ public record OpsSettings(Optional<String> adminKey, Path logDir, long errorLogM
                 env.path("LOG_DIR", DEFAULT_LOG_DIR),
                 env.longValue("ERROR_LOG_MAX_BYTES", DEFAULT_ERROR_LOG_MAX_BYTES, 4_096, 1L << 40),
                 env.httpUrl("SENTRY_DSN", true),
-                env.integer("ERROR_REPORTS_PER_MINUTE", DEFAULT_ERROR_REPORTS_PER_MINUTE, 0, 1_000_000));
+                env.integer("ERROR_REPORTS_PER_MINUTE", DEFAULT_ERROR_REPORTS_PER_MINUTE, 0, 1_000_000),
+                LogFormat.parse(env));
     }
 }

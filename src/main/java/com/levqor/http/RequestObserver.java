@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * What every answered request leaves behind, whichever path served it (Javalin or a
  * {@link DirectRoute}): its request metric, a report when it answered 5xx (unless the failure was
  * reported already, or it is a refusal rather than an error of the service), and its access-log
- * line. Everything a client chose is bounded or escaped: the method is the request line's, one of
- * {@link #METHODS} or {@code other}; the path is escaped.
+ * line ({@link AccessLine}). Everything a client chose is bounded or escaped: the method is the
+ * request line's, one of {@link #METHODS} or {@code other}; the path is escaped.
  */
 public final class RequestObserver {
     private static final Logger access = LoggerFactory.getLogger(LogSetup.ACCESS_LOGGER);
@@ -69,7 +69,8 @@ public final class RequestObserver {
             }
         }
         if (access.isInfoEnabled()) {
-            access.info(accessLine(label, LogText.escape(path), status, ms, requestId));
+            // As text the line is the entry's toString(); LOG_FORMAT=json adds its fields to the JSON object.
+            access.info("{}", new AccessLine(label, LogText.escape(path), route, status, ms, requestId));
         }
     }
 

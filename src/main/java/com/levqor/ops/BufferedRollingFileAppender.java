@@ -31,12 +31,14 @@ final class BufferedRollingFileAppender extends RollingFileAppender<ILoggingEven
     /** @param flushEveryMillis how long an INFO line may wait in the buffer, in milliseconds */
     BufferedRollingFileAppender(long flushEveryMillis) {
         this.flushEveryMillis = flushEveryMillis;
-        setImmediateFlush(false);
-        setBufferSize(new FileSize(BUFFER_BYTES));
     }
 
     @Override
     public void start() {
+        // Set here, once the context is given: logback reports these settings to the context, and
+        // without one it prints "No context given" to standard output (which JSON logs must keep clean).
+        setImmediateFlush(false);
+        setBufferSize(new FileSize(BUFFER_BYTES));
         super.start();
         if (!isStarted()) {
             return;

@@ -8,9 +8,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.util.FileSize;
+import com.levqor.config.LogFormat;
 import java.nio.file.Path;
+import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -20,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * roll by size, keeping five old files. app.log is buffered (see {@link BufferedRollingFileAppender}):
  * an INFO line reaches the file within {@link #APP_LOG_FLUSH_MILLIS}, a WARN or ERROR line at once;
  * errors.jsonl writes every line through at once.
+ *
+ * <p>With {@link LogFormat#JSON} ({@code LOG_FORMAT=json}) app.log is one JSON object a line
+ * (logstash-logback-encoder's fields: {@code @timestamp} in UTC, {@code level}, {@code logger_name},
+ * {@code thread_name}, {@code message}, {@code stack_trace}; an access line adds {@link
+ * com.levqor.http.AccessLine}'s), and the console of {@code logback.xml} (text on standard error) is
+ * replaced by the same JSON lines on standard output, access lines included, buffered like app.log.
  */
 public final class LogSetup {
     public static final String ERRORS_LOGGER = "levqor.errors";
@@ -28,18 +37,29 @@ public final class LogSetup {
     static final long APP_LOG_FLUSH_MILLIS = 100;
     private static final String APP_LOG_PREFIX = "app-file:";
     private static final int KEEP_FILES = 5;
+    /** The console appender of logback.xml: text on standard error. */
+    private static final String TEXT_CONSOLE = "CONSOLE";
+    private static final String JSON_CONSOLE = "console-json";
+    /** logback.xml's console while JSON lines replace it, so a later text configuration puts it back. */
+    private static Appender<ILoggingEvent> textConsole;
 
     private LogSetup() {
     }
 
-    /** Idempotent per folder: configuring the same folder twice adds nothing. */
+    /** {@link #configure(Path, long, LogFormat)} in text, the default format. */
     public static synchronized void configure(Path logDir, long maxBytes) {
+        configure(logDir, maxBytes, LogFormat.DEFAULT);
+    }
+
+    /** Idempotent per folder and format: configuring the same twice adds nothing. */
+    public static synchronized void configure(Path logDir, long maxBytes, LogFormat format) {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
         String dir = logDir.toAbsolutePath().normalize().toString();
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        if (root.getAppender(APP_LOG_PREFIX + dir) != null) {
+        String appName = APP_LOG_PREFIX + format.value() + ":" + dir;
+        if (root.getAppender(appName) != null) {
             return;
         }
         // One process writes to one folder: a later configuration (tests start several servers) replaces the earlier.
@@ -51,7 +71,9 @@ public final class LogSetup {
                 a.stop();
             }
         }
-        BufferedRollingFileAppender app = appLog(context, dir, maxBytes, APP_LOG_FLUSH_MILLIS);
+        console(context, root, format);
+        BufferedRollingFileAppender app = rolling(new BufferedRollingFileAppender(APP_LOG_FLUSH_MILLIS), context,
+                appName, dir + "/app.log", maxBytes, encoder(context, format), 1_000);
         root.addAppender(app);
         context.getLogger(ACCESS_LOGGER).addAppender(app);
 
@@ -75,21 +97,71 @@ public final class LogSetup {
             return;
         }
         for (var it = context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders(); it.hasNext(); ) {
-            if (it.next() instanceof BufferedRollingFileAppender app) {
+            var appender = it.next();
+            if (appender instanceof BufferedRollingFileAppender app) {
                 app.flush();
+            } else if (appender instanceof BufferedConsoleAppender console) {
+                console.flush();
             }
         }
     }
 
-    /** The started app.log appender of {@code dir}, flushing INFO lines every {@code flushEveryMillis}. */
+    /** The started text app.log appender of {@code dir}, flushing INFO lines every {@code flushEveryMillis}. */
     static BufferedRollingFileAppender appLog(LoggerContext context, String dir, long maxBytes,
                                               long flushEveryMillis) {
+        return rolling(new BufferedRollingFileAppender(flushEveryMillis), context, APP_LOG_PREFIX + dir,
+                dir + "/app.log", maxBytes, encoder(context, LogFormat.TEXT), 1_000);
+    }
+
+    /** A started encoder of app.log's lines in {@code format}. */
+    private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format) {
+        if (format == LogFormat.JSON) {
+            LogstashEncoder json = new LogstashEncoder();
+            json.setContext(context);
+            json.setTimeZone("UTC");
+            json.start();
+            return json;
+        }
         PatternLayoutEncoder pattern = new PatternLayoutEncoder();
         pattern.setContext(context);
         pattern.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{36} - %msg%n");
         pattern.start();
-        return rolling(new BufferedRollingFileAppender(flushEveryMillis), context, APP_LOG_PREFIX + dir,
-                dir + "/app.log", maxBytes, pattern, 1_000);
+        return pattern;
+    }
+
+    /**
+     * Text: logback.xml's console (standard error: every logger but the access log). JSON: every line,
+     * access lines included, on standard output instead.
+     */
+    private static void console(LoggerContext context, Logger root, LogFormat format) {
+        Logger accessLog = context.getLogger(ACCESS_LOGGER);
+        Appender<ILoggingEvent> json = root.getAppender(JSON_CONSOLE);
+        if (format == LogFormat.JSON) {
+            if (json != null) {
+                return;
+            }
+            BufferedConsoleAppender stdout = new BufferedConsoleAppender(System.out, APP_LOG_FLUSH_MILLIS);
+            stdout.setContext(context);
+            stdout.setName(JSON_CONSOLE);
+            stdout.setEncoder(encoder(context, format));
+            stdout.start();
+            root.addAppender(stdout);
+            accessLog.addAppender(stdout);
+            Appender<ILoggingEvent> text = root.getAppender(TEXT_CONSOLE);
+            if (text != null) {
+                textConsole = text;
+                root.detachAppender(text);
+            }
+            return;
+        }
+        if (json != null) {
+            root.detachAppender(json);
+            accessLog.detachAppender(json);
+            json.stop();
+        }
+        if (textConsole != null && root.getAppender(TEXT_CONSOLE) == null) {
+            root.addAppender(textConsole);
+        }
     }
 
     private static <A extends RollingFileAppender<ILoggingEvent>> A rolling(A appender, LoggerContext context,
