@@ -51,6 +51,7 @@ import com.levqor.http.DirectRoute;
 import com.levqor.http.HttpEdge;
 import com.levqor.http.HttpServer;
 import com.levqor.http.IntakeRoute;
+import com.levqor.http.RouteTable;
 import com.levqor.jobs.DeadJobListener;
 import com.levqor.jobs.Intake;
 import com.levqor.jobs.JobExecutor;
@@ -432,6 +433,11 @@ public final class Levqor implements AutoCloseable {
     /** The email outbox and its sender (serve only). */
     public EmailDelivery email() {
         return email;
+    }
+
+    /** The route table as the HTTP server registered it (serve only; empty for a worker). */
+    public List<RouteTable.Route> routes() {
+        return http == null ? List.of() : http.routes();
     }
 
     /** The hot routes served in front of Javalin. */

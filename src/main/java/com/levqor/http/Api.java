@@ -15,10 +15,13 @@ import com.levqor.status.IncidentHandlers;
 import com.levqor.status.StatusHandlers;
 import com.levqor.webhooks.WebhookHandlers;
 import io.javalin.config.RoutesConfig;
+import java.util.List;
 
 /**
  * The whole route table in one block. Every route names who may call it ({@link Access});
- * handlers stay thin.
+ * handlers stay thin. {@link #routes()} lists what {@link #register} registered, as it did it
+ * ({@link RouteTable}); {@code src/main/resources/openapi.json} describes every one of them, and
+ * {@code OpenApiRoutesTest} fails when the two differ.
  */
 public final class Api {
     private final OpsHandlers ops;
@@ -35,6 +38,8 @@ public final class Api {
     private final BackupHandlers backups;
     private final IncidentHandlers incidents;
     private final StatusHandlers status;
+    private final ApiDocument document = ApiDocument.load();
+    private volatile List<RouteTable.Route> routes = List.of();
 
     public Api(OpsHandlers ops, ProbeHandlers probes, AccountHandlers accounts, JobHandlers jobs,
                QueueOpsHandlers queue, FlagsHandler flags, AbuseHandlers abuse, WebhookHandlers webhooks,
@@ -56,13 +61,15 @@ public final class Api {
         this.status = status;
     }
 
-    void register(RoutesConfig r) {
-        // Public: probes, status, metrics.
+    void register(RoutesConfig config) {
+        RouteTable r = new RouteTable(config);
+        // Public: probes, status, metrics, this API's OpenAPI document.
         r.get("/ops/uptime", ops::uptime, Access.PUBLIC);
         r.get("/livez", probes::livez, Access.PUBLIC);
         r.get("/readyz", probes::readyz, Access.PUBLIC);
         r.get("/api/v1/status", ops::status, Access.PUBLIC);
         r.get("/metrics", ops::metrics, Access.PUBLIC);
+        r.get("/openapi.json", document::serve, Access.PUBLIC);
 
         // API clients.
         r.get("/api/v1/account", accounts::me, Access.API_KEY);
@@ -120,5 +127,11 @@ public final class Api {
         r.get("/status/history.atom", status::atom, Access.PUBLIC);
         r.get("/status/badge.svg", status::badge, Access.PUBLIC);
         r.get("/status/style.css", status::css, Access.PUBLIC);
+        routes = r.registered();
+    }
+
+    /** Every route {@link #register} registered (method, path template, access), in table order; empty before. */
+    public List<RouteTable.Route> routes() {
+        return routes;
     }
 }

@@ -82,6 +82,11 @@ public abstract class DirectRoute extends Handler.Wrapper {
         this.shared = shared;
     }
 
+    /** The HTTP method it serves. */
+    public String method() {
+        return method;
+    }
+
     /** The route template, as Javalin registers it. */
     public String path() {
         return path;

@@ -29,6 +29,7 @@ public final class HttpServer implements Service {
 
     private final Javalin app;
     private final HttpSettings settings;
+    private final Api api;
     private final AtomicReference<Server> jetty = new AtomicReference<>();
 
     /**
@@ -39,6 +40,7 @@ public final class HttpServer implements Service {
     public HttpServer(HttpSettings settings, ObjectMapper mapper, ErrorReporter reporter, HttpEdge edge,
                       List<Consumer<RoutesConfig>> extraRoutes, List<DirectRoute> direct, Api api) {
         this.settings = settings;
+        this.api = api;
         EdgeFilters filters = new EdgeFilters(edge.chain(), edge.securityHeaderFields());
         ErrorMapping errors = new ErrorMapping(reporter, edge.chain().bodyLimits(), filters);
         this.app = Javalin.create(cfg -> {
@@ -110,6 +112,11 @@ public final class HttpServer implements Service {
 
     public int port() {
         return app.port();
+    }
+
+    /** The route table as registered ({@link Api#routes()}); the extra routes tests add are not in it. */
+    public List<RouteTable.Route> routes() {
+        return api.routes();
     }
 
     /**
