@@ -123,6 +123,8 @@ class OpenApiConformanceTest {
     @Order(1)
     void publicRoutes() {
         expect(200, "GET", "/ops/uptime", server.get("/ops/uptime"));
+        expect(200, "GET", "/livez", server.get("/livez"));
+        expect(200, "GET", "/readyz", server.get("/readyz"));
         expect(200, "GET", "/api/v1/status", server.get("/api/v1/status"));
         expect(200, "GET", "/metrics", server.get("/metrics"));
         expect(200, "GET", "/ops/queue_health", server.get("/ops/queue_health"));
@@ -411,8 +413,9 @@ class OpenApiConformanceTest {
         assertThat(noSuccess).as("routes with no success answer checked").isEmpty();
 
         // Public routes that read no input answer no error a test can provoke without breaking the
-        // server (their errors are the shared 403, 429, 500 and 503 answers).
-        Set<String> noErrorExpected = Set.of("GET /ops/uptime", "GET /api/v1/status", "GET /metrics", "GET /openapi.json",
+        // server (their errors are the shared 403, 429, 500 and 503 answers; the probes' 503s need a
+        // stopped database or a drain: ProbesTest, ReadyzDatabaseDownTest, DrainProcessTest).
+        Set<String> noErrorExpected = Set.of("GET /ops/uptime", "GET /livez", "GET /readyz", "GET /api/v1/status", "GET /metrics", "GET /openapi.json",
                 "GET /ops/queue_health", "GET /status", "GET /status.json", "GET /status/history.atom",
                 "GET /status/badge.svg", "GET /status/style.css");
         Set<String> noError = new TreeSet<>(contract.operations());
