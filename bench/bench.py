@@ -40,9 +40,11 @@ Knobs (environment):
                    instance's database (external Postgres only) before the measured jobs
   LEVQOR_DB        database of the Levqor instance under load: external (default: the same
                    throw-away Postgres as the peer) or embedded
-  LEVQOR_JAVA_OPTS JVM options of every Levqor started here (default "-Xmx512m", so that the heap, and
-                   with it the RSS, is bounded like a sane deployment's; set it empty for the JVM's
-                   default of 1/4 of RAM)
+  LEVQOR_JAVA_OPTS extra JVM options of every Levqor started here, after the launcher's defaults (default
+                   none: every Levqor runs as the docs say, `bin/levqor serve`, with its 192 MiB heap,
+                   bounded metaspace and code cache, and the class-data sharing archive, which the
+                   bench rebuilds for the jar under test with build/cds-archive.sh first)
+  LEVQOR_LAUNCHER  the launcher (default bin/levqor)
   LEVQOR_BENCH_ENV extra env for Levqor under load, "K=V K=V" (added after the defaults below)
   LEVQOR_JAR       the jar under test (default target/levqor.jar, built by bench.sh), e.g. an older
                    build for an A/B against the same harness
@@ -81,7 +83,8 @@ COLD_RUNS = int(os.environ.get("COLD_RUNS", "3"))
 WRK_DURATION = int(os.environ.get("WRK_DURATION", "10"))
 WRK_WARMUP = int(os.environ.get("WRK_WARMUP", "10"))
 LEVQOR_WARMUP = int(os.environ.get("LEVQOR_WARMUP", os.environ.get("WRK_WARMUP", "30")))
-LEVQOR_JAVA_OPTS = os.environ.get("LEVQOR_JAVA_OPTS", "-Xmx512m")
+LEVQOR_JAVA_OPTS = os.environ.get("LEVQOR_JAVA_OPTS", "")
+LAUNCHER = os.environ.get("LEVQOR_LAUNCHER") or os.path.join(ROOT, "bin", "levqor")
 WRK_THREADS = int(os.environ.get("WRK_THREADS", "2"))
 WRK_CONNS = [int(c) for c in os.environ.get("WRK_CONNS", "32 64").split()]
 WRK_REPEATS = int(os.environ.get("WRK_REPEATS", "3"))
@@ -518,23 +521,29 @@ _LEVQOR_ENV_PREFIXES = ("PG", "DATABASE_URL", "REDIS_URL", "LEVQOR_", "EMBEDDED_
 
 def levqor_env(port, data_dir=None, database_url=None, extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith(_LEVQOR_ENV_PREFIXES)}
-    env.update(PORT=str(port), HOST="127.0.0.1", ADMIN_KEY=ADMIN_KEY,
+    env.update(PORT=str(port), HOST="127.0.0.1", ADMIN_KEY=ADMIN_KEY, SHUTDOWN_DRAIN_MS="0",
                LOG_DIR=os.path.join(OUT, "levqor-logs"))
     if database_url:
         env["DATABASE_URL"] = database_url
     else:
         env["LEVQOR_DATA_DIR"] = data_dir
     env.update(extra or {})
-    return env
+    return launcher_env(env)
 
 
 def java_opts_text():
-    return (f"`{LEVQOR_JAVA_OPTS}`" if LEVQOR_JAVA_OPTS.strip()
-            else "none (LEVQOR_JAVA_OPTS empty: default heap, max = 1/4 of RAM)")
+    launched = subprocess.run([LAUNCHER, "serve"], env=launcher_env(dict(os.environ, LEVQOR_PRINT_COMMAND="1")),
+                              capture_output=True, text=True).stdout.strip()
+    return f"the launcher's (`bin/levqor serve` runs `{launched}`)"
+
+
+def launcher_env(env):
+    """What every Levqor started here gets: the jar under test and the extra JVM options, if any."""
+    return dict(env, LEVQOR_JAR=JAR, LEVQOR_JAVA_OPTS=LEVQOR_JAVA_OPTS)
 
 
 def levqor_cmd():
-    return ["java"] + LEVQOR_JAVA_OPTS.split() + ["-jar", JAR, "serve"]
+    return [LAUNCHER, "serve"]
 
 
 def start_levqor(tag, data_dir=None, database_url=None, extra=None):
@@ -1539,7 +1548,8 @@ def section_backup(tmp, pg):
     backups = os.path.join(tmp, "backups")
     lvq_env = dict(base, DATABASE_URL=f"postgres://postgres@127.0.0.1:{pg.port}/{db}", BACKUP_DIR=backups,
                    PG_BIN_DIR=PG_BIN, LOG_DIR=os.path.join(OUT, "levqor-logs"))
-    lvq = ["java"] + LEVQOR_JAVA_OPTS.split() + ["-jar", JAR]
+    lvq_env = launcher_env(lvq_env)
+    lvq = [LAUNCHER]
     run(lvq + ["migrate"], env=lvq_env)
     t0 = time.monotonic()
     fill_backup_database(pg, db, BACKUP_BENCH_JOBS)
@@ -1619,7 +1629,7 @@ def section_backup(tmp, pg):
            f"of Levqor and bare swapped every run), on a throw-away Postgres 15 (shared_buffers 256MB) on this "
            f"machine. Bare: `pg_dump {' '.join(options)} -f bare.sql` (the options Levqor passes, without "
            f"--snapshot), and `create database … template template0; psql -X -q -v ON_ERROR_STOP=1 -f bare.sql; "
-           f"drop database …`. Levqor: `java {LEVQOR_JAVA_OPTS} -jar levqor.jar backup` and `restore-verify FILE` "
+           f"drop database …`. Levqor: `bin/levqor backup` and `restore-verify FILE` (the launcher: class-data sharing archive, default JVM options) "
            f"with PG_BIN_DIR={PG_BIN} (the same binaries), JVM start included: backup = tools check, snapshot, "
            f"pg_dump and the tables' counts and checksums at the same time, SHA-256 while writing, fsync, manifest; "
            f"restore-verify = SHA-256 check, scratch database, psql, counts and checksums of the restored tables, "
@@ -1665,6 +1675,10 @@ def main():
     LOGF = open(os.path.join(OUT, "bench.log"), "w")
     if not os.path.isfile(JAR):
         sys.exit(f"bench: {JAR} missing: run `make jar` (or `make bench`)")
+    # The class-data sharing archive the launcher uses, made for this jar (as `make jar` does).
+    # An older jar without `cds-training` runs without one (the launcher then writes one when serve stops).
+    if subprocess.run([os.path.join(ROOT, "build", "cds-archive.sh"), JAR], cwd=ROOT).returncode != 0:
+        log(f"bench: no class-data sharing archive for {JAR} (build/cds-archive.sh failed)")
     peer_needed = any(sec in SECTIONS for sec in PEER_SECTIONS)
     if peer_needed and not os.path.isfile(os.path.join(PEERS, "flask_peer.py")):
         sys.exit(f"bench: peer scripts not found in {PEERS} (set PEERS_DIR)")

@@ -4,6 +4,7 @@ import com.levqor.cli.AccountsCommand;
 import com.levqor.runtime.Version;
 import com.levqor.cli.BackupCommand;
 import com.levqor.cli.BillingCommand;
+import com.levqor.cli.CdsTrainingCommand;
 import com.levqor.cli.DlqCommand;
 import com.levqor.cli.EmailsCommand;
 import com.levqor.cli.EnvCommand;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, WorkerCommand.class, DlqCommand.class, MigrateCommand.class,
                 AccountsCommand.class, KeysCommand.class, FlagsCommand.class, EmailsCommand.class,
                 BillingCommand.class, BackupCommand.class, RestoreVerifyCommand.class, IncidentCommand.class,
-                MaintenanceCommand.class, CommandLine.HelpCommand.class})
+                MaintenanceCommand.class, CdsTrainingCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     private final Map<String, String> env;
