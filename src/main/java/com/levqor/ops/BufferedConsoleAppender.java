@@ -1,6 +1,5 @@
 package com.levqor.ops;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import java.io.BufferedOutputStream;
@@ -8,9 +7,6 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Standard output as a log destination with {@code LOG_FORMAT=json}: it carries every line app.log
@@ -24,7 +20,7 @@ final class BufferedConsoleAppender extends OutputStreamAppender<ILoggingEvent> 
 
     private final long flushEveryMillis;
     private final PrintStream target;
-    private ScheduledExecutorService flusher;
+    private volatile LogFlusher flusher;
 
     /**
      * @param target           the stream written to ({@code System.out}); never closed
@@ -53,34 +49,23 @@ final class BufferedConsoleAppender extends OutputStreamAppender<ILoggingEvent> 
         if (!isStarted()) {
             return;
         }
-        flusher = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread t = new Thread(task, "levqor-log-flush stdout");
-            t.setDaemon(true);
-            return t;
-        });
-        flusher.scheduleWithFixedDelay(this::flush, flushEveryMillis, flushEveryMillis, TimeUnit.MILLISECONDS);
+        flusher = new LogFlusher(this, streamWriteLock, "standard output");
+        flusher.start(flushEveryMillis);
     }
 
     @Override
     protected void subAppend(ILoggingEvent event) {
         super.subAppend(event);
-        if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-            flush();
+        LogFlusher f = flusher;
+        if (f != null) {
+            f.appended(event);
         }
     }
 
     /** Writes the buffered lines to standard output now; does nothing once stopped. */
     void flush() {
-        streamWriteLock.lock();
-        try {
-            OutputStream out = getOutputStream();
-            if (isStarted() && out != null) {
-                out.flush();
-            }
-        } catch (IOException e) {
-            addError("Could not flush standard output", e);
-        } finally {
-            streamWriteLock.unlock();
+        if (flusher != null) {
+            flusher.flush();
         }
     }
 
@@ -88,7 +73,7 @@ final class BufferedConsoleAppender extends OutputStreamAppender<ILoggingEvent> 
     @Override
     public void stop() {
         if (flusher != null) {
-            flusher.shutdown();
+            flusher.stop();
         }
         super.stop();
     }

@@ -1,14 +1,8 @@
 package com.levqor.ops;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.util.FileSize;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The appender of {@code logs/app.log}: lines go into the file stream's buffer instead of one
@@ -26,7 +20,7 @@ final class BufferedRollingFileAppender extends RollingFileAppender<ILoggingEven
     private static final int BUFFER_BYTES = 64 * 1024;
 
     private final long flushEveryMillis;
-    private ScheduledExecutorService flusher;
+    private volatile LogFlusher flusher;
 
     /** @param flushEveryMillis how long an INFO line may wait in the buffer, in milliseconds */
     BufferedRollingFileAppender(long flushEveryMillis) {
@@ -43,36 +37,23 @@ final class BufferedRollingFileAppender extends RollingFileAppender<ILoggingEven
         if (!isStarted()) {
             return;
         }
-        String threadName = "levqor-log-flush " + getFile();
-        flusher = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread t = new Thread(task, threadName);
-            t.setDaemon(true);
-            return t;
-        });
-        flusher.scheduleWithFixedDelay(this::flush, flushEveryMillis, flushEveryMillis, TimeUnit.MILLISECONDS);
+        flusher = new LogFlusher(this, streamWriteLock, getFile());
+        flusher.start(flushEveryMillis);
     }
 
     @Override
     protected void subAppend(ILoggingEvent event) {
         super.subAppend(event);
-        // An operator tailing app.log must see warnings and errors when they happen, not a moment later.
-        if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-            flush();
+        LogFlusher f = flusher;
+        if (f != null) {
+            f.appended(event);
         }
     }
 
     /** Writes the buffered lines to the file now; does nothing once stopped. */
     void flush() {
-        streamWriteLock.lock();
-        try {
-            OutputStream out = getOutputStream();
-            if (isStarted() && out != null) {
-                out.flush();
-            }
-        } catch (IOException e) {
-            addError("Could not flush " + getFile(), e);
-        } finally {
-            streamWriteLock.unlock();
+        if (flusher != null) {
+            flusher.flush();
         }
     }
 
@@ -80,7 +61,7 @@ final class BufferedRollingFileAppender extends RollingFileAppender<ILoggingEven
     @Override
     public void stop() {
         if (flusher != null) {
-            flusher.shutdown();
+            flusher.stop();
         }
         super.stop();
     }
