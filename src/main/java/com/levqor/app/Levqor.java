@@ -51,6 +51,7 @@ import com.levqor.http.DirectRoute;
 import com.levqor.http.HttpEdge;
 import com.levqor.http.HttpServer;
 import com.levqor.http.IntakeRoute;
+import com.levqor.http.StatusRoutes;
 import com.levqor.http.RouteTable;
 import com.levqor.jobs.DeadJobListener;
 import com.levqor.jobs.Intake;
@@ -146,6 +147,7 @@ public final class Levqor implements AutoCloseable {
     private final EmailDelivery email;
     private final HttpServer http;
     private final List<DirectRoute> directRoutes;
+    private final Optional<StatusRoutes> statusRoutes;
     /** {@code /readyz}, turned to draining by {@link #drain}; null in a worker. */
     private final Readiness readiness;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -194,10 +196,12 @@ public final class Levqor implements AutoCloseable {
                         extraRoutes, withDirectRoutes);
                 this.http = lifecycle.add("http", built.server());
                 this.directRoutes = built.directRoutes();
+                this.statusRoutes = built.statusRoutes();
             } else {
                 this.email = null;
                 this.http = null;
                 this.directRoutes = List.of();
+                this.statusRoutes = Optional.empty();
                 this.readiness = null;
             }
             lifecycle.start();
@@ -309,8 +313,8 @@ public final class Levqor implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // Connectors (Stripe, Resend, Slack, Sentry) and HTTP with its edge
 
-    /** The HTTP server and the direct routes served in front of it. */
-    private record Http(HttpServer server, List<DirectRoute> directRoutes) {
+    /** The HTTP server and the direct and status routes served in front of it. */
+    private record Http(HttpServer server, List<DirectRoute> directRoutes, Optional<StatusRoutes> statusRoutes) {
     }
 
     private Http http(Settings settings, Clock clock, ObjectMapper mapper, ErrorReporter reporter,
@@ -377,7 +381,11 @@ public final class Levqor implements AutoCloseable {
         List<DirectRoute> direct = withDirectRoutes
                 ? List.of(new IntakeRoute(jobs, jobHandlers, httpEdge.direct(json, mapper)))
                 : List.of();
-        return new Http(new HttpServer(settings.http(), mapper, reporter, httpEdge, extraRoutes, direct, api), direct);
+        Optional<StatusRoutes> statusRoutes = withDirectRoutes
+                ? Optional.of(new StatusRoutes(status.statusHandlers(), httpEdge.direct(json, mapper)))
+                : Optional.empty();
+        return new Http(new HttpServer(settings.http(), mapper, reporter, httpEdge, extraRoutes, direct, statusRoutes,
+                api), direct, statusRoutes);
     }
 
     /** The first copy of the blocks, before the first request; the refresh duty keeps it fresh. */
@@ -443,6 +451,11 @@ public final class Levqor implements AutoCloseable {
     /** The hot routes served in front of Javalin. */
     public List<DirectRoute> directRoutes() {
         return directRoutes;
+    }
+
+    /** The public status routes served on the selector from prepared bytes (empty without the direct routes, or in a worker). */
+    public Optional<StatusRoutes> statusRoutes() {
+        return statusRoutes;
     }
 
     /** Whether Jetty calls the handler tree on its selector, where direct routes are served inline. */

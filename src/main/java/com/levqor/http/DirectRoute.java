@@ -42,16 +42,16 @@ import org.eclipse.jetty.util.Callback;
  * written later from another thread (see {@link Exchange}), so the request thread does not wait
  * for a commit.
  */
-public abstract class DirectRoute extends Handler.Wrapper {
+public abstract class DirectRoute extends Handler.Wrapper implements SelectorFront.Inline {
     private static final HttpField JSON_TYPE = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, "application/json");
 
     /** What a direct route shares with the Javalin server. */
     public static final class Shared {
-        private final EdgeChain chain;
-        private final SecurityHeaderFields securityHeaders;
+        final EdgeChain chain;
+        final SecurityHeaderFields securityHeaders;
         private final JsonBody json;
-        private final ObjectMapper mapper;
-        private final RequestObserver observer;
+        final ObjectMapper mapper;
+        final RequestObserver observer;
         private final ErrorReporter reporter;
         private final BytesInFlight bytesInFlight;
 
@@ -123,6 +123,15 @@ public abstract class DirectRoute extends Handler.Wrapper {
     /** Whether a request is this route's: its method and path. */
     final boolean claims(Request request) {
         return method.equals(request.getMethod()) && path.equals(Request.getPathInContext(request));
+    }
+
+    @Override
+    public final boolean serveInline(Request request, Response response, Callback callback, Handoff handoff) {
+        if (!claims(request)) {
+            return false;
+        }
+        handleInline(request, response, callback, handoff);
+        return true;
     }
 
     /** Serves this route's request on a thread that may block, or passes any other on. */

@@ -8,7 +8,9 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.json.JavalinJackson;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.Handler;
@@ -36,22 +38,25 @@ public final class HttpServer implements Service {
      * @param extraRoutes further routes (tests add failing or slow ones)
      * @param direct      hot routes served in front of Javalin ({@link DirectRoute}); each also stays
      *                    registered in {@code api}, which serves what they pass on
+     * @param status      the status routes served on the selector from prepared bytes, or empty (Javalin
+     *                    serves them, as it serves what they pass on)
      */
     public HttpServer(HttpSettings settings, ObjectMapper mapper, ErrorReporter reporter, HttpEdge edge,
-                      List<Consumer<RoutesConfig>> extraRoutes, List<DirectRoute> direct, Api api) {
+                      List<Consumer<RoutesConfig>> extraRoutes, List<DirectRoute> direct, Optional<StatusRoutes> status,
+                      Api api) {
         this.settings = settings;
         this.api = api;
         EdgeFilters filters = new EdgeFilters(edge.chain(), edge.securityHeaderFields());
         ErrorMapping errors = new ErrorMapping(reporter, edge.chain().bodyLimits(), filters);
         this.app = Javalin.create(cfg -> {
-            configure(cfg, settings, mapper, edge, errors, filters, extraRoutes, direct, api);
+            configure(cfg, settings, mapper, edge, errors, filters, extraRoutes, direct, status, api);
             cfg.jetty.modifyServer(jetty::set);
         });
     }
 
     private static void configure(JavalinConfig cfg, HttpSettings settings, ObjectMapper mapper, HttpEdge edge,
                                   ErrorMapping errors, EdgeFilters filters, List<Consumer<RoutesConfig>> extraRoutes,
-                                  List<DirectRoute> direct, Api api) {
+                                  List<DirectRoute> direct, Optional<StatusRoutes> status, Api api) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.jsonMapper(new JavalinJackson(mapper, false));
@@ -77,7 +82,9 @@ public final class HttpServer implements Service {
             // Javalin puts its servlet context inside the innermost wrapper: after the direct routes.
             // The front runs on the selector and hands what may block to the pool (see SelectorFront).
             GracefulHandler graceful = new GracefulHandler();
-            SelectorFront front = new SelectorFront(direct, pool);
+            List<SelectorFront.Inline> inline = new ArrayList<>(direct);
+            status.ifPresent(inline::add);
+            SelectorFront front = new SelectorFront(inline, pool);
             graceful.setHandler(front);
             Handler.Wrapper innermost = front;
             for (DirectRoute route : direct) {

@@ -65,6 +65,15 @@ final class JettyInternals {
         };
     }
 
+    /**
+     * Whether the request's connection holds no bytes of a further request yet (false for a
+     * pipelining client whose next request arrived with this one): an answer completed on the
+     * selector then lets Jetty go on with that connection there, which only waits for more bytes.
+     */
+    static boolean nothingMoreBuffered(Request request) {
+        return request.getConnectionMetaData().getConnection() instanceof HttpConnection c && c.isRequestBufferEmpty();
+    }
+
     /** The Jetty headers behind a servlet response (what {@code setHeader} writes to), or null. */
     static HttpFields.Mutable headers(HttpServletResponse res) {
         return res instanceof ServletApiResponse api ? api.getResponse().getHeaders() : null;

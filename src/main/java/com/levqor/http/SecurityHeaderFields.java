@@ -65,6 +65,35 @@ final class SecurityHeaderFields {
         fields.add(NO_STORE);
     }
 
+    /**
+     * Adds the set of a JSON answer to headers that have none of them yet, with the cross-origin
+     * resource policy when other sites embed the route (a refusal on the status badge).
+     */
+    void addJson(HttpFields.Mutable fields, boolean crossOrigin) {
+        if (!enabled) {
+            return;
+        }
+        for (HttpField f : crossOrigin ? API_CROSS_ORIGIN : API) {
+            fields.add(f);
+        }
+        fields.add(NO_STORE);
+    }
+
+    /**
+     * Adds the set, without no-store, to an answer with a Cache-Control of its own and none of the
+     * set yet (a status answer of the selector path): the page policy for a page, the cross-origin
+     * resource policy for what other sites embed, the API set for the rest. The same headers
+     * {@link #apply} leaves on the Javalin path's answer.
+     */
+    void addCacheable(HttpFields.Mutable fields, boolean page, boolean crossOrigin) {
+        if (!enabled) {
+            return;
+        }
+        for (HttpField f : page ? HTML : crossOrigin ? API_CROSS_ORIGIN : API) {
+            fields.add(f);
+        }
+    }
+
     /** Puts the set of a JSON answer, replacing what is there (Jetty's own error answers). */
     void putJson(HttpFields.Mutable fields) {
         if (!enabled) {

@@ -13,9 +13,10 @@ import org.eclipse.jetty.util.Callback;
 /**
  * The top of the handler tree, declared non-blocking, so Jetty calls it on the thread that read the
  * request (the selector) instead of handing every request to a pool thread first. A request of a
- * {@link DirectRoute} that can be served without blocking is served right there; every other
- * request, and a direct route's request that might block (a key not cached, a Redis-backed rate
- * limit), is handed to the pool and goes through the handlers below.
+ * {@link DirectRoute} or of the {@link StatusRoutes} that can be served without blocking is served
+ * right there; every other request, and such a request that might block (a key not cached, a
+ * Redis-backed rate limit, a status page not built yet), is handed to the pool and goes through the
+ * handlers below.
  *
  * <p>What it saves is the hand-off: on two cores, parking and waking Jetty's pool threads took
  * about half of their CPU under intake load. It also drops {@code X-HTTP-Method-Override} from
@@ -24,12 +25,21 @@ import org.eclipse.jetty.util.Callback;
 final class SelectorFront extends Handler.Wrapper {
     static final String METHOD_OVERRIDE = "X-HTTP-Method-Override";
 
-    private final List<DirectRoute> direct;
+    /** A route the front may serve on the selector. */
+    interface Inline {
+        /**
+         * Serves the request if it is this route's (now, or through the hand-off when it might block)
+         * and returns true; returns false, having done nothing, for any other request.
+         */
+        boolean serveInline(Request request, Response response, Callback callback, DirectRoute.Handoff handoff);
+    }
+
+    private final Inline[] inline;
     private final Executor pool;
     private final DirectRoute.Handoff handoff = this::onPool;
 
-    SelectorFront(List<DirectRoute> direct, Executor pool) {
-        this.direct = List.copyOf(direct);
+    SelectorFront(List<? extends Inline> inline, Executor pool) {
+        this.inline = inline.toArray(new Inline[0]);
         this.pool = pool;
     }
 
@@ -40,9 +50,8 @@ final class SelectorFront extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        for (DirectRoute route : direct) {
-            if (route.claims(request)) {
-                route.handleInline(request, response, callback, handoff);
+        for (Inline route : inline) {
+            if (route.serveInline(request, response, callback, handoff)) {
                 return true;
             }
         }

@@ -8,9 +8,11 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * One public answer rendered once per snapshot: its bytes, the same bytes gzipped (clients that accept
- * gzip get them without compressing per request), its content type and its entity tag.
+ * gzip get them without compressing per request), its content type and its entity tag. Both HTTP
+ * paths write these very arrays (the selector's, see {@link StatusHandlers#prepared}); nobody may
+ * change them.
  */
-record Rendered(byte[] bytes, byte[] gzipped, String contentType, String etag) {
+public record Rendered(byte[] bytes, byte[] gzipped, String contentType, String etag) {
 
     static Rendered of(String text, String contentType, String etag) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

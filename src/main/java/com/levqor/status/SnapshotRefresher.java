@@ -115,6 +115,11 @@ final class SnapshotRefresher implements Duty {
         return s != null ? s : refresh();
     }
 
+    /** The snapshot built last, or null before the first one (never builds one: a refresh reads the database). */
+    StatusSnapshot built() {
+        return current;
+    }
+
     /** The page's state now: live health and the records last read (for the sampler). */
     StatusBoard boardNow() {
         Instant now = clock.instant();

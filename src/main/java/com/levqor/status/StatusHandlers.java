@@ -11,7 +11,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -23,16 +25,20 @@ import java.util.regex.Pattern;
  */
 public final class StatusHandlers {
     /** How long clients and proxies may reuse an answer: about one refresh of the snapshot. */
-    static final String CACHE = "public, max-age=" + SnapshotRefresher.INTERVAL.toSeconds();
+    public static final String CACHE = "public, max-age=" + SnapshotRefresher.INTERVAL.toSeconds();
     /** The stylesheet's URL carries its digest, so it may be cached for long. */
-    static final String CSS_CACHE = "public, max-age=86400";
+    public static final String CSS_CACHE = "public, max-age=86400";
     /** What a Host header may look like to be used in links: a name or address and a port. */
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}](:[0-9]{1,5})?");
+    /** Host headers whose origin is kept ({@link #origin(String, String)}); past it, origins are worked out per request. */
+    static final int MAX_KNOWN_HOSTS = 64;
 
     private final boolean enabled;
     private final SnapshotRefresher snapshots;
     private final Optional<String> publicBase;
     private final Rendered css;
+    /** The origin of each Host header seen over plain http (the check of the header is a regular expression). */
+    private final Map<String, String> httpOrigins = new ConcurrentHashMap<>();
 
     StatusHandlers(boolean enabled, SnapshotRefresher snapshots, Optional<URI> publicBaseUrl, Rendered css) {
         this.enabled = enabled;
@@ -86,14 +92,51 @@ public final class StatusHandlers {
 
     /** {@code GET /status.json}: Statuspage's summary shape. */
     public void json(Context ctx) {
-        String origin = origin(ctx);
-        serveSpliced(ctx, snapshot().json, origin, origin);
+        String origin = origin(ctx.scheme(), ctx.header("Host"));
+        serveSpliced(ctx, snapshot().json.forOrigin(origin, origin));
     }
 
     /** {@code GET /status/history.atom}: one entry per incident update. */
     public void atom(Context ctx) {
-        String origin = origin(ctx);
-        serveSpliced(ctx, snapshot().atom, origin.replace("&", "&amp;"), origin);
+        String origin = origin(ctx.scheme(), ctx.header("Host"));
+        serveSpliced(ctx, snapshot().atom.forOrigin(origin, origin.replace("&", "&amp;")));
+    }
+
+    // What the selector path serves (the HTTP layer's StatusRoutes): the same answers, never built there.
+
+    /** {@code STATUS_PAGE_ENABLED}. */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** The page of the snapshot built last; null before the first (building one reads the database). */
+    public Rendered preparedPage() {
+        StatusSnapshot s = snapshots.built();
+        return s == null ? null : s.page;
+    }
+
+    /** The badge of the snapshot built last; null before the first. */
+    public Rendered preparedBadge() {
+        StatusSnapshot s = snapshots.built();
+        return s == null ? null : s.badge;
+    }
+
+    /** The stylesheet. */
+    public Rendered preparedStylesheet() {
+        return css;
+    }
+
+    /**
+     * {@code /status.json} of the snapshot built last for a request's scheme and Host header (as
+     * {@link #json} answers it, before Javalin's own compression); null before the first snapshot.
+     */
+    public Rendered preparedJson(String scheme, String host) {
+        StatusSnapshot s = snapshots.built();
+        if (s == null) {
+            return null;
+        }
+        String origin = origin(scheme, host);
+        return s.json.forOrigin(origin, origin);
     }
 
     private StatusSnapshot snapshot() {
@@ -125,16 +168,16 @@ public final class StatusHandlers {
         }
     }
 
-    private static void serveSpliced(Context ctx, Spliced s, String originInBody, String originForTag) {
-        String etag = s.etag(originForTag);
+    /** An answer joined for the request's origin; Javalin compresses it or not by its own rules, as ever. */
+    private static void serveSpliced(Context ctx, Rendered r) {
         ctx.header("Cache-Control", CACHE);
-        ctx.header("ETag", etag);
-        ctx.contentType(s.contentType());
-        if (etag.equals(ctx.header("If-None-Match"))) {
+        ctx.header("ETag", r.etag());
+        ctx.contentType(r.contentType());
+        if (r.etag().equals(ctx.header("If-None-Match"))) {
             ctx.status(304);
             return;
         }
-        ctx.result(s.with(originInBody));
+        ctx.result(r.bytes());
     }
 
     private static boolean acceptsGzip(Context ctx) {
@@ -142,15 +185,26 @@ public final class StatusHandlers {
         return accept != null && accept.contains("gzip");
     }
 
-    /** {@code PUBLIC_BASE_URL}, or the scheme and host the request came to. */
-    private String origin(Context ctx) {
+    /** {@code PUBLIC_BASE_URL}, or the scheme and host the request came to ({@code localhost} for a strange host). */
+    private String origin(String scheme, String host) {
         if (publicBase.isPresent()) {
             return publicBase.get();
         }
-        String host = ctx.header("Host");
-        if (host == null || !HOST.matcher(host).matches()) {
-            host = "localhost";
+        if (host == null || !"http".equals(scheme)) {
+            return originOf(scheme, host);
         }
-        return ctx.scheme() + "://" + host;
+        String known = httpOrigins.get(host);
+        if (known != null) {
+            return known;
+        }
+        String origin = originOf(scheme, host);
+        if (httpOrigins.size() < MAX_KNOWN_HOSTS) {
+            httpOrigins.putIfAbsent(host, origin);
+        }
+        return origin;
+    }
+
+    private static String originOf(String scheme, String host) {
+        return scheme + "://" + (host == null || !HOST.matcher(host).matches() ? "localhost" : host);
     }
 }

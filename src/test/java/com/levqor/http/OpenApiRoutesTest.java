@@ -63,6 +63,15 @@ class OpenApiRoutesTest {
     }
 
     @Test
+    void theStatusRoutesServedOnTheSelectorAreRoutesOfTheTable() {
+        assertThat(server.app().statusRoutes()).isPresent();
+        for (String path : StatusRoutes.paths()) {
+            assertThat(served()).as("the selector's status route GET %s is also in the route table", path)
+                    .contains("GET " + path);
+        }
+    }
+
+    @Test
     void eachOperationsSecurityMatchesWhoMayCallTheRoute() {
         List<String> wrong = new ArrayList<>();
         for (RouteTable.Route r : server.app().routes()) {

@@ -88,6 +88,11 @@ public final class TestServer implements AutoCloseable {
         return start(extraEnv, List.of(), Clock.systemUTC(), false);
     }
 
+    /** As {@link #startJavalinOnly(Map)}, with an injected clock (two servers rendering the same instant). */
+    public static TestServer startJavalinOnly(Map<String, String> extraEnv, Clock clock) {
+        return start(extraEnv, List.of(), clock, false);
+    }
+
     private static TestServer start(Map<String, String> extraEnv, List<Consumer<RoutesConfig>> extraRoutes, Clock clock,
                                     boolean directRoutes) {
         try {
