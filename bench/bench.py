@@ -721,9 +721,9 @@ def section_coldstart(tmp, pg, redis):
              "ratio Levqor/peer (lower is better)"], rows)
     R.line(f"Flask peer runs (s): {' / '.join(f'{x:.2f}' for x in peer)}; Levqor external first run "
            f"(migrations applied): {first:.2f} s.")
-    R.line("Commands: `PORT=<p> ADMIN_KEY=… LEVQOR_DATA_DIR=<new or existing dir> java -jar "
-           "target/levqor.jar serve`; `PORT=<p> ADMIN_KEY=… DATABASE_URL=postgres://postgres@127.0.0.1:<pg>/levqor "
-           f"java -jar target/levqor.jar serve`; `PGPORT=<pg> REDIS_PORT=<r> {' '.join(peer_cmd('<p>'))}`.")
+    R.line("Commands: `PORT=<p> ADMIN_KEY=… LEVQOR_DATA_DIR=<new or existing dir> bin/levqor serve`; "
+           "`PORT=<p> ADMIN_KEY=… DATABASE_URL=postgres://postgres@127.0.0.1:<pg>/levqor bin/levqor serve` "
+           f"(JVM options: {java_opts_text()}); `PGPORT=<pg> REDIS_PORT=<r> {' '.join(peer_cmd('<p>'))}`.")
     R.data["coldstart"] = res
 
 
