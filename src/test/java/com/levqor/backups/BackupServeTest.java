@@ -28,6 +28,18 @@ class BackupServeTest {
         return Files.createTempDirectory(Files.createDirectories(Path.of("target", "tmp")), name);
     }
 
+    /**
+     * A daily schedule whose occurrences lie half a day from now: a first start then always finds its
+     * last occurrence missed (a catch-up), never within the hour it still runs on time. The defaults
+     * (03:00 backup, Sunday 04:00 drill) would turn the catch-up into a scheduled run when the tests
+     * start between 03:00 and 04:00 UTC.
+     */
+    static void scheduleAwayFromNow(Map<String, String> env) {
+        int hour = (java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).getHour() + 12) % 24;
+        env.put("BACKUP_CRON", "0 " + hour + " * * *");
+        env.put("RESTORE_DRILL_CRON", "30 " + hour + " * * 0");
+    }
+
     static double gauge(TestServer server, String series) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(server.get("/metrics").body());
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
@@ -38,6 +50,7 @@ class BackupServeTest {
         Path dir = folder("serve-backups-");
         Map<String, String> env = new HashMap<>();
         env.put("BACKUPS_ENABLED", "true");
+        scheduleAwayFromNow(env);
         env.put("BACKUP_DIR", dir.toString());
         env.put("BACKUP_CHECK_INTERVAL_MS", "200");
         env.put("PATH", System.getenv("PATH"));
@@ -58,8 +71,10 @@ class BackupServeTest {
             assertThat(run.get("counts").get("public.accounts").asLong()).isZero();
             assertThat(run.get("started_at").asText()).endsWith("Z");
             assertThat(list.json().get("stale").asBoolean()).isFalse();
-            assertThat(list.json().get("backup_cron").asText()).isEqualTo("0 3 * * *");
-            assertThat(list.json().get("next_backup_at").asText()).endsWith("T03:00:00Z");
+            String cron = env.get("BACKUP_CRON");
+            assertThat(list.json().get("backup_cron").asText()).isEqualTo(cron);
+            assertThat(list.json().get("next_backup_at").asText())
+                    .endsWith(String.format("T%02d:00:00Z", Integer.parseInt(cron.split(" ")[1])));
             assertThat(server.get("/ops/backups?kind=drill", TestServer.admin()).json().get("count").asInt()).isZero();
             assertThat(server.get("/ops/backups").status()).isEqualTo(401);
             Response bad = server.get("/ops/backups?kind=bogus", TestServer.admin());
@@ -92,6 +107,7 @@ class BackupServeTest {
         Path emptyBin = folder("no-pg-bin-");
         Map<String, String> env = new HashMap<>();
         env.put("BACKUPS_ENABLED", "true");
+        scheduleAwayFromNow(env);
         env.put("BACKUP_DIR", dir.toString());
         env.put("BACKUP_CHECK_INTERVAL_MS", "200");
         env.put("PG_BIN_DIR", emptyBin.toString());
