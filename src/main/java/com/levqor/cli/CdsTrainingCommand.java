@@ -1,5 +1,7 @@
 package com.levqor.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.levqor.api.Json;
 import com.levqor.app.Levqor;
 import com.levqor.config.Settings;
 import java.io.IOException;
@@ -28,6 +30,7 @@ import picocli.CommandLine.Parameters;
         description = "Start, serve a few requests and stop, for a class-data sharing archive (make jar).")
 public final class CdsTrainingCommand extends EnvCommand implements Callable<Integer> {
     private static final String ADMIN_KEY = "cds-training-admin-key-0123456789";
+    private static final ObjectMapper JSON = Json.newMapper();
 
     @Parameters(index = "0", description = "A folder for the embedded Postgres and the logs (created).")
     Path dir;
@@ -87,14 +90,12 @@ public final class CdsTrainingCommand extends EnvCommand implements Callable<Int
         }
     }
 
-    /** A string field of a flat JSON answer (enough for the ids and the key it reads). */
-    private static String field(String json, String name) {
-        String marker = "\"" + name + "\":\"";
-        int i = json.indexOf(marker);
-        if (i < 0) {
+    /** A text field of a JSON answer. */
+    private static String field(String json, String name) throws IOException {
+        String value = JSON.readTree(json).path(name).asText(null);
+        if (value == null) {
             throw new IllegalStateException("No " + name + " in " + json);
         }
-        int start = i + marker.length();
-        return json.substring(start, json.indexOf('"', start));
+        return value;
     }
 }

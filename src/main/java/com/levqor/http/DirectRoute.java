@@ -6,8 +6,6 @@ import com.levqor.api.ApiException;
 import com.levqor.api.JsonBody;
 import com.levqor.edge.BodyLimits;
 import com.levqor.edge.EdgeChain;
-import com.levqor.edge.EdgeRequest;
-import com.levqor.edge.HeaderSink;
 import com.levqor.edge.Mode;
 import com.levqor.edge.RequestId;
 import com.levqor.edge.RouteAccess;
@@ -16,7 +14,6 @@ import com.levqor.ops.ErrorReporter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -208,12 +205,8 @@ public abstract class DirectRoute extends Handler.Wrapper implements SelectorFro
      * connection's next request there, so no thread serves a pipelining client's requests one after
      * another. Only the application's later answer (an intake writer's) completes where it is given.
      */
-    public final class Exchange extends EdgeRequest implements Runnable, Callback, HeaderSink {
-        private final Request request;
-        private final Response response;
+    public final class Exchange extends JettyEdgeRequest implements Runnable, Callback {
         private final Callback callback;
-        private final HttpFields headers;
-        private final long declared;
         private final long startNanos = System.nanoTime();
         private final AtomicBoolean answered = new AtomicBoolean();
         private ObjectNode body;
@@ -228,11 +221,8 @@ public abstract class DirectRoute extends Handler.Wrapper implements SelectorFro
         private boolean resumeHere;
 
         private Exchange(Request request, Response response, Callback callback, long declared) {
-            this.request = request;
-            this.response = response;
+            super(request, response, declared);
             this.callback = callback;
-            this.headers = request.getHeaders();
-            this.declared = declared;
         }
 
         // What the edge chain reads.
@@ -257,51 +247,14 @@ public abstract class DirectRoute extends Handler.Wrapper implements SelectorFro
             return RouteAccess.API_KEY;
         }
 
-        @Override
-        public String requestIdHeader() {
-            return headers.get(RequestId.HEADER);
-        }
 
-        @Override
-        public String remoteAddress() {
-            return Request.getRemoteAddr(request);
-        }
 
-        @Override
-        public List<String> forwardedFor() {
-            return headers.getValuesList("X-Forwarded-For");
-        }
 
-        @Override
-        public long declaredLength() {
-            return declared;
-        }
 
-        @Override
-        public String origin() {
-            return headers.get(HttpHeader.ORIGIN);
-        }
 
-        @Override
-        public String preflightMethod() {
-            return headers.get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD);
-        }
 
-        @Override
-        public String authorization() {
-            return headers.get(HttpHeader.AUTHORIZATION);
-        }
 
-        @Override
-        public String apiKeyHeader() {
-            return headers.get("X-Api-Key");
-        }
 
-        /** Writes one of the guards' headers onto the answer. */
-        @Override
-        public void header(String name, String value) {
-            response.getHeaders().put(name, value);
-        }
 
         // What the route reads.
 

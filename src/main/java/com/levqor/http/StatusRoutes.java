@@ -1,8 +1,6 @@
 package com.levqor.http;
 
 import com.levqor.api.ApiException;
-import com.levqor.edge.EdgeRequest;
-import com.levqor.edge.HeaderSink;
 import com.levqor.edge.Mode;
 import com.levqor.edge.RequestId;
 import com.levqor.edge.RouteAccess;
@@ -113,7 +111,7 @@ public final class StatusRoutes implements SelectorFront.Inline {
             return false; // a GET with a body: Javalin's, which reads it away
         }
         Rendered answer = prepared(kind, request, headers);
-        Exchange x = new Exchange(kind, request, response, callback, headers, declared);
+        Exchange x = new Exchange(kind, request, response, callback, declared);
         Verdict verdict;
         try {
             verdict = answer == null ? Verdict.HAND_OFF : shared.chain.admit(x, Mode.MEMORY_ONLY);
@@ -219,24 +217,17 @@ public final class StatusRoutes implements SelectorFront.Inline {
      * with the connection right there, unless the client pipelined its next request: then it goes on
      * on a pool thread, so no selector serves one client's requests one after another.
      */
-    private final class Exchange extends EdgeRequest implements Callback, HeaderSink {
+    private final class Exchange extends JettyEdgeRequest implements Callback {
         private final Kind kind;
-        private final Request request;
-        private final Response response;
         private final Callback callback;
-        private final HttpFields headers;
-        private final long declared;
         private final long startNanos = System.nanoTime();
         private int status;
         private String errorCode;
 
-        Exchange(Kind kind, Request request, Response response, Callback callback, HttpFields headers, long declared) {
+        Exchange(Kind kind, Request request, Response response, Callback callback, long declared) {
+            super(request, response, declared);
             this.kind = kind;
-            this.request = request;
-            this.response = response;
             this.callback = callback;
-            this.headers = headers;
-            this.declared = declared;
         }
 
         // What the edge chain reads.
@@ -261,51 +252,14 @@ public final class StatusRoutes implements SelectorFront.Inline {
             return RouteAccess.PUBLIC;
         }
 
-        @Override
-        public String requestIdHeader() {
-            return headers.get(RequestId.HEADER);
-        }
 
-        @Override
-        public String remoteAddress() {
-            return Request.getRemoteAddr(request);
-        }
 
-        @Override
-        public List<String> forwardedFor() {
-            return headers.getValuesList("X-Forwarded-For");
-        }
 
-        @Override
-        public long declaredLength() {
-            return declared;
-        }
 
-        @Override
-        public String origin() {
-            return headers.get(HttpHeader.ORIGIN);
-        }
 
-        @Override
-        public String preflightMethod() {
-            return headers.get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD);
-        }
 
-        @Override
-        public String authorization() {
-            return headers.get(HttpHeader.AUTHORIZATION);
-        }
 
-        @Override
-        public String apiKeyHeader() {
-            return headers.get("X-Api-Key");
-        }
 
-        /** Writes one of the guards' headers onto the answer. */
-        @Override
-        public void header(String name, String value) {
-            response.getHeaders().put(name, value);
-        }
 
         /** The prepared answer, in the order the Javalin path sets its headers; 304 when the tag matches. */
         void answer(Encoded e) {
