@@ -247,15 +247,6 @@ public abstract class DirectRoute extends Handler.Wrapper implements SelectorFro
             return RouteAccess.API_KEY;
         }
 
-
-
-
-
-
-
-
-
-
         // What the route reads.
 
         /** The request body, a JSON object. */

@@ -252,15 +252,6 @@ public final class StatusRoutes implements SelectorFront.Inline {
             return RouteAccess.PUBLIC;
         }
 
-
-
-
-
-
-
-
-
-
         /** The prepared answer, in the order the Javalin path sets its headers; 304 when the tag matches. */
         void answer(Encoded e) {
             HttpFields.Mutable out = response.getHeaders();
