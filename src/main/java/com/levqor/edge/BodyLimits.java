@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The limits on request bodies: {@code MAX_BODY_BYTES} (always on: a body declared longer is
- * refused 413 before a byte of it is read, and the connection is closed rather than the body read
- * away), and {@code MIN_REQUEST_DATA_RATE} with the abuse guards on (a body arriving slower is cut
+ * refused 413 before a byte of it is read, and the connection is closed after the answer instead of
+ * serving the next request), and {@code MIN_REQUEST_DATA_RATE} with the abuse guards on (a body arriving slower is cut
  * off 408). Refusals that leave unread bytes close the connection.
  */
 public final class BodyLimits {

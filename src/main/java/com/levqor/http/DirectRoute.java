@@ -275,14 +275,12 @@ public abstract class DirectRoute extends Handler.Wrapper implements SelectorFro
         }
 
         /**
-         * A refusal. One that closes the connection is answered at once, its body left unread (Jetty
-         * reads away what still arrives, on no thread, until the connection closes after a short
-         * linger); any other after reading the unread body away, as the servlet layer does, so the
-         * connection stays open for the retry.
+         * A refusal. One that closes the connection is answered at once, its body left unread (the
+         * rest is read away after the answer, on no thread, for a short linger: {@link ReadAway});
+         * any other after reading the unread body away, so the connection stays open for the retry.
          */
         private void refuse(ApiException e) {
             if ("close".equals(e.headers().get("Connection"))) {
-                JettyInternals.closeAfterLinger(request);
                 fail(e);
                 return;
             }

@@ -220,11 +220,8 @@ public final class ErrorMapping {
                              Map<String, String> headers) {
         Map<String, Object> body = body(code, message, RequestIds.of(ctx), details);
         headers.forEach(ctx::header);
-        if ("close".equals(headers.get("Connection"))) {
-            // The unread body is not read away (a pool thread would wait for it): Jetty sends the
-            // answer, shuts its output and discards what still arrives until the linger ends.
-            JettyInternals.closeAfterLinger(ctx.req());
-        }
+        // A refusal with Connection: close leaves the body unread (a pool thread would wait for it):
+        // Jetty sends the answer and shuts its output; ReadAway drops what still arrives, on no thread.
         ctx.attribute(WRITTEN, Boolean.TRUE);
         ctx.attribute(CODE, code);
         ctx.status(status).json(body);

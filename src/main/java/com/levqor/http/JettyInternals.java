@@ -1,17 +1,13 @@
 package com.levqor.http;
 
 import com.levqor.edge.RequestId;
-import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.ServletApiResponse;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -24,16 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Every place Levqor reaches into Jetty's internals or its less obvious hooks, in one file: the
  * thread pool that resumes connections on the completing thread, the Jetty headers behind a
- * servlet response, Jetty's own error answers, and closing a connection after a refusal.
+ * servlet response, and Jetty's own error answers.
  */
 final class JettyInternals {
     private static final Logger log = LoggerFactory.getLogger(JettyInternals.class);
-    /**
-     * How long a connection refused with unread body bytes stays open after its answer: Jetty has
-     * shut its output (the client reads the answer and an end of stream) and reads away what still
-     * arrives, on no thread; then it is closed, however slowly the client sends.
-     */
-    static final long LINGER_MILLIS = 2_000;
 
     private JettyInternals() {
     }
@@ -77,25 +67,6 @@ final class JettyInternals {
     /** The Jetty headers behind a servlet response (what {@code setHeader} writes to), or null. */
     static HttpFields.Mutable headers(HttpServletResponse res) {
         return res instanceof ServletApiResponse api ? api.getResponse().getHeaders() : null;
-    }
-
-    /** Closes the connection of a Javalin request {@link #LINGER_MILLIS} after now (see {@link #closeAfterLinger(Request)}). */
-    static void closeAfterLinger(ServletRequest request) {
-        ServletContextRequest core = ServletContextRequest.getServletContextRequest(request);
-        if (core != null) {
-            closeAfterLinger(core);
-        }
-    }
-
-    /**
-     * Closes the request's connection {@link #LINGER_MILLIS} after now, for an answer that said
-     * {@code Connection: close} while the body was still arriving: Jetty sends the answer, shuts
-     * its output and reads away the rest meanwhile, so the client sees its answer rather than a
-     * reset; then the connection goes, whether or not the client stopped sending.
-     */
-    static void closeAfterLinger(Request request) {
-        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-        request.getComponents().getScheduler().schedule(endPoint::close, LINGER_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**

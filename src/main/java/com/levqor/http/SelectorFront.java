@@ -49,7 +49,8 @@ final class SelectorFront extends Handler.Wrapper {
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) {
+    public boolean handle(Request request, Response response, Callback completion) {
+        Callback callback = ReadAway.wrap(request, completion);
         for (Inline route : inline) {
             if (route.serveInline(request, response, callback, handoff)) {
                 return true;
@@ -61,7 +62,7 @@ final class SelectorFront extends Handler.Wrapper {
 
     /** Runs the handlers below on a pool thread, where they may block; answers what none of them takes. */
     private void onPool(Request request, Response response, Callback callback) {
-        Request handed = withoutMethodOverride(request);
+        Request handed = ReadAway.keepReadable(withoutMethodOverride(request));
         try {
             pool.execute(() -> {
                 try {
