@@ -13,7 +13,7 @@ import java.util.Map;
  * @param ops      admin key, logs, error reporting
  * @param queue    jobs and their queue: Redis, workers, retries, budgets
  * @param edge     edge guards: rate limits, trusted proxies, CORS, abuse guards, webhook secrets
- * @param redis    the one Redis (queue, shared buckets, failure counters), when REDIS_URL is set
+ * @param redis    the one Redis (queue, shared buckets, failure counters), when REDIS_URL or REDIS_SENTINELS is set
  * @param billing  Stripe: keys, the Pro price, API base, public URL
  * @param email    the email outbox and Resend
  * @param connectors the circuit breakers in front of Stripe and Resend
@@ -60,14 +60,14 @@ public record Settings(
 
     /**
      * The edge's limits as {@code GET /ops/flags} and {@code levqor flags} show them (no secrets),
-     * with where the rate-limit buckets are meant to live ({@code redis} with REDIS_URL, else {@code local}).
+     * with where the rate-limit buckets are meant to live ({@code redis} with REDIS_URL or REDIS_SENTINELS, else {@code local}).
      */
     public java.util.Map<String, Object> edgeLimitsByName() {
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
         edge.limitsByName().forEach((k, v) -> {
             m.put(k, v);
             if (k.equals("RATELIMIT_IP_PER_MINUTE")) {
-                m.put("RATELIMIT_STORE", redis.url().isPresent() ? "redis" : "local");
+                m.put("RATELIMIT_STORE", redis.configured() ? "redis" : "local");
             }
         });
         return m;
