@@ -242,9 +242,12 @@ public final class Levqor implements AutoCloseable {
         return new Levqor(settings, clock, Role.WORKER, List.of(), false);
     }
 
-    /** Redis is connected when REDIS_URL is set and something here uses it (the queue, shared limits or counts). */
+    /**
+     * Redis is connected when REDIS_URL or REDIS_SENTINELS is set and something here uses it (the queue, shared
+     * limits or counts).
+     */
     static boolean redisWanted(Settings settings) {
-        return settings.redis().url().isPresent()
+        return settings.redis().configured()
                 && (settings.flags().newQueue() || settings.flags().rateLimit() || settings.flags().abuseGuards());
     }
 
@@ -274,7 +277,7 @@ public final class Levqor implements AutoCloseable {
         JobMetrics jobMetrics = new JobMetrics(metrics.registry(), counts);
         boolean localWorkers = queue.workerConcurrency() > 0;
         String owner = Worker.newOwner();
-        Optional<RedisQueue> redisQueue = redis.map(r -> new RedisQueue(r.client(), owner));
+        Optional<RedisQueue> redisQueue = redis.map(r -> new RedisQueue(r, owner));
         Dispatcher dispatcher = new Dispatcher(redisQueue, redis.map(RedisConnections::health),
                 settings.flags().newQueue(), new LocalQueue(), localWorkers,
                 jobMetrics::queueState);

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Failed authentications per client within a window. In Redis (shared by every instance) it is a
@@ -23,7 +23,7 @@ final class FailedAuthCounts {
 
     private final Duration window;
     private final Cache<String, Deque<Long>> local;
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final RedisHealth redisHealth;
 
     FailedAuthCounts(Duration window, Optional<RedisConnections> redis) {

@@ -2,17 +2,18 @@ package com.levqor.jobs.queue;
 
 import com.levqor.jobs.model.JobRef;
 import com.levqor.jobs.model.Priority;
+import com.levqor.redis.RedisConnections;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
-import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
-import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -81,17 +82,19 @@ public final class RedisQueue implements JobSource {
             return #items - #keep
             """;
 
-    private final RedisClient client;
+    private final RedisConnections redis;
+    private final UnifiedJedis client;
     private final String workerId;
     private final String processing;
     private final List<String> takeKeys;
 
     /**
-     * @param client   the process's pooled client ({@code redis.RedisConnections})
+     * @param redis    the process's pool (at one address, or the master the sentinels name)
      * @param workerId this process's worker id: its processing list and heartbeat
      */
-    public RedisQueue(RedisClient client, String workerId) {
-        this.client = client;
+    public RedisQueue(RedisConnections redis, String workerId) {
+        this.redis = redis;
+        this.client = redis.client();
         this.workerId = workerId;
         this.processing = PROCESSING + workerId;
         this.takeKeys = List.of(lane(Priority.HIGH), lane(Priority.NORMAL), lane(Priority.LOW), processing);
@@ -126,7 +129,7 @@ public final class RedisQueue implements JobSource {
         for (JobRef r : refs) {
             (r.priority() == Priority.HIGH ? high : r.priority() == Priority.LOW ? low : normal).add(r.id().toString());
         }
-        try (Pipeline p = client.pipelined()) {
+        try (AbstractPipeline p = client.pipelined()) {
             pushLane(p, Priority.HIGH, high, front);
             pushLane(p, Priority.NORMAL, normal, front);
             pushLane(p, Priority.LOW, low, front);
@@ -139,7 +142,7 @@ public final class RedisQueue implements JobSource {
         }
     }
 
-    private static void pushLane(Pipeline p, Priority priority, List<String> ids, boolean front) {
+    private static void pushLane(AbstractPipeline p, Priority priority, List<String> ids, boolean front) {
         if (ids.isEmpty()) {
             return;
         }
@@ -155,7 +158,7 @@ public final class RedisQueue implements JobSource {
     /** Up to {@code probe} ids from the head of each priority list (the next to be taken), in one round trip. */
     public Map<Priority, List<UUID>> heads(int probe) {
         Map<Priority, Response<List<String>>> answers = new EnumMap<>(Priority.class);
-        try (Pipeline p = client.pipelined()) {
+        try (AbstractPipeline p = client.pipelined()) {
             for (Priority priority : List.of(Priority.HIGH, Priority.NORMAL, Priority.LOW)) {
                 answers.put(priority, p.lrange(lane(priority), 0, probe - 1));
             }
@@ -185,7 +188,7 @@ public final class RedisQueue implements JobSource {
         // Idle: wait on the wake-up list and take in the same exchange. Redis runs the pipelined move as soon as
         // the wait ends (a push, or the timeout), so the ids come back with the wake-up instead of one round
         // trip later (a thread switch on each side, which a busy machine stretches the most).
-        try (Connection c = client.getPool().getResource()) {
+        try (Connection c = redis.connection()) {
             c.setTimeoutInfinite(); // the blocking socket timeout, as for a lone BLPOP
             try {
                 c.sendCommand(Protocol.Command.BLPOP, WAKE, Double.toString(waitMillis / 1000.0));

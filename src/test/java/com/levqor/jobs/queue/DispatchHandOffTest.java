@@ -46,7 +46,7 @@ class DispatchHandOffTest {
                      1_000, 250)).orElseThrow();
              RedisClient client = RedisClient.create(URI.create(redis.url()))) {
             pool.health().start();
-            RedisQueue queue = new RedisQueue(pool.client(), "w1");
+            RedisQueue queue = new RedisQueue(pool, "w1");
             Dispatcher dispatcher = new Dispatcher(Optional.of(queue), Optional.of(pool.health()), true,
                     new LocalQueue(), false, NO_STATE);
             dispatcher.start();

@@ -30,7 +30,7 @@ class RedisQueueTest {
         try (TestRedis redis = TestRedis.start();
              RedisConnections pool = connections(redis, 4);
              RedisClient client = RedisClient.create(URI.create(redis.url()))) {
-            RedisQueue queue = new RedisQueue(pool.client(), "w1");
+            RedisQueue queue = new RedisQueue(pool, "w1");
             JobRef ref = new JobRef(UUID.randomUUID(), Priority.HIGH);
             CompletableFuture<List<JobRef>> taken = CompletableFuture.supplyAsync(() -> queue.take(10, 5_000));
             Thread.sleep(200); // the take is waiting by now
@@ -52,7 +52,7 @@ class RedisQueueTest {
     void idleTakeWaitsLongerThanTheSocketTimeoutAndTheConnectionStaysUsable() {
         try (TestRedis redis = TestRedis.start();
              RedisConnections pool = connections(redis, 1)) {
-            RedisQueue queue = new RedisQueue(pool.client(), "w1");
+            RedisQueue queue = new RedisQueue(pool, "w1");
             long t0 = System.nanoTime();
             // 1.5 s is longer than the 1 s socket timeout of ordinary commands: the wait uses the blocking one.
             assertThat(queue.take(10, 1_500)).isEmpty();
@@ -71,8 +71,8 @@ class RedisQueueTest {
         try (TestRedis redis = TestRedis.start();
              RedisConnections pool = connections(redis, 2);
              RedisConnections otherPool = connections(redis, 2)) {
-            RedisQueue queue = new RedisQueue(pool.client(), "w1");
-            RedisQueue other = new RedisQueue(otherPool.client(), "w2");
+            RedisQueue queue = new RedisQueue(pool, "w1");
+            RedisQueue other = new RedisQueue(otherPool, "w2");
             queue.push(List.of(new JobRef(UUID.randomUUID(), Priority.LOW)));
             assertThat(other.take(10, 0)).hasSize(1); // taken without consuming its wake-up token
 

@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 class AbandonedRequeueTest {
     static final String NORMAL = RedisQueue.PREFIX + "queue:normal";
@@ -27,12 +27,12 @@ class AbandonedRequeueTest {
              RedisConnections pool = RedisConnections.open(new RedisSettings(Optional.of(URI.create(redis.url())),
                      4, 1_000, 50)).orElseThrow()) {
             pool.health().start();
-            RedisQueue mine = new RedisQueue(pool.client(), "alive-worker");
+            RedisQueue mine = new RedisQueue(pool, "alive-worker");
             mine.heartbeat();
             Dispatcher dispatcher = new Dispatcher(Optional.of(mine), Optional.of(pool.health()), true,
                     new LocalQueue(), false, (async, up) -> { });
             dispatcher.start();
-            RedisClient c = pool.client();
+            UnifiedJedis c = pool.client();
             String a = UUID.randomUUID().toString();
             String b = UUID.randomUUID().toString();
             String waiting = UUID.randomUUID().toString();

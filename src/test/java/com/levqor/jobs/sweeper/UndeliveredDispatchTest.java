@@ -92,7 +92,7 @@ class UndeliveredDispatchTest {
         final TestRedis redis = TestRedis.start();
         final RedisConnections pool = RedisConnections.open(new RedisSettings(Optional.of(URI.create(redis.url())),
                 4, 1_000, 50)).orElseThrow();
-        final RedisQueue queue = new RedisQueue(pool.client(), "test-worker");
+        final RedisQueue queue = new RedisQueue(pool, "test-worker");
         final Dispatcher dispatcher = new Dispatcher(Optional.of(queue), Optional.of(pool.health()), true,
                 new LocalQueue(), false, (async, up) -> { });
 
