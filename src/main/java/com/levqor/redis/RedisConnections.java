@@ -96,7 +96,8 @@ public final class RedisConnections implements AutoCloseable {
         DefaultJedisClientConfig.Builder sentinels = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(settings.timeoutMillis())
                 .socketTimeoutMillis(settings.timeoutMillis())
-                .clientName("levqor-sentinel");
+                .clientName("levqor-sentinel")
+                .serverDefaultProtocol(); // as Jedis' own sentinel builder: its Jedis sentinel clients cannot negotiate RESP3
         sentinel.sentinelPassword().ifPresent(sentinels::password);
         Set<HostAndPort> addresses = new LinkedHashSet<>();
         sentinel.sentinels().forEach(a -> addresses.add(new HostAndPort(a.host(), a.port())));

@@ -41,7 +41,8 @@ public final class TestRedis implements AutoCloseable {
         return r;
     }
 
-    private static synchronized Path binary() {
+    /** The redis-server binary, unpacked under target/ once (also run in sentinel mode by {@link TestSentinels}). */
+    static synchronized Path binary() {
         try {
             Path dir = Files.createDirectories(Path.of("target", "tmp", "redis-bin"));
             Path bin = dir.resolve(BINARY);
