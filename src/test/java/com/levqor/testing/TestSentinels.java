@@ -30,6 +30,8 @@ public final class TestSentinels implements AutoCloseable {
     private static final Duration READY = Duration.ofSeconds(30);
 
     private final String masterName;
+    private final String masterPassword;
+    private final String sentinelPassword;
     private final Path dir;
     private final int masterPort;
     private final int replicaPort;
@@ -37,19 +39,30 @@ public final class TestSentinels implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private Process master;
 
-    private TestSentinels(String masterName, Path dir, int masterPort, int replicaPort, List<Integer> sentinelPorts) {
+    private TestSentinels(String masterName, String masterPassword, String sentinelPassword, Path dir, int masterPort,
+                          int replicaPort, List<Integer> sentinelPorts) {
         this.masterName = masterName;
+        this.masterPassword = masterPassword;
+        this.sentinelPassword = sentinelPassword;
         this.dir = dir;
         this.masterPort = masterPort;
         this.replicaPort = replicaPort;
         this.sentinelPorts = sentinelPorts;
     }
 
-    /** Starts master, replica and three sentinels monitoring the master as {@code masterName}. */
+    /** Starts master, replica and three sentinels monitoring the master as {@code masterName}, no passwords. */
     public static TestSentinels start(String masterName) {
+        return start(masterName, null, null);
+    }
+
+    /**
+     * As {@link #start(String)}, the master and replica with {@code requirepass masterPassword} and the
+     * sentinels with {@code requirepass sentinelPassword} (null: none).
+     */
+    public static TestSentinels start(String masterName, String masterPassword, String sentinelPassword) {
         int masterPort = freePort();
         Path dir = Path.of("target", "tmp", "sentinels-" + masterPort).toAbsolutePath();
-        TestSentinels set = new TestSentinels(masterName, dir, masterPort, freePort(),
+        TestSentinels set = new TestSentinels(masterName, masterPassword, sentinelPassword, dir, masterPort, freePort(),
                 List.of(freePort(), freePort(), freePort()));
         try {
             set.startAll();
@@ -67,13 +80,13 @@ public final class TestSentinels implements AutoCloseable {
             sentinel(port);
         }
         Await.until("replica in sync with the master", READY, () -> {
-            try (Jedis j = new Jedis("127.0.0.1", replicaPort)) {
+            try (Jedis j = connect(replicaPort, masterPassword)) {
                 return j.info("replication").contains("master_link_status:up");
             }
         });
         for (int port : sentinelPorts) {
             Await.until("sentinel " + port + " knows the replica and the other two sentinels", READY, () -> {
-                try (Jedis j = new Jedis("127.0.0.1", port)) {
+                try (Jedis j = connect(port, sentinelPassword)) {
                     Map<String, String> m = j.sentinelMaster(masterName);
                     return "1".equals(m.get("num-slaves")) && "2".equals(m.get("num-other-sentinels"));
                 }
@@ -87,6 +100,9 @@ public final class TestSentinels implements AutoCloseable {
             List<String> cmd = new ArrayList<>(List.of(TestRedis.binary().toAbsolutePath().toString(),
                     "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                     "--dir", home.toString(), "--protected-mode", "no"));
+            if (masterPassword != null) {
+                cmd.addAll(List.of("--requirepass", masterPassword, "--masterauth", masterPassword));
+            }
             cmd.addAll(List.of(extra));
             return launch(cmd, home, port);
         } catch (IOException e) {
@@ -98,7 +114,7 @@ public final class TestSentinels implements AutoCloseable {
         try {
             Path home = Files.createDirectories(dir.resolve("sentinel-" + port));
             Path conf = home.resolve("sentinel.conf");
-            Files.writeString(conf, String.join("\n",
+            List<String> lines = new ArrayList<>(List.of(
                     "port " + port,
                     "bind 127.0.0.1",
                     "protected-mode no",
@@ -106,8 +122,15 @@ public final class TestSentinels implements AutoCloseable {
                     "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 2",
                     "sentinel down-after-milliseconds " + masterName + " " + DOWN_AFTER_MILLIS,
                     "sentinel failover-timeout " + masterName + " " + FAILOVER_TIMEOUT_MILLIS,
-                    "sentinel parallel-syncs " + masterName + " 1",
-                    ""));
+                    "sentinel parallel-syncs " + masterName + " 1"));
+            if (masterPassword != null) {
+                lines.add("sentinel auth-pass " + masterName + " " + masterPassword);
+            }
+            if (sentinelPassword != null) {
+                lines.add("requirepass " + sentinelPassword); // also what it presents to the other sentinels
+            }
+            lines.add("");
+            Files.writeString(conf, String.join("\n", lines));
             launch(List.of(TestRedis.binary().toAbsolutePath().toString(), conf.toString(), "--sentinel"), home, port);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -127,6 +150,14 @@ public final class TestSentinels implements AutoCloseable {
             }
         }
         throw new IllegalStateException(cmd.get(0) + " did not open port " + port + " (see " + home + "/redis.log)");
+    }
+
+    private static Jedis connect(int port, String password) {
+        Jedis j = new Jedis("127.0.0.1", port);
+        if (password != null) {
+            j.auth(password);
+        }
+        return j;
     }
 
     private static int freePort() {
@@ -152,6 +183,10 @@ public final class TestSentinels implements AutoCloseable {
         return sentinelPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     }
 
+    public List<Integer> sentinelPorts() {
+        return sentinelPorts;
+    }
+
     public String masterName() {
         return masterName;
     }
@@ -167,7 +202,7 @@ public final class TestSentinels implements AutoCloseable {
     /** Where the first sentinel that answers says the master is now. */
     public HostAndPort currentMaster() {
         for (int port : sentinelPorts) {
-            try (Jedis j = new Jedis("127.0.0.1", port)) {
+            try (Jedis j = connect(port, sentinelPassword)) {
                 List<String> hostPort = j.sentinelGetMasterAddrByName(masterName);
                 return new HostAndPort(hostPort.get(0), Integer.parseInt(hostPort.get(1)));
             } catch (RuntimeException tryNext) {
