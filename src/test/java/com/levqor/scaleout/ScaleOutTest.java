@@ -88,7 +88,7 @@ class ScaleOutTest {
         outbox = new Outbox(db, Clock.systemUTC(), json);
         redis = TestRedis.start();
         resend = new FakeResend();
-        recorder = new ExecutionRecorder(20);
+        recorder = new ExecutionRecorder(100);
 
         Map<String, String> env = new HashMap<>(TestServer.baseEnv(jdbcUrl, java.nio.file.Path.of("unused")));
         env.put("REDIS_URL", redis.url());
