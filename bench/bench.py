@@ -8,7 +8,16 @@ started here is stopped at the end (also on Ctrl-C / SIGTERM). Nothing in ../sha
 Knobs (environment):
   BENCH_SECTIONS   comma list of sections to run (default: the side-by-side sections
                    coldstart,uptime,status,rq,intake,e2e,pickup); `backup` runs only when named, e.g.
-                   BENCH_SECTIONS=backup (needs only Postgres 15, not the peer)
+                   BENCH_SECTIONS=backup (needs only Postgres 15, not the peer); so does `scaleout`
+                   (Postgres 15 and redis-server, not the peer)
+  SCALEOUT_JOBS    scaleout: jobs in the backlog each run drains (default 50000), submitted through
+                   POST /api/v1/intake/batch to a `serve` with WORKER_CONCURRENCY=0 before any worker starts
+  SCALEOUT_WORKERS worker process counts measured (default "1 2"), each run on a fresh database
+  SCALEOUT_REPEATS runs per worker count, the counts interleaved (order reversed every other round);
+                   medians reported (default 3)
+  SCALEOUT_DELAY_MS 0 (default): echo jobs; N > 0: `delay` jobs that sleep N ms (I/O-bound work)
+  SCALEOUT_WORKER_ENV extra env for the `levqor worker` processes, "K=V K=V" (e.g. WORKER_CONCURRENCY=32)
+  SCALEOUT_DRAIN_TIMEOUT seconds a run may take to drain its backlog (default 600)
   BACKUP_BENCH_JOBS    jobs in the database that the backup section backs up (default 1000000)
   BACKUP_BENCH_REPEATS runs of each of the four commands, interleaved, medians reported (default 3)
   COLD_RUNS        cold starts per variant, median reported (default 3)
@@ -106,6 +115,12 @@ PICKUP_SETTLE = os.environ.get("PICKUP_SETTLE", "1") == "1"
 LEVQOR_DB = os.environ.get("LEVQOR_DB", "external")
 BACKUP_BENCH_JOBS = int(os.environ.get("BACKUP_BENCH_JOBS", "1000000"))
 BACKUP_BENCH_REPEATS = int(os.environ.get("BACKUP_BENCH_REPEATS", "3"))
+SCALEOUT_JOBS = int(os.environ.get("SCALEOUT_JOBS", "50000"))
+SCALEOUT_WORKERS = [int(n) for n in os.environ.get("SCALEOUT_WORKERS", "1 2").split()]
+SCALEOUT_REPEATS = int(os.environ.get("SCALEOUT_REPEATS", "3"))
+SCALEOUT_DELAY_MS = int(os.environ.get("SCALEOUT_DELAY_MS", "0"))
+SCALEOUT_DRAIN_TIMEOUT = int(os.environ.get("SCALEOUT_DRAIN_TIMEOUT", "600"))
+SCALEOUT_WORKER_ENV = dict(kv.partition("=")[::2] for kv in os.environ.get("SCALEOUT_WORKER_ENV", "").split())
 PEER_SECTIONS = ("coldstart", "uptime", "rq", "intake", "e2e", "pickup")
 START_TIMEOUT = 120
 
@@ -1639,6 +1654,147 @@ def section_backup(tmp, pg):
     R.data["backup"] = res
 
 
+def redis_flushdb(port, db):
+    """Empties one logical database of the bench's redis-server (a fresh queue for each scale-out run)."""
+    with socket.create_connection(("127.0.0.1", port), 5) as s:
+        s.sendall(f"SELECT {db}\r\nFLUSHDB\r\n".encode())
+        got = b""
+        while got.count(b"\r\n") < 2:
+            chunk = s.recv(64)
+            if not chunk:
+                break
+            got += chunk
+    if got != b"+OK\r\n+OK\r\n":
+        raise RuntimeError(f"redis FLUSHDB {db} answered {got!r}")
+
+
+def scaleout_backlog(port, key, jobs):
+    """Submits `jobs` jobs in batches of 1000; returns how many the server acknowledged."""
+    if SCALEOUT_DELAY_MS > 0:
+        item = {"workflow": "delay", "payload": {"ms": SCALEOUT_DELAY_MS}, "priority": "normal"}
+    else:
+        item = {"workflow": "echo", "payload": {"x": 1}, "priority": "normal"}
+    done = 0
+    while done < jobs:
+        n = min(1000, jobs - done)
+        st, js = http_req(port, "POST", "/api/v1/intake/batch", {"jobs": [item] * n},
+                          {"Authorization": f"Bearer {key}"}, timeout=60)
+        if st not in (200, 201, 202):
+            raise RuntimeError(f"POST /api/v1/intake/batch answered {st} {js}")
+        done += n
+    return done
+
+
+def scaleout_started_at(path):
+    """The UTC time at the head of the "… worker started in N ms" line of a worker's output."""
+    with open(path, errors="replace") as f:
+        for line in f:
+            if " worker started in " in line:
+                return line.split()[0]
+    raise RuntimeError(f"no 'worker started' line in {path}")
+
+
+def scaleout_run(tmp, pg, redis, workers, tag):
+    """One run: a fresh database, a `serve` that only takes intake, the backlog, then `workers` worker
+    processes started together; measured from Postgres once every job succeeded."""
+    db = f"levqor_{tag}"
+    pg.sql(f"create database {db}")
+    redis_flushdb(redis.port, 2)
+    url = f"postgres://postgres@127.0.0.1:{pg.port}/{db}"
+    common = dict(LEVQOR_LOAD_ENV, REDIS_URL=f"redis://127.0.0.1:{redis.port}/2")
+    serve, port, _ = start_levqor(f"{tag}-serve", database_url=url,
+                                  extra=dict(common, WORKER_CONCURRENCY="0", LOG_DIR=os.path.join(OUT, tag, "serve")))
+    procs = []
+    try:
+        key = create_api_key_or_reuse(port)
+        t0 = time.monotonic()
+        submitted = scaleout_backlog(port, key, SCALEOUT_JOBS)
+        log(f"  {tag}: {submitted:,} jobs submitted in {time.monotonic() - t0:.1f} s")
+        stored = int(pg.sql("select count(*) from jobs", db=db))
+        if stored != SCALEOUT_JOBS:
+            raise RuntimeError(f"{stored} jobs stored, {SCALEOUT_JOBS} submitted")
+        t_spawn = time.monotonic()
+        for i in range(workers):
+            wenv = levqor_env(0, database_url=url,
+                              extra=dict(common, LOG_DIR=os.path.join(OUT, tag, f"worker-{i + 1}"), **SCALEOUT_WORKER_ENV))
+            wenv.pop("PORT", None)
+            procs.append(PROCS.spawn("levqor-worker", [LAUNCHER, "worker"], env=wenv, cwd=OUT,
+                                     log=os.path.join(OUT, f"{tag}-worker-{i + 1}.log")))
+        while True:
+            done = int(pg.sql("select count(*) from jobs where state = 'succeeded'", db=db))
+            if done >= SCALEOUT_JOBS:
+                break
+            for p in procs:
+                if p.poll() is not None:
+                    raise RuntimeError(f"a worker exited with {p.returncode}; see {OUT}/{tag}-worker-*.log")
+            if time.monotonic() - t_spawn > SCALEOUT_DRAIN_TIMEOUT:
+                raise RuntimeError(f"{done:,} of {SCALEOUT_JOBS:,} jobs done after {SCALEOUT_DRAIN_TIMEOUT} s")
+            time.sleep(0.2)
+        wall = time.monotonic() - t_spawn
+        # When every worker was up: the latest "worker started" line of their logs (UTC, the machine's clock,
+        # as Postgres' now()). Jobs finished from then on were drained by all of them together.
+        ready = max(scaleout_started_at(os.path.join(OUT, f"{tag}-worker-{i + 1}.log")) for i in range(workers))
+        out = pg.sql("select extract(epoch from max(finished_at) - min(started_at)), "
+                     f"count(*) filter (where finished_at > '{ready}'), "
+                     f"extract(epoch from max(finished_at) - '{ready}'::timestamptz), "
+                     "count(*) filter (where state <> 'succeeded'), coalesce(sum(attempt), 0) from jobs", db=db)
+        span, after, window, other, attempts = out.split("|")
+        span, after, window = float(span), int(after), float(window)
+        # A window shorter than a second is too short to measure: the backlog was nearly gone by then.
+        rate_all = after / window if after > 0 and window >= 1 else None
+        res = {"workers": workers, "jobs": SCALEOUT_JOBS, "span_seconds": span, "jobs_per_second_span": SCALEOUT_JOBS / span,
+               "all_ready_at": ready, "jobs_after_all_ready": after, "window_seconds": window,
+               "jobs_per_second": rate_all, "wall_seconds_from_spawn": wall, "not_succeeded": int(other),
+               "attempts": int(attempts)}
+        log(f"  {tag}: {workers} worker(s): {fmt(rate_all)} jobs/s with every worker up ({after:,} jobs in "
+            f"{window:.2f} s); {res['jobs_per_second_span']:,.0f} jobs/s from the first claim ({span:.2f} s); "
+            f"{wall:.1f} s from spawning the workers; attempts {attempts}")
+        return res
+    finally:
+        for p in procs:
+            PROCS.stop(p, timeout=40)
+        stop_levqor(serve)
+
+
+def section_scaleout(tmp, pg, redis):
+    kind = f"`delay` jobs of {SCALEOUT_DELAY_MS} ms" if SCALEOUT_DELAY_MS > 0 else "`echo` jobs"
+    R.h(f"Scale-out: a backlog of {SCALEOUT_JOBS:,} {kind} drained by "
+        f"{' then '.join(str(n) for n in SCALEOUT_WORKERS)} `levqor worker` process(es)")
+    runs = {n: [] for n in SCALEOUT_WORKERS}
+    for rep in range(SCALEOUT_REPEATS):
+        order = SCALEOUT_WORKERS if rep % 2 == 0 else list(reversed(SCALEOUT_WORKERS))
+        for n in order:
+            runs[n].append(scaleout_run(tmp, pg, redis, n, f"scaleout_{n}w_{rep + 1}"))
+    def med(n, field):
+        xs = [r[field] for r in runs[n] if r[field] is not None]
+        return statistics.median(xs) if xs else None
+    base = med(SCALEOUT_WORKERS[0], "jobs_per_second")
+    rows = []
+    for n in SCALEOUT_WORKERS:
+        rate = med(n, "jobs_per_second")
+        rows.append([n, fmt(rate), ratio(rate, base), fmt(med(n, "jobs_per_second_span")),
+                     fmt(med(n, "wall_seconds_from_spawn"), 1),
+                     ", ".join(fmt(r["jobs_per_second"]) for r in runs[n]),
+                     sum(r["not_succeeded"] for r in runs[n])])
+    R.table(["worker processes", f"jobs/s, every worker up (median of {SCALEOUT_REPEATS})",
+             f"vs {SCALEOUT_WORKERS[0]}", "jobs/s from the first claim", "s from spawning the workers to drained",
+             "each run, jobs/s", "jobs not succeeded"], rows)
+    worker_env = " ".join(f"{k}={v}" for k, v in SCALEOUT_WORKER_ENV.items()) or "none (the defaults)"
+    R.line(f"Method: each run on a fresh database of the bench's Postgres 15 and an emptied Redis database; a "
+           f"`bin/levqor serve` with WORKER_CONCURRENCY=0 (intake only) takes the backlog through "
+           f"POST /api/v1/intake/batch (1,000 jobs a request) before any worker runs; then the worker processes "
+           f"(`bin/levqor worker`, the launcher's defaults, extra env: {worker_env}) start together and drain it. "
+           f"jobs/s, every worker up = jobs finished after the last worker logged \"worker started\" / (last "
+           f"finished_at - that moment), read from Postgres: the rate of all of them together, the JVM starts "
+           f"left out (n/a when the backlog was gone within a second of it: raise SCALEOUT_JOBS). From the first "
+           f"claim = jobs / (last finished_at - first started_at), which counts the time one worker ran before the "
+           f"other was up. Runs interleaved, the order reversed every other round. "
+           f"Every process shares the same cores with Postgres and Redis: on this machine a second worker "
+           f"competes with the first for CPU, so the ratio says how far one Postgres and one Redis let the work "
+           f"spread, not what a second host would add.")
+    R.data["scaleout"] = {str(n): runs[n] for n in SCALEOUT_WORKERS}
+
+
 def create_api_key_or_reuse(port):
     st, js = http_req(port, "POST", "/ops/accounts", {"email": f"bench-{port}@example.com", "plan": "pro"},
                       {"Authorization": f"Bearer {ADMIN_KEY}"})
@@ -1693,10 +1849,12 @@ def main():
     lvq = peer = None
     try:
         pg.start()
-        if peer_needed:
+        if peer_needed or "scaleout" in SECTIONS:
             redis.start()
         if "backup" in SECTIONS:
             guarded("backup", section_backup, tmp, pg)
+        if "scaleout" in SECTIONS:
+            guarded("scaleout", section_scaleout, tmp, pg, redis)
         if "coldstart" in SECTIONS:
             guarded("coldstart", section_coldstart, tmp, pg, redis)
         if "rq" in SECTIONS:

@@ -4,11 +4,17 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Which Postgres to use. {@code DATABASE_URL} (postgres://user:pass@host:port/db or
- * jdbc:postgresql://…) wins; otherwise the libpq variables {@code PGHOST PGPORT PGUSER PGPASSWORD
+ * Which Postgres to use. {@code DATABASE_URL} (postgres://user:pass@host:port/db, several hosts as
+ * host1:port1,host2:port2, or jdbc:postgresql://…) wins; otherwise the libpq variables {@code PGHOST PGPORT PGUSER PGPASSWORD
  * PGDATABASE}; none set selects the embedded Postgres with its data in {@code LEVQOR_DATA_DIR}.
  *
  * @param target   external JDBC URL and credentials, or the embedded server
@@ -120,21 +126,30 @@ public record DatabaseSettings(DatabaseTarget target, int poolSize, long connect
         return new Embedded(dataDir, embeddedPort);
     }
 
-    /** Accepts postgres://, postgresql:// and jdbc:postgresql:// forms; a problem is reported under {@code name}. */
+    /**
+     * Accepts postgres://, postgresql:// and jdbc:postgresql:// forms; a problem is reported under {@code name}.
+     * A jdbc: URL is used as it is (pgjdbc reads several hosts and {@code targetServerType} itself). A
+     * postgres:// URL may list several hosts as libpq does ({@code postgres://u:p@a:5432,b:5432/db}), each
+     * port defaulting to 5432, and may carry libpq's {@code target_session_attrs}, turned into pgjdbc's
+     * {@code targetServerType} of the same meaning ({@link #TARGET_SERVER_TYPES}); other parameters are
+     * handed to pgjdbc as they are.
+     */
     static External fromUrl(Env env, String name, String url) {
         if (url.startsWith("jdbc:postgresql://")) {
             return new External(url, Optional.empty(), Optional.empty());
         }
         try {
-            URI uri = new URI(url);
-            String scheme = uri.getScheme();
-            if (!("postgres".equals(scheme) || "postgresql".equals(scheme)) || uri.getHost() == null) {
+            Matcher m = LIBPQ_URL.matcher(url);
+            if (!m.matches()) {
                 throw new IllegalArgumentException();
             }
+            List<String> hosts = hostList(m.group(3));
+            // The host list is no URI authority (commas, several ports): parse the rest with one placeholder host.
+            URI uri = new URI(m.group(1) + "://" + (m.group(2) == null ? "" : m.group(2) + "@") + "host.invalid"
+                    + m.group(4));
             String path = uri.getRawPath() == null || uri.getRawPath().length() <= 1 ? "/postgres" : uri.getRawPath();
-            int port = uri.getPort() == -1 ? 5432 : uri.getPort();
-            String jdbc = "jdbc:postgresql://" + uri.getHost() + ":" + port + path
-                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+            String query = uri.getRawQuery() == null ? "" : jdbcQuery(env, name, uri.getRawQuery());
+            String jdbc = "jdbc:postgresql://" + String.join(",", hosts) + path + (query.isEmpty() ? "" : "?" + query);
             Optional<String> user = Optional.empty();
             Optional<String> password = Optional.empty();
             if (uri.getRawUserInfo() != null) {
@@ -146,9 +161,64 @@ public record DatabaseSettings(DatabaseTarget target, int poolSize, long connect
             }
             return new External(jdbc, user, password);
         } catch (Exception e) {
-            env.problem(name, "****",
-                    "postgres://user:password@host:port/database or jdbc:postgresql://host:port/database");
+            env.problem(name, "****", "postgres://user:password@host:port/database (several hosts as "
+                    + "host1:port1,host2:port2) or jdbc:postgresql://host:port/database");
             return new External("jdbc:postgresql://invalid/", Optional.empty(), Optional.empty());
         }
+    }
+
+    /** scheme, user info (without its @), host list, and the rest (path, query, fragment). */
+    private static final Pattern LIBPQ_URL = Pattern.compile("(postgres|postgresql)://(?:([^@/?#]*)@)?([^/?#]*)(.*)");
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+)(?::([0-9]{1,5}))?");
+
+    /**
+     * libpq's {@code target_session_attrs} values and pgjdbc's {@code targetServerType} of the same
+     * meaning: {@code primary} takes only a server that accepts writes, so the pool follows a primary
+     * switch to whichever listed host is primary now.
+     */
+    static final Map<String, String> TARGET_SERVER_TYPES = Map.of(
+            "any", "any",
+            "read-write", "primary",
+            "primary", "primary",
+            "read-only", "secondary",
+            "standby", "secondary",
+            "prefer-standby", "preferSecondary");
+
+    /** Each {@code host[:port]} of a comma-separated list as {@code host:port} (port 5432 when absent). */
+    private static List<String> hostList(String list) {
+        List<String> hosts = new ArrayList<>();
+        for (String part : list.split(",", -1)) {
+            Matcher m = HOST_PORT.matcher(part);
+            if (!m.matches()) {
+                throw new IllegalArgumentException();
+            }
+            int port = m.group(2) == null ? 5432 : Integer.parseInt(m.group(2));
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException();
+            }
+            hosts.add(m.group(1) + ":" + port);
+        }
+        return hosts;
+    }
+
+    /** The query of a postgres:// URL for pgjdbc: {@code target_session_attrs} becomes {@code targetServerType}. */
+    private static String jdbcQuery(Env env, String name, String rawQuery) {
+        List<String> out = new ArrayList<>();
+        for (String pair : rawQuery.split("&")) {
+            String[] kv = pair.split("=", 2);
+            if (kv[0].equals("target_session_attrs")) {
+                String value = kv.length == 2 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "";
+                String type = TARGET_SERVER_TYPES.get(value);
+                if (type == null) {
+                    env.problem(name, "****", "target_session_attrs of one of " + String.join(", ",
+                            new TreeSet<>(TARGET_SERVER_TYPES.keySet())) + " (it was '" + value + "')");
+                    continue;
+                }
+                out.add("targetServerType=" + type);
+            } else if (!pair.isEmpty()) {
+                out.add(pair);
+            }
+        }
+        return String.join("&", out);
     }
 }
