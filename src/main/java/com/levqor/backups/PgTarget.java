@@ -35,6 +35,19 @@ public record PgTarget(String hosts, String ports, String database, Optional<Str
             "sslcert", "PGSSLCERT",
             "sslkey", "PGSSLKEY",
             "connectTimeout", "PGCONNECT_TIMEOUT");
+    /**
+     * pgjdbc's {@code targetServerType} as libpq's {@code target_session_attrs} (pg_dump and psql
+     * 14 or newer), so the tools pick the same server of a host list as the pool does; pgjdbc's
+     * {@code preferPrimary} has no libpq equivalent and is left out (the first host that answers).
+     */
+    private static final Map<String, String> TARGET_SESSION_ATTRS = Map.of(
+            "any", "any",
+            "primary", "primary",
+            "master", "primary",
+            "secondary", "standby",
+            "slave", "standby",
+            "preferSecondary", "prefer-standby",
+            "preferSlave", "prefer-standby");
 
     public PgTarget {
         params = Map.copyOf(params);
@@ -120,6 +133,10 @@ public record PgTarget(String hosts, String ports, String database, Optional<Str
                 env.put(libpq, v);
             }
         });
+        String sessionAttrs = TARGET_SESSION_ATTRS.get(params.getOrDefault("targetServerType", ""));
+        if (sessionAttrs != null) {
+            env.put("PGTARGETSESSIONATTRS", sessionAttrs);
+        }
         return env;
     }
 

@@ -73,6 +73,12 @@ class MultiHostDatabaseUrlTest {
         PgTarget target = PgTarget.fromJdbc(x.jdbcUrl(), x.user(), x.password());
         assertThat(target.libpqEnvironment("levqor-backup"))
                 .containsEntry("PGHOST", "pg-a,pg-b").containsEntry("PGPORT", "5432,5433")
-                .containsEntry("PGDATABASE", "levqor");
+                .containsEntry("PGDATABASE", "levqor").containsEntry("PGTARGETSESSIONATTRS", "primary");
+        External standby = parsed("postgres://app:secret@pg-a,pg-b/levqor?target_session_attrs=prefer-standby");
+        assertThat(PgTarget.fromJdbc(standby.jdbcUrl(), standby.user(), standby.password())
+                .libpqEnvironment("levqor-backup")).containsEntry("PGTARGETSESSIONATTRS", "prefer-standby");
+        External plain = parsed("postgres://app:secret@pg-a,pg-b/levqor");
+        assertThat(PgTarget.fromJdbc(plain.jdbcUrl(), plain.user(), plain.password())
+                .libpqEnvironment("levqor-backup")).doesNotContainKey("PGTARGETSESSIONATTRS");
     }
 }
