@@ -81,4 +81,21 @@ public class ApiException extends RuntimeException {
     public static ApiException unavailable(String code, String message) {
         return new ApiException(503, code, message);
     }
+
+    /** Code of {@link #databaseUnavailable}. */
+    public static final String DATABASE_UNAVAILABLE = "database_unavailable";
+    /** Retry-After of {@link #databaseUnavailable}, in seconds. */
+    public static final int DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+    /**
+     * 503 {@code database_unavailable} with {@code Retry-After}: no database connection could be had
+     * (the database is down or unreachable, or has no connection left to give) or the one in use broke.
+     *
+     * @param consequence what it means for the request ("the job was not stored"), or empty
+     */
+    public static ApiException databaseUnavailable(String consequence) {
+        return new ApiException(503, DATABASE_UNAVAILABLE, "The database is not answering or has no connection "
+                + "free" + (consequence.isEmpty() ? "" : "; " + consequence) + ". Try again shortly.", Map.of(),
+                Map.of("Retry-After", Integer.toString(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS)));
+    }
 }

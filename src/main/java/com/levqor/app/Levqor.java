@@ -79,6 +79,7 @@ import com.levqor.ops.ErrorReporter;
 import com.levqor.ops.FlagsHandler;
 import com.levqor.ops.HealthService;
 import com.levqor.ops.Liveness;
+import com.levqor.ops.LogFiles;
 import com.levqor.ops.LogSetup;
 import com.levqor.ops.Metrics;
 import com.levqor.ops.OpsHandlers;
@@ -170,6 +171,9 @@ public final class Levqor implements AutoCloseable {
             redis.ifPresent(r -> lifecycle.add("redis health", r.health()));
             Egress egress = lifecycle.add("egress", new Egress(settings.queue().httpAllowedHosts()));
             Scheduler scheduler = new Scheduler();
+            // The log files: checked and repaired every second; their state on /ops/uptime and /metrics.
+            LogFiles logFiles = new LogFiles(metrics);
+            scheduler.add(logFiles.repair());
             Outbox outbox = new Outbox(database.dsl(), clock, mapper);
             JobParts parts = jobs(settings, clock, role, database, redis, egress, scheduler, mapper, reporter,
                     DeadLetterAlerts.of(settings.email(), outbox));
@@ -190,6 +194,7 @@ public final class Levqor implements AutoCloseable {
                 parts.queueHealth().checks().forEach(health::register);
                 Connectors connectors = new Connectors(settings, clock);
                 connectors.register(metrics, health);
+                health.register(logFiles);
                 this.email = new EmailDelivery(settings.email(), database, clock, mapper, metrics, connectors.resend(),
                         scheduler);
                 Http built = http(settings, clock, mapper, reporter, health, probes, connectors, redis, scheduler,

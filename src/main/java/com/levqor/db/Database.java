@@ -135,6 +135,26 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * True when {@code e} (or a cause) says the database could not be reached: no pooled connection
+     * within {@code DB_CONNECT_TIMEOUT_MS} (the database down, or every connection it allows taken), a
+     * connection refused or broken (SQLSTATE class 08), too many connections (53300), or the server
+     * shutting down or starting (57P).
+     */
+    public static boolean isConnectionFailure(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.sql.SQLTransientConnectionException) {
+                return true;
+            }
+            if (c instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P")
+                    || "53300".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String rootMessage(Throwable t) {
         Throwable c = t;
         while (c.getCause() != null && c.getCause() != c) {

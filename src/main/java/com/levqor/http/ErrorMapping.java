@@ -1,6 +1,7 @@
 package com.levqor.http;
 
 import com.levqor.api.ApiException;
+import com.levqor.db.Database;
 import com.levqor.edge.BodyLimits;
 
 import com.levqor.ops.ErrorReporter;
@@ -73,24 +74,13 @@ public final class ErrorMapping {
         }
     }
 
-    /** True when the database could not be reached (pool timeout, refused or broken connection). */
+    /** True when the database could not be reached ({@link Database#isConnectionFailure}). */
     static boolean isConnectionFailure(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof java.sql.SQLTransientConnectionException) {
-                return true;
-            }
-            // 08: connection exceptions; 57P: the server shutting down or not accepting connections yet.
-            if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
-                return true;
-            }
-        }
-        return false;
+        return Database.isConnectionFailure(e);
     }
 
     private static ApiException databaseUnavailable() {
-        return new ApiException(503, "database_unavailable", "The database is not answering; try again shortly.",
-                Map.of(), Map.of("Retry-After", "5"));
+        return ApiException.databaseUnavailable("");
     }
 
     /** True when a statement behind {@code e} was cancelled by its statement timeout (SQLSTATE 57014). */

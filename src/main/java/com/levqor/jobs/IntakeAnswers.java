@@ -3,6 +3,7 @@ package com.levqor.jobs;
 import com.levqor.accounts.Caller;
 import com.levqor.api.ApiException;
 import com.levqor.db.CommitOutcomeUnknown;
+import com.levqor.db.Database;
 import com.levqor.db.GroupCommit;
 import com.levqor.jobs.model.JobState;
 import java.util.List;
@@ -97,7 +98,10 @@ public final class IntakeAnswers {
         return new Answer(created ? 202 : 200, out, null);
     }
 
-    /** 503 when intake could not store the job (database down, no commit in time, intake stopped). */
+    /**
+     * 503 when intake could not store the job: {@code database_unavailable} (with Retry-After) when no
+     * connection could be had, {@code intake_unavailable} when the commit's outcome is unknown or intake stopped.
+     */
     public static ApiException unavailable(Throwable e) {
         return unavailable(e, "job", false, "an idempotency_key");
     }
@@ -117,6 +121,10 @@ public final class IntakeAnswers {
             return ApiException.unavailable("intake_unavailable", "The connection to the database broke while the "
                     + what + (many ? " were" : " was") + " being committed; " + (many ? "they" : "it")
                     + " may have been stored." + retry);
+        }
+        if (Database.isConnectionFailure(e)) {
+            return ApiException.databaseUnavailable("the " + what + (many ? " were" : " was")
+                    + " not stored: nothing was queued");
         }
         return ApiException.unavailable("intake_unavailable", "The " + what + " could not be stored ("
                 + e.getClass().getSimpleName() + "); nothing was queued. Retry shortly.");

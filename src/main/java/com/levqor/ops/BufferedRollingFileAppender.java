@@ -1,17 +1,16 @@
 package com.levqor.ops;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.rolling.RollingFileAppender;
-import ch.qos.logback.core.util.FileSize;
 
 /**
  * The appender of {@code logs/app.log}: lines go into the file stream's buffer instead of one
  * {@code write()} each (under load that call was most of the access log's cost). They reach the
  * file when the buffer is full, at the latest {@code flushEveryMillis} later (a daemon thread
  * flushes), at once for a WARN or ERROR line, on {@link #flush()} and on {@link #stop()}, which
- * {@code LoggerContext.stop()} calls: stopping logging loses nothing.
+ * {@code LoggerContext.stop()} calls: stopping logging loses nothing. A folder it cannot write is
+ * ridden out as {@link WatchedFileAppender} describes.
  */
-final class BufferedRollingFileAppender extends RollingFileAppender<ILoggingEvent> {
+final class BufferedRollingFileAppender extends WatchedFileAppender {
     /**
      * Buffer of the file stream, in bytes. logback's default of 8 KiB fills several times between
      * two flushes under load (~600 KB of access lines a second); 64 KiB leaves the flusher's
@@ -24,15 +23,15 @@ final class BufferedRollingFileAppender extends RollingFileAppender<ILoggingEven
 
     /** @param flushEveryMillis how long an INFO line may wait in the buffer, in milliseconds */
     BufferedRollingFileAppender(long flushEveryMillis) {
+        super(BUFFER_BYTES);
         this.flushEveryMillis = flushEveryMillis;
     }
 
     @Override
     public void start() {
-        // Set here, once the context is given: logback reports these settings to the context, and
+        // Set here, once the context is given: logback reports the setting to the context, and
         // without one it prints "No context given" to standard output (which JSON logs must keep clean).
         setImmediateFlush(false);
-        setBufferSize(new FileSize(BUFFER_BYTES));
         super.start();
         if (!isStarted()) {
             return;

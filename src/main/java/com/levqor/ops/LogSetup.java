@@ -13,6 +13,10 @@ import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.util.FileSize;
 import com.levqor.config.LogFormat;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@code logs/errors.jsonl} (the {@code levqor.errors} logger only, one JSON object a line). Both
  * roll by size, keeping five old files. app.log is buffered (see {@link BufferedRollingFileAppender}):
  * an INFO line reaches the file within {@link #APP_LOG_FLUSH_MILLIS}, a WARN or ERROR line at once;
- * errors.jsonl writes every line through at once.
+ * errors.jsonl writes every line through at once. Neither fails or blocks a logging call when its
+ * folder cannot be written (see {@link WatchedFileAppender}); {@link #checkFiles()} repairs them and
+ * {@link LogFiles} reports them.
  *
  * <p>With {@link LogFormat#JSON} ({@code LOG_FORMAT=json}) app.log is one JSON object a line
  * (logstash-logback-encoder's fields: {@code @timestamp} in UTC, {@code level}, {@code logger_name},
@@ -37,6 +43,8 @@ public final class LogSetup {
     static final long APP_LOG_FLUSH_MILLIS = 100;
     private static final String APP_LOG_PREFIX = "app-file:";
     private static final int KEEP_FILES = 5;
+    /** Buffer of errors.jsonl's stream: written through on every line, it only holds lines a full disk refused. */
+    private static final int ERRORS_BUFFER_BYTES = 64 * 1024;
     /** The console appender of logback.xml: text on standard error. */
     private static final String TEXT_CONSOLE = "CONSOLE";
     private static final String JSON_CONSOLE = "console-json";
@@ -84,8 +92,58 @@ public final class LogSetup {
         errors.setLevel(Level.INFO);
         errors.setAdditive(false);
         errors.detachAndStopAllAppenders();
-        errors.addAppender(rolling(new RollingFileAppender<>(), context, "errors-file:" + dir, dir + "/errors.jsonl",
-                maxBytes, json, 0));
+        errors.addAppender(rolling(new WatchedFileAppender(ERRORS_BUFFER_BYTES), context, "errors-file:" + dir,
+                dir + "/errors.jsonl", maxBytes, json, 0));
+    }
+
+    /** The file logs of the current configuration: app.log, errors.jsonl (none before {@link #configure}). */
+    private static List<WatchedFileAppender> files() {
+        List<WatchedFileAppender> files = new ArrayList<>(2);
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return files;
+        }
+        for (String logger : new String[] {Logger.ROOT_LOGGER_NAME, ERRORS_LOGGER}) {
+            for (var it = context.getLogger(logger).iteratorForAppenders(); it.hasNext(); ) {
+                if (it.next() instanceof WatchedFileAppender file) {
+                    files.add(file);
+                }
+            }
+        }
+        return files;
+    }
+
+    /**
+     * Checks each file log, repairing what it can ({@link WatchedFileAppender#check()}): a file that
+     * could not be opened is opened, a path that no longer leads to the open file is reopened, a failed
+     * write is retried. Returns the files that still cannot be written, each with why, by path.
+     */
+    public static synchronized Map<String, String> checkFiles() {
+        Map<String, String> failing = new LinkedHashMap<>();
+        for (WatchedFileAppender file : files()) {
+            if (!file.check()) {
+                failing.put(file.getFile(), String.valueOf(file.problem()));
+            }
+        }
+        return failing;
+    }
+
+    /** True when every file log was writable at its last write and last check (no I/O here). */
+    public static boolean filesWritable() {
+        for (WatchedFileAppender file : files()) {
+            if (!file.writable()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Bytes of log lines the file logs have dropped so far because their files could not take them. */
+    public static long droppedBytes() {
+        long total = 0;
+        for (WatchedFileAppender file : files()) {
+            total += file.droppedBytes();
+        }
+        return total;
     }
 
     /**
