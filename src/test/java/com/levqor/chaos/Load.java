@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -39,6 +40,12 @@ public final class Load implements AutoCloseable {
      */
     public Load(Supplier<ChaosHttp> target, String key, Path records, int clientCount, long jobMillis, long pauseMillis,
                 int maxRequests, long maxSeconds) {
+        this(target, key, records, clientCount, n -> jobMillis, pauseMillis, maxRequests, maxSeconds);
+    }
+
+    /** As above, the n-th job (from 1) running {@code jobMillis.applyAsLong(n)} ms. */
+    public Load(Supplier<ChaosHttp> target, String key, Path records, int clientCount, IntToLongFunction jobMillis,
+                long pauseMillis, int maxRequests, long maxSeconds) {
         long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
         for (int c = 0; c < clientCount; c++) {
             Thread t = new Thread(() -> {
@@ -48,7 +55,7 @@ public final class Load implements AutoCloseable {
                         break;
                     }
                     String body = "{\"workflow\":\"" + RecordingWorkflow.NAME + "\",\"payload\":{\"dir\":\""
-                            + records.toAbsolutePath() + "\",\"ms\":" + jobMillis + ",\"n\":" + n + "}}";
+                            + records.toAbsolutePath() + "\",\"ms\":" + jobMillis.applyAsLong(n) + ",\"n\":" + n + "}}";
                     long started = System.nanoTime();
                     ChaosHttp.Answer a = target.get().post("/api/v1/intake", body, "Authorization", "Bearer " + key);
                     String id = a.status() == 202 ? a.json().path("job_id").asText(null) : null;
