@@ -68,7 +68,8 @@ public final class LevqorProcess implements AutoCloseable {
         return p;
     }
 
-    private static Path folder(String name) {
+    /** The folder of the process named {@code name} (its log folder is {@code logs} inside), created if missing. */
+    public static Path folder(String name) {
         try {
             return Files.createDirectories(Path.of("target", "tmp", "chaos-" + ProcessHandle.current().pid(), name)
                     .toAbsolutePath());

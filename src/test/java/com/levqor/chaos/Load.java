@@ -98,6 +98,26 @@ public final class Load implements AutoCloseable {
                 .mapToLong(Outcome::endedNanos).min().orElse(-1);
     }
 
+    /**
+     * Waits for a 202 to a request started after {@code nanos} (System.nanoTime); when it arrived. Fails
+     * at once, saying so, when the load ended first (its count or time bound reached).
+     */
+    public long awaitAcknowledgedAfter(String what, long nanos, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long at = firstAcknowledgedAfter(nanos);
+            if (at > 0) {
+                return at;
+            }
+            if (clients.stream().noneMatch(Thread::isAlive)) {
+                throw new AssertionError("The load ended (" + outcomes.size() + " requests) before " + what
+                        + ": raise its bounds");
+            }
+            pause(20);
+        }
+        throw new AssertionError("Timed out after " + timeout.toMillis() + " ms waiting for " + what);
+    }
+
     /** When the first 202 answered after {@code nanos} (System.nanoTime) arrived, or -1. */
     public long firstAcknowledgedEndingAfter(long nanos) {
         return outcomes.stream().filter(o -> o.status() == 202 && o.endedNanos() > nanos)

@@ -51,8 +51,7 @@ class PostgresRestartChaosTest {
             long up = System.nanoTime();
 
             // Recovered by itself: a job posted after the restart is acknowledged, /ops/uptime is 200 again.
-            Await.until("a 202 after Postgres came back", Duration.ofSeconds(60),
-                    () -> load.firstAcknowledgedAfter(up) > 0);
+            load.awaitAcknowledgedAfter("a 202 after Postgres came back", up, Duration.ofSeconds(60));
             long recovered = load.firstAcknowledgedEndingAfter(up);
             Await.until("/ops/uptime 200 after Postgres came back", Duration.ofSeconds(60),
                     () -> http.get("/ops/uptime").status() == 200);

@@ -36,7 +36,7 @@ class RedisKillChaosTest {
             String key = http.createAccount("redis-kill@example.com");
             Await.until("async mode", Duration.ofSeconds(30), () -> RedisHangChaosTest.mode(http).equals("async"));
             Path records = serve.dir().resolve("records");
-            Load load = new Load(() -> http, key, records, 3, 150, 20, Chaos.pick(800, 6_000), Chaos.pick(60, 150));
+            Load load = new Load(() -> http, key, records, 3, 150, 50, Chaos.pick(3_000, 10_000), Chaos.pick(60, 150));
             Await.until("ids in processing lists", Duration.ofSeconds(60),
                     () -> load.acknowledged() >= Chaos.pick(30, 300) && processing(redis) > 0);
             long inProcessing = processing(redis);

@@ -35,7 +35,7 @@ class ServeKillChaosTest {
             AtomicInteger turn = new AtomicInteger();
             // Round robin over the processes that are up, as a load balancer with health checks would.
             Load load = new Load(() -> turn.incrementAndGet() % 2 == 0 && victim.alive() ? victim.http() : survivor.http(),
-                    key, records, 3, 100, 40, Chaos.pick(600, 6_000), Chaos.pick(50, 150));
+                    key, records, 3, 100, 40, Chaos.pick(1_500, 6_000), Chaos.pick(50, 150));
             long victimPid = victim.pid();
             Await.until("the victim runs jobs", Duration.ofSeconds(60), () -> load.acknowledged() >= Chaos.pick(40, 300)
                     && ChaosReport.executions(records).stream().anyMatch(e -> e.pid() == victimPid && !e.done()));
@@ -46,8 +46,7 @@ class ServeKillChaosTest {
             Chaos.sleep(Chaos.pick(LEASE_SECONDS * 1000 + 2_000, 20_000));
             victim.start(); // same port and folders, waits for /readyz
             long restarted = System.nanoTime();
-            Await.until("the restarted process acknowledges", Duration.ofSeconds(60),
-                    () -> load.firstAcknowledgedAfter(restarted) > 0);
+            load.awaitAcknowledgedAfter("the restarted process acknowledges", restarted, Duration.ofSeconds(60));
             Chaos.sleep(Chaos.pick(2_000, 20_000));
             List<Load.Outcome> outcomes = load.stop();
 
