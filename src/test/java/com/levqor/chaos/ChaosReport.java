@@ -126,6 +126,13 @@ public final class ChaosReport {
                 .toList();
     }
 
+    /** How many of the lost ones are in each state ("absent": no row), to tell a stuck job from a missing one. */
+    public static Map<String, Long> lostStates(Map<String, String> states) {
+        Map<String, Long> counts = new TreeMap<>();
+        lost(states).forEach(id -> counts.merge(states.get(id), 1L, Long::sum));
+        return counts;
+    }
+
     /** Every execution recorded in the folder (all processes). */
     public static List<Execution> executions(Path records) {
         List<Execution> all = new ArrayList<>();

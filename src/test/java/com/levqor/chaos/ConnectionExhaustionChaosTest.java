@@ -86,6 +86,7 @@ class ConnectionExhaustionChaosTest {
             long slowest = during.stream().mapToLong(Load.Outcome::millis).max().orElse(0);
             report.put("acknowledged", acknowledged.size())
                     .put("lost", lost.size())
+                    .put("lost_states", ChaosReport.lostStates(states))
                     .put("run_twice", twice.size())
                     .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
                     .put("connections_held_by_other_client", held)

@@ -76,6 +76,7 @@ class LogFolderFullChaosTest {
                     .filter(o -> o.startedNanos() > full && o.startedNanos() < freed).toList();
             report.put("acknowledged", acknowledged.size())
                     .put("lost", lost.size())
+                    .put("lost_states", ChaosReport.lostStates(states))
                     .put("run_twice", twice.size())
                     .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
                     .put("failing_shown_after_seconds", Chaos.seconds(seen - full))

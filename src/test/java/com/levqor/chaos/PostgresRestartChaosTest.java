@@ -31,8 +31,7 @@ class PostgresRestartChaosTest {
         try (ChaosPostgres pg = ChaosPostgres.start(60);
              TestRedis redis = TestRedis.start();
              LevqorProcess serve = LevqorProcess.serve("pg-restart", pg.jdbcUrl(), redis.url(), Map.of(
-                     "WORKER_CONCURRENCY", "4", "SWEEPER_INTERVAL_MS", "200", "REDISPATCH_AFTER_MS", "2000",
-                     "JOB_LEASE_SECONDS", "5"))) {
+                     "WORKER_CONCURRENCY", "4", "SWEEPER_INTERVAL_MS", "200", "REDISPATCH_AFTER_MS", "2000"))) {
             ChaosHttp http = serve.http();
             String key = http.createAccount("pg-restart@example.com");
             Path records = serve.dir().resolve("records");
@@ -51,11 +50,11 @@ class PostgresRestartChaosTest {
             long up = System.nanoTime();
 
             // Recovered by itself: a job posted after the restart is acknowledged, /ops/uptime is 200 again.
-            load.awaitAcknowledgedAfter("a 202 after Postgres came back", up, Duration.ofSeconds(60));
-            long recovered = load.firstAcknowledgedEndingAfter(up);
             Await.until("/ops/uptime 200 after Postgres came back", Duration.ofSeconds(60),
                     () -> http.get("/ops/uptime").status() == 200);
             long uptimeBack = System.nanoTime();
+            load.awaitAcknowledgedAfter("a 202 after Postgres came back", up, Duration.ofSeconds(60));
+            long recovered = load.firstAcknowledgedEndingAfter(up);
             Chaos.sleep(Chaos.pick(2_000, 20_000));
             List<Load.Outcome> outcomes = load.stop();
 
@@ -68,6 +67,7 @@ class PostgresRestartChaosTest {
                     .filter(o -> o.startedNanos() > down && o.endedNanos() < up).toList();
             report.put("acknowledged", acknowledged.size())
                     .put("lost", lost.size())
+                    .put("lost_states", ChaosReport.lostStates(states))
                     .put("run_twice", twice.size())
                     .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
                     .put("down_seconds", Chaos.seconds(up - down))

@@ -70,6 +70,7 @@ class RedisHangChaosTest {
             long slowest = duringHang.stream().mapToLong(Load.Outcome::millis).max().orElse(0);
             report.put("acknowledged", acknowledged.size())
                     .put("lost", lost.size())
+                    .put("lost_states", ChaosReport.lostStates(states))
                     .put("run_twice", twice.size())
                     .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
                     .put("hang_seconds", Chaos.seconds(continued - stopped))

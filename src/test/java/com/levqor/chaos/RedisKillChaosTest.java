@@ -61,6 +61,7 @@ class RedisKillChaosTest {
             List<String> twice = ChaosReport.runTwice(executions, Set.of());
             report.put("acknowledged", acknowledged.size())
                     .put("lost", lost.size())
+                    .put("lost_states", ChaosReport.lostStates(states))
                     .put("run_twice", twice.size())
                     .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
                     .put("ids_in_processing_lists_at_kill", inProcessing)

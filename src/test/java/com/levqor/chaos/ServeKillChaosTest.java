@@ -64,6 +64,7 @@ class ServeKillChaosTest {
                     .mapToLong(ChaosReport.Execution::epochMillis).max().orElse(killedMillis);
             report.put("acknowledged", acknowledged.size())
                     .put("lost", lost.size())
+                    .put("lost_states", ChaosReport.lostStates(states))
                     .put("run_twice", twice.size())
                     .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
                     .put("held_by_killed_process", held.size())

@@ -56,9 +56,10 @@ class ServeSigtermChaosTest {
             }, "readyz-prober");
             prober.start();
             long[] turn = {0};
-            // Every 10th job outlasts the grace: it is released at shutdown and runs again on the other process.
+            // Every 25th job outlasts the grace: it is released at shutdown and runs again on the other process.
             Load load = new Load(() -> (turn[0]++ % 2 == 0 && leavingReady.get()) ? leaving.http() : staying.http(),
-                    key, records, 3, n -> n % 10 == 0 ? 6_000 : 100, 40, Chaos.pick(800, 6_000), Chaos.pick(60, 150));
+                    key, records, 3, n -> n % 25 == 0 ? 4_000 : 100, Chaos.pick(40, 80), Chaos.pick(800, 6_000),
+                    Chaos.pick(60, 150));
             long leavingPid = leaving.pid();
             Await.until("the leaving process runs a long job", Duration.ofSeconds(60), () ->
                     load.acknowledged() >= Chaos.pick(40, 300) && ChaosReport.executions(records).stream()
@@ -73,7 +74,7 @@ class ServeSigtermChaosTest {
             List<Load.Outcome> outcomes = load.stop();
 
             List<String> acknowledged = ChaosReport.acknowledged(outcomes);
-            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(120));
+            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(300));
             List<ChaosReport.Execution> executions = ChaosReport.executions(records);
             List<String> lost = ChaosReport.lost(states);
             // Not killed, but its interrupted runs never finished: count finished runs everywhere.
@@ -83,6 +84,7 @@ class ServeSigtermChaosTest {
             executions.stream().filter(e -> e.pid() == leavingPid && e.done()).forEach(e -> released.remove(e.jobId()));
             report.put("acknowledged", acknowledged.size())
                     .put("lost", lost.size())
+                    .put("lost_states", ChaosReport.lostStates(states))
                     .put("run_twice", twice.size())
                     .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
                     .put("released_at_shutdown", released.size())
