@@ -44,6 +44,7 @@ class ServeKillChaosTest {
             long killed = System.nanoTime();
             long killedMillis = System.currentTimeMillis();
             Chaos.sleep(Chaos.pick(LEASE_SECONDS * 1000 + 2_000, 20_000));
+            long starting = System.nanoTime();
             victim.start(); // same port and folders, waits for /readyz
             long restarted = System.nanoTime();
             load.awaitAcknowledgedAfter("the restarted process acknowledges", restarted, Duration.ofSeconds(60));
@@ -71,7 +72,8 @@ class ServeKillChaosTest {
                     .put("rerun_after_kill", ChaosReport.rerunAfterKill(executions, killedPids))
                     .put("held_jobs_finished_after_seconds", (heldDoneAt - killedMillis) / 1000.0)
                     .put("lease_seconds", LEASE_SECONDS)
-                    .put("restart_ready_seconds", Chaos.seconds(restarted - killed))
+                    .put("down_seconds", Chaos.seconds(starting - killed))
+                    .put("restart_ready_seconds", Chaos.seconds(restarted - starting))
                     .put("requests", outcomes.size())
                     .put("errors", ChaosReport.errors(outcomes));
             report.write();
