@@ -8,7 +8,7 @@ JSA := target/levqor.jsa
 SOURCES := $(shell find src/main migrations -type f 2>/dev/null) pom.xml
 GENERATED := src/main/java/com/levqor/db/jooq
 
-.PHONY: run test drill build jar codegen codegen-check pg-client chromium promtool systemd-analyze jq bench clean
+.PHONY: run test chaos drill build jar codegen codegen-check pg-client chromium promtool systemd-analyze jq bench clean
 
 run: $(JAR) $(JSA)
 	LEVQOR_JAR=$(JAR) LEVQOR_JAVA_OPTS="$(JAVA_OPTS)" bin/levqor serve
@@ -28,6 +28,16 @@ test: codegen-check pg-client chromium promtool systemd-analyze jq
 	$(MVN) verify
 	@awk '/^Tests run:/ { gsub(",", ""); t += $$3; f += $$5 + $$7; s += $$9 } \
 	  END { printf "%d passed, %d failed, %d skipped\n", t - f - s, f, s }' target/surefire-reports/*.txt
+
+# The chaos suite (RELIABILITY.md): every scenario, with its longer load, on real processes on loopback (a
+# throw-away Postgres, redis-server, levqor serve/worker); figures in target/chaos/<scenario>.json, summed up below.
+# make test runs the bounded variant of scenarios 1, 2 and 4 only.
+chaos: jq
+	rm -rf target/chaos
+	$(MVN) test -Dtest='com.levqor.chaos.*ChaosTest' -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dchaos.long=true -Dchaos.excludedGroups=none; status=$$?; \
+	for f in target/chaos/*.json; do [ -f "$$f" ] && jq -c '{scenario, acknowledged, lost, run_twice, recover_seconds, errors}' "$$f"; done; \
+	exit $$status
 
 # Runs every `drill` block of runbook/RUNBOOK.md against a live `levqor.jar serve` of its own and fails
 # naming each block whose output is not what the runbook says (README, "The runbook drill").

@@ -121,6 +121,11 @@ public final class TestRedis implements AutoCloseable {
         return port;
     }
 
+    /** The redis-server's process id (to send it SIGSTOP and SIGCONT: a hung Redis, not a dead one). */
+    public synchronized long pid() {
+        return process.pid();
+    }
+
     public String url() {
         return "redis://127.0.0.1:" + port;
     }
