@@ -96,7 +96,7 @@ public record RedisSettings(Optional<URI> url, Optional<Sentinel> sentinel, int 
             sentinelPassword.ifPresent(p -> env.problem("REDIS_SENTINEL_PASSWORD", "****", "only with REDIS_SENTINELS"));
             masterPassword.ifPresent(p -> env.problem("REDIS_PASSWORD", "****",
                     "only with REDIS_SENTINELS (with REDIS_URL the password goes in the URL: redis://:password@host:port)"));
-            if (dbSet) {
+            if (dbSet && database != 0) { // 0, the default, says nothing new (as the example env file shows it)
                 env.problem("REDIS_DB", env.optional("REDIS_DB").orElse(null),
                         "only with REDIS_SENTINELS (with REDIS_URL the database goes in the URL: redis://host:port/db)");
             }

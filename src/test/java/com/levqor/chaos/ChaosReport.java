@@ -1,5 +1,7 @@
 package com.levqor.chaos;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -36,6 +38,22 @@ public final class ChaosReport {
     public record Execution(String jobId, int attempt, long pid, boolean done, long epochMillis) {
     }
 
+    /** What became of the jobs a run's load got a 202 for. */
+    public record Tally(List<String> acknowledged, Map<String, String> states, List<Execution> executions,
+                        List<String> lost, List<String> twice) {
+        /** Acknowledged jobs with no finished execution recorded at all. */
+        public List<String> neverExecuted() {
+            return ChaosReport.neverExecuted(executions, acknowledged);
+        }
+
+        /** Levqor's promise: every acknowledged job final and run, none lost, none run twice. */
+        public void assertNoneLostOrRunTwice(ChaosReport report) {
+            assertThat(lost).as("acknowledged jobs lost: %s", report).isEmpty();
+            assertThat(twice).as("jobs run twice: %s", report).isEmpty();
+            assertThat(neverExecuted()).as("acknowledged, never run").isEmpty();
+        }
+    }
+
     private final String scenario;
     private final Map<String, Object> figures = new LinkedHashMap<>();
 
@@ -55,6 +73,22 @@ public final class ChaosReport {
 
     public Object get(String name) {
         return figures.get(name);
+    }
+
+    /**
+     * Waits (up to {@code timeout}) for every acknowledged job to be final, reads the executions
+     * recorded, and puts acknowledged, lost, lost_states, run_twice and never_executed into this
+     * report; a rerun of a job a process in {@code killedPids} was running is not counted twice.
+     */
+    public Tally tally(ChaosPostgres pg, Path records, List<Load.Outcome> outcomes, Set<Long> killedPids,
+                       Duration timeout) {
+        List<String> acknowledged = acknowledged(outcomes);
+        Map<String, String> states = awaitFinal(pg, acknowledged, timeout);
+        List<Execution> executions = executions(records);
+        Tally t = new Tally(acknowledged, states, executions, lost(states), runTwice(executions, killedPids));
+        put("acknowledged", acknowledged.size()).put("lost", t.lost().size()).put("lost_states", lostStates(states))
+                .put("run_twice", t.twice().size()).put("never_executed", t.neverExecuted().size());
+        return t;
     }
 
     /** The job ids the load got a 202 for. */

@@ -76,20 +76,11 @@ class ConnectionExhaustionChaosTest {
             Chaos.sleep(Chaos.pick(2_000, 10_000));
             List<Load.Outcome> outcomes = load.stop();
 
-            List<String> acknowledged = ChaosReport.acknowledged(outcomes);
-            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(120));
-            List<ChaosReport.Execution> executions = ChaosReport.executions(records);
-            List<String> lost = ChaosReport.lost(states);
-            List<String> twice = ChaosReport.runTwice(executions, Set.of());
+            ChaosReport.Tally tally = report.tally(pg, records, outcomes, Set.of(), Duration.ofSeconds(120));
             List<Load.Outcome> during = outcomes.stream()
                     .filter(o -> o.startedNanos() > exhausted && o.startedNanos() < released).toList();
             long slowest = during.stream().mapToLong(Load.Outcome::millis).max().orElse(0);
-            report.put("acknowledged", acknowledged.size())
-                    .put("lost", lost.size())
-                    .put("lost_states", ChaosReport.lostStates(states))
-                    .put("run_twice", twice.size())
-                    .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
-                    .put("connections_held_by_other_client", held)
+            report.put("connections_held_by_other_client", held)
                     .put("server_connections_during", serverConnections)
                     .put("recover_seconds", Chaos.seconds(recovered - released))
                     .put("requests", outcomes.size())
@@ -100,9 +91,7 @@ class ConnectionExhaustionChaosTest {
                     .put("errors", ChaosReport.errors(outcomes));
             report.write();
 
-            assertThat(lost).as("acknowledged jobs lost: %s", report).isEmpty();
-            assertThat(twice).as("jobs run twice: %s", report).isEmpty();
-            assertThat(ChaosReport.neverExecuted(executions, acknowledged)).as("acknowledged, never run").isEmpty();
+            tally.assertNoneLostOrRunTwice(report);
             assertThat(during).as("intake while connections were exhausted").isNotEmpty().allSatisfy(o -> {
                 if (o.status() != 202) {
                     assertThat(o.status() + " " + o.error()).isEqualTo("503 database_unavailable");

@@ -67,32 +67,21 @@ class LogFolderFullChaosTest {
             Chaos.sleep(2_000);
             List<Load.Outcome> outcomes = load.stop();
 
-            List<String> acknowledged = ChaosReport.acknowledged(outcomes);
-            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(120));
-            List<ChaosReport.Execution> executions = ChaosReport.executions(records);
-            List<String> lost = ChaosReport.lost(states);
-            List<String> twice = ChaosReport.runTwice(executions, Set.of());
+            ChaosReport.Tally tally = report.tally(pg, records, outcomes, Set.of(), Duration.ofSeconds(120));
             List<Load.Outcome> whileFull = outcomes.stream()
                     .filter(o -> o.startedNanos() > full && o.startedNanos() < freed).toList();
-            report.put("acknowledged", acknowledged.size())
-                    .put("lost", lost.size())
-                    .put("lost_states", ChaosReport.lostStates(states))
-                    .put("run_twice", twice.size())
-                    .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
-                    .put("failing_shown_after_seconds", Chaos.seconds(seen - full))
+            report.put("failing_shown_after_seconds", Chaos.seconds(seen - full))
                     .put("recover_seconds", Chaos.seconds(ok - freed))
                     .put("requests", outcomes.size())
                     .put("acknowledged_while_full", whileFull.stream().filter(o -> o.status() == 202).count())
                     .put("errors", ChaosReport.errors(outcomes));
             report.write();
 
-            assertThat(lost).as("acknowledged jobs lost: %s", report).isEmpty();
-            assertThat(twice).as("jobs run twice: %s", report).isEmpty();
-            assertThat(ChaosReport.neverExecuted(executions, acknowledged)).as("acknowledged, never run").isEmpty();
+            tally.assertNoneLostOrRunTwice(report);
             assertThat(whileFull).as("intake while the log folder was full").isNotEmpty()
                     .allSatisfy(o -> assertThat(o.status()).isEqualTo(202));
             assertThat(ChaosReport.errors(outcomes)).as("errors answered").isEmpty();
-            assertThat(states).containsKey(acknowledged.get(0));
+            assertThat(tally.states()).containsKey(tally.acknowledged().get(0));
             assertThat(deadWhileFull).isNotBlank();
         } finally {
             run("umount", "-l", logs.toString());

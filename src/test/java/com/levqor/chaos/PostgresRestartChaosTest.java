@@ -58,19 +58,10 @@ class PostgresRestartChaosTest {
             Chaos.sleep(Chaos.pick(2_000, 20_000));
             List<Load.Outcome> outcomes = load.stop();
 
-            List<String> acknowledged = ChaosReport.acknowledged(outcomes);
-            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(120));
-            List<ChaosReport.Execution> executions = ChaosReport.executions(records);
-            List<String> lost = ChaosReport.lost(states);
-            List<String> twice = ChaosReport.runTwice(executions, Set.of());
+            ChaosReport.Tally tally = report.tally(pg, records, outcomes, Set.of(), Duration.ofSeconds(120));
             List<Load.Outcome> whileDown = outcomes.stream()
                     .filter(o -> o.startedNanos() > down && o.endedNanos() < up).toList();
-            report.put("acknowledged", acknowledged.size())
-                    .put("lost", lost.size())
-                    .put("lost_states", ChaosReport.lostStates(states))
-                    .put("run_twice", twice.size())
-                    .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
-                    .put("down_seconds", Chaos.seconds(up - down))
+            report.put("down_seconds", Chaos.seconds(up - down))
                     .put("recover_seconds", Chaos.seconds(recovered - up))
                     .put("uptime_ok_after_seconds", Chaos.seconds(uptimeBack - up))
                     .put("requests", outcomes.size())
@@ -81,9 +72,7 @@ class PostgresRestartChaosTest {
                     .put("uptime_while_down", probes.stream().map(p -> p.status() + " " + p.database()).distinct().toList());
             report.write();
 
-            assertThat(lost).as("acknowledged jobs lost: %s", report).isEmpty();
-            assertThat(twice).as("jobs run twice: %s", report).isEmpty();
-            assertThat(ChaosReport.neverExecuted(executions, acknowledged)).as("acknowledged, never run").isEmpty();
+            tally.assertNoneLostOrRunTwice(report);
             assertThat(whileDown).as("intake requests answered while Postgres was down").isNotEmpty()
                     .allSatisfy(o -> {
                         assertThat(o.status()).as("status while down").isEqualTo(503);

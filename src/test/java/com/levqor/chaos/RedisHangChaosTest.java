@@ -60,20 +60,11 @@ class RedisHangChaosTest {
             Chaos.sleep(Chaos.pick(2_000, 20_000));
             List<Load.Outcome> outcomes = load.stop();
 
-            List<String> acknowledged = ChaosReport.acknowledged(outcomes);
-            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(120));
-            List<ChaosReport.Execution> executions = ChaosReport.executions(records);
-            List<String> lost = ChaosReport.lost(states);
-            List<String> twice = ChaosReport.runTwice(executions, Set.of());
+            ChaosReport.Tally tally = report.tally(pg, records, outcomes, Set.of(), Duration.ofSeconds(120));
             List<Load.Outcome> duringHang = outcomes.stream()
                     .filter(o -> o.startedNanos() > stopped && o.startedNanos() < continued).toList();
             long slowest = duringHang.stream().mapToLong(Load.Outcome::millis).max().orElse(0);
-            report.put("acknowledged", acknowledged.size())
-                    .put("lost", lost.size())
-                    .put("lost_states", ChaosReport.lostStates(states))
-                    .put("run_twice", twice.size())
-                    .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
-                    .put("hang_seconds", Chaos.seconds(continued - stopped))
+            report.put("hang_seconds", Chaos.seconds(continued - stopped))
                     .put("sync_after_seconds", Chaos.seconds(switched - stopped))
                     .put("recover_seconds", Chaos.seconds(failedBack - continued))
                     .put("requests", outcomes.size())
@@ -83,9 +74,7 @@ class RedisHangChaosTest {
                     .put("errors", ChaosReport.errors(outcomes));
             report.write();
 
-            assertThat(lost).as("acknowledged jobs lost: %s", report).isEmpty();
-            assertThat(twice).as("jobs run twice: %s", report).isEmpty();
-            assertThat(ChaosReport.neverExecuted(executions, acknowledged)).as("acknowledged, never run").isEmpty();
+            tally.assertNoneLostOrRunTwice(report);
             assertThat((switched - stopped) / 1_000_000).as("ms from SIGSTOP to sync mode reported")
                     .isLessThanOrEqualTo(SWITCH_BOUND_MILLIS);
             assertThat(duringHang).as("intake during the hang").isNotEmpty().allSatisfy(o -> {

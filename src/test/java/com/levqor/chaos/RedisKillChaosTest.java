@@ -54,28 +54,17 @@ class RedisKillChaosTest {
             Chaos.sleep(Chaos.pick(2_000, 15_000));
             List<Load.Outcome> outcomes = load.stop();
 
-            List<String> acknowledged = ChaosReport.acknowledged(outcomes);
-            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(120));
-            List<ChaosReport.Execution> executions = ChaosReport.executions(records);
-            List<String> lost = ChaosReport.lost(states);
-            List<String> twice = ChaosReport.runTwice(executions, Set.of());
-            report.put("acknowledged", acknowledged.size())
-                    .put("lost", lost.size())
-                    .put("lost_states", ChaosReport.lostStates(states))
-                    .put("run_twice", twice.size())
-                    .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
-                    .put("ids_in_processing_lists_at_kill", inProcessing)
+            ChaosReport.Tally tally = report.tally(pg, records, outcomes, Set.of(), Duration.ofSeconds(120));
+            report.put("ids_in_processing_lists_at_kill", inProcessing)
                     .put("sync_after_seconds", Chaos.seconds(switched - killed))
                     .put("recover_seconds", Chaos.seconds(back - started))
                     .put("requests", outcomes.size())
                     .put("errors", ChaosReport.errors(outcomes));
             report.write();
 
-            assertThat(lost).as("acknowledged jobs lost: %s", report).isEmpty();
-            assertThat(twice).as("jobs run twice: %s", report).isEmpty();
-            assertThat(ChaosReport.neverExecuted(executions, acknowledged)).as("acknowledged, never run").isEmpty();
+            tally.assertNoneLostOrRunTwice(report);
             assertThat(ChaosReport.errors(outcomes)).as("errors answered: %s", report).isEmpty();
-            assertThat(executions).as("the worker process ran jobs too")
+            assertThat(tally.executions()).as("the worker process ran jobs too")
                     .anySatisfy(e -> assertThat(e.pid()).isEqualTo(worker.pid()));
         }
     }

@@ -51,25 +51,16 @@ class ServeKillChaosTest {
             Chaos.sleep(Chaos.pick(2_000, 20_000));
             List<Load.Outcome> outcomes = load.stop();
 
-            List<String> acknowledged = ChaosReport.acknowledged(outcomes);
-            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(120));
-            List<ChaosReport.Execution> executions = ChaosReport.executions(records);
             Set<Long> killedPids = Set.of(victimPid);
-            List<String> lost = ChaosReport.lost(states);
-            List<String> twice = ChaosReport.runTwice(executions, killedPids);
+            ChaosReport.Tally tally = report.tally(pg, records, outcomes, killedPids, Duration.ofSeconds(120));
             // Jobs the victim was running when it died (started, never done there), and when they finished elsewhere.
             Set<String> held = new java.util.HashSet<>();
-            executions.stream().filter(e -> e.pid() == victimPid && !e.done()).forEach(e -> held.add(e.jobId()));
-            executions.stream().filter(e -> e.pid() == victimPid && e.done()).forEach(e -> held.remove(e.jobId()));
-            long heldDoneAt = executions.stream().filter(e -> held.contains(e.jobId()) && e.done() && e.pid() != victimPid)
+            tally.executions().stream().filter(e -> e.pid() == victimPid && !e.done()).forEach(e -> held.add(e.jobId()));
+            tally.executions().stream().filter(e -> e.pid() == victimPid && e.done()).forEach(e -> held.remove(e.jobId()));
+            long heldDoneAt = tally.executions().stream().filter(e -> held.contains(e.jobId()) && e.done() && e.pid() != victimPid)
                     .mapToLong(ChaosReport.Execution::epochMillis).max().orElse(killedMillis);
-            report.put("acknowledged", acknowledged.size())
-                    .put("lost", lost.size())
-                    .put("lost_states", ChaosReport.lostStates(states))
-                    .put("run_twice", twice.size())
-                    .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
-                    .put("held_by_killed_process", held.size())
-                    .put("rerun_after_kill", ChaosReport.rerunAfterKill(executions, killedPids))
+            report.put("held_by_killed_process", held.size())
+                    .put("rerun_after_kill", ChaosReport.rerunAfterKill(tally.executions(), killedPids))
                     .put("held_jobs_finished_after_seconds", (heldDoneAt - killedMillis) / 1000.0)
                     .put("lease_seconds", LEASE_SECONDS)
                     .put("down_seconds", Chaos.seconds(starting - killed))
@@ -78,12 +69,10 @@ class ServeKillChaosTest {
                     .put("errors", ChaosReport.errors(outcomes));
             report.write();
 
-            assertThat(lost).as("acknowledged jobs lost: %s", report).isEmpty();
-            assertThat(twice).as("jobs run twice: %s", report).isEmpty();
-            assertThat(ChaosReport.neverExecuted(executions, acknowledged)).as("acknowledged, never run").isEmpty();
+            tally.assertNoneLostOrRunTwice(report);
             assertThat(held).as("jobs the killed process was running").isNotEmpty();
             assertThat(held).as("each held job finished on another process")
-                    .allSatisfy(id -> assertThat(executions).anySatisfy(e -> {
+                    .allSatisfy(id -> assertThat(tally.executions()).anySatisfy(e -> {
                         assertThat(e.jobId()).isEqualTo(id);
                         assertThat(e.pid()).isNotEqualTo(victimPid);
                         assertThat(e.done()).isTrue();

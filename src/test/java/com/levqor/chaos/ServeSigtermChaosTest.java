@@ -73,21 +73,12 @@ class ServeSigtermChaosTest {
             Chaos.sleep(Chaos.pick(2_000, 15_000));
             List<Load.Outcome> outcomes = load.stop();
 
-            List<String> acknowledged = ChaosReport.acknowledged(outcomes);
-            Map<String, String> states = ChaosReport.awaitFinal(pg, acknowledged, Duration.ofSeconds(300));
-            List<ChaosReport.Execution> executions = ChaosReport.executions(records);
-            List<String> lost = ChaosReport.lost(states);
+            ChaosReport.Tally tally = report.tally(pg, records, outcomes, Set.of(), Duration.ofSeconds(300));
             // Not killed, but its interrupted runs never finished: count finished runs everywhere.
-            List<String> twice = ChaosReport.runTwice(executions, Set.of());
             Set<String> released = new HashSet<>();
-            executions.stream().filter(e -> e.pid() == leavingPid && !e.done()).forEach(e -> released.add(e.jobId()));
-            executions.stream().filter(e -> e.pid() == leavingPid && e.done()).forEach(e -> released.remove(e.jobId()));
-            report.put("acknowledged", acknowledged.size())
-                    .put("lost", lost.size())
-                    .put("lost_states", ChaosReport.lostStates(states))
-                    .put("run_twice", twice.size())
-                    .put("never_executed", ChaosReport.neverExecuted(executions, acknowledged).size())
-                    .put("released_at_shutdown", released.size())
+            tally.executions().stream().filter(e -> e.pid() == leavingPid && !e.done()).forEach(e -> released.add(e.jobId()));
+            tally.executions().stream().filter(e -> e.pid() == leavingPid && e.done()).forEach(e -> released.remove(e.jobId()));
+            report.put("released_at_shutdown", released.size())
                     .put("readiness_503_after_seconds", notReadyAt.get() == 0 ? null : Chaos.seconds(notReadyAt.get() - termed))
                     .put("exit_after_seconds", Chaos.seconds(exited - termed))
                     .put("exit_status", exit)
@@ -99,12 +90,10 @@ class ServeSigtermChaosTest {
             assertThat(exit).as("exit status after SIGTERM").isZero();
             assertThat(notReadyAt.get()).as("readiness failed before the process went").isNotZero();
             assertThat(probes).as("readiness said draining").contains("503 draining");
-            assertThat(lost).as("acknowledged jobs lost: %s", report).isEmpty();
-            assertThat(twice).as("jobs run twice: %s", report).isEmpty();
-            assertThat(ChaosReport.neverExecuted(executions, acknowledged)).as("acknowledged, never run").isEmpty();
+            tally.assertNoneLostOrRunTwice(report);
             assertThat(ChaosReport.errors(outcomes)).as("requests not answered whole, or refused: %s", report).isEmpty();
             assertThat(released).as("long jobs released at shutdown").isNotEmpty()
-                    .allSatisfy(id -> assertThat(executions).anySatisfy(e -> {
+                    .allSatisfy(id -> assertThat(tally.executions()).anySatisfy(e -> {
                         assertThat(e.jobId()).isEqualTo(id);
                         assertThat(e.pid()).isNotEqualTo(leavingPid);
                         assertThat(e.done()).isTrue();
