@@ -56,8 +56,8 @@ public final class ErrorMapping {
             fromStatus(ctx, e.getStatus(), e.getMessage());
         });
         routes.exception(org.jooq.exception.DataAccessException.class, (e, ctx) -> {
-            if (isConnectionFailure(e)) {
-                ApiException a = databaseUnavailable();
+            if (Database.isConnectionFailure(e)) {
+                ApiException a = ApiException.databaseUnavailable("");
                 write(ctx, a.status(), a.code(), a.getMessage(), a.details(), a.headers());
             } else {
                 unhandled(ctx, e);
@@ -72,15 +72,6 @@ public final class ErrorMapping {
                 }
             });
         }
-    }
-
-    /** True when the database could not be reached ({@link Database#isConnectionFailure}). */
-    static boolean isConnectionFailure(Throwable e) {
-        return Database.isConnectionFailure(e);
-    }
-
-    private static ApiException databaseUnavailable() {
-        return ApiException.databaseUnavailable("");
     }
 
     /** True when a statement behind {@code e} was cancelled by its statement timeout (SQLSTATE 57014). */
@@ -120,8 +111,8 @@ public final class ErrorMapping {
      * reached, else a 500 reported to errors.jsonl and Sentry.
      */
     static ApiException answerFor(ErrorReporter reporter, String requestId, String method, String route, Throwable e) {
-        if (e instanceof org.jooq.exception.DataAccessException && isConnectionFailure(e)) {
-            return databaseUnavailable();
+        if (e instanceof org.jooq.exception.DataAccessException && Database.isConnectionFailure(e)) {
+            return ApiException.databaseUnavailable("");
         }
         if (isStatementTimeout(e)) {
             return reportTimeout(reporter, requestId, method, route, e);
