@@ -21,7 +21,7 @@ import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adds the file logs to the console logging of {@code logback.xml}: {@code logs/app.log} (every
+ * Adds the file logs to the console logging of {@link ConsoleLogging}: {@code logs/app.log} (every
  * line, including one per HTTP request from the {@code levqor.access} logger) and
  * {@code logs/errors.jsonl} (the {@code levqor.errors} logger only, one JSON object a line). Both
  * roll by size, keeping five old files. app.log is buffered (see {@link BufferedRollingFileAppender}):
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link LogFormat#JSON} ({@code LOG_FORMAT=json}) app.log is one JSON object a line
  * (logstash-logback-encoder's fields: {@code @timestamp} in UTC, {@code level}, {@code logger_name},
  * {@code thread_name}, {@code message}, {@code stack_trace}; an access line adds {@link
- * com.levqor.http.AccessLine}'s), and the console of {@code logback.xml} (text on standard error) is
+ * com.levqor.http.AccessLine}'s), and the console of {@link ConsoleLogging} (text on standard error) is
  * replaced by the same JSON lines on standard output, access lines included, buffered like app.log.
  */
 public final class LogSetup {
@@ -45,10 +45,10 @@ public final class LogSetup {
     private static final int KEEP_FILES = 5;
     /** Buffer of errors.jsonl's stream: written through on every line, it only holds lines a full disk refused. */
     private static final int ERRORS_BUFFER_BYTES = 64 * 1024;
-    /** The console appender of logback.xml: text on standard error. */
-    private static final String TEXT_CONSOLE = "CONSOLE";
+    /** The console appender of {@link ConsoleLogging}: text on standard error. */
+    private static final String TEXT_CONSOLE = ConsoleLogging.APPENDER;
     private static final String JSON_CONSOLE = "console-json";
-    /** logback.xml's console while JSON lines replace it, so a later text configuration puts it back. */
+    /** The text console while JSON lines replace it, so a later text configuration puts it back. */
     private static Appender<ILoggingEvent> textConsole;
 
     private LogSetup() {
@@ -188,7 +188,7 @@ public final class LogSetup {
     }
 
     /**
-     * Text: logback.xml's console (standard error: every logger but the access log). JSON: every line,
+     * Text: {@link ConsoleLogging}'s console (standard error: every logger but the access log). JSON: every line,
      * access lines included, on standard output instead.
      */
     private static void console(LoggerContext context, Logger root, LogFormat format) {
