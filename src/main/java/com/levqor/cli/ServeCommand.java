@@ -2,7 +2,9 @@ package com.levqor.cli;
 
 import com.levqor.app.Levqor;
 import com.levqor.config.Settings;
+import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -19,7 +21,17 @@ public final class ServeCommand extends EnvCommand implements Callable<Integer> 
 
     @Override
     public Integer call() throws Exception {
-        Settings settings = Cli.settings(env, spec.commandLine().getErr());
+        return serve(env, spec.commandLine().getErr());
+    }
+
+    /**
+     * The whole of {@code levqor serve}: exit status 2 after printing every configuration problem to
+     * {@code err}, otherwise 0 once a signal has stopped the server. {@code Main} calls this directly
+     * for a bare {@code levqor serve} (no picocli on the way: its model of every command costs a
+     * fifth of a second of the cold start).
+     */
+    public static int serve(Map<String, String> env, PrintWriter err) throws InterruptedException {
+        Settings settings = Cli.settings(env, err);
         if (settings == null) {
             return Cli.badConfig();
         }
