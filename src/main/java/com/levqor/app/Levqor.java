@@ -86,6 +86,7 @@ import com.levqor.ops.OpsHandlers;
 import com.levqor.ops.ProbeHandlers;
 import com.levqor.ops.Readiness;
 import com.levqor.redis.RedisConnections;
+import com.levqor.runtime.Background;
 import com.levqor.runtime.Heartbeat;
 import com.levqor.runtime.Lifecycle;
 import com.levqor.runtime.Scheduler;
@@ -117,12 +118,16 @@ import org.slf4j.LoggerFactory;
  * once all are built the lifecycle starts them in order, and {@link #close()} closes them in
  * reverse:
  * <pre>
- *   reporter, database, redis, egress, dispatcher, scheduler, worker, intake, readiness probe, http
+ *   reporter, egress, database, redis, dispatcher, scheduler, worker, intake, readiness probe, http
  * </pre>
  * so HTTP stops taking requests first, intake drains, workers finish (the lease keeper, a duty of
  * the scheduler, renews their leases until then), the duties stop (callbacks before the egress
  * client they use), and the pools close last. Background duties (sweeper, callbacks, lease keeper,
  * email sender, backup schedule, status sampler, abuse-block refresh) run on the one scheduler.
+ *
+ * <p>For a quick cold start the database opens (pool, schema check, migrations) on a thread of its
+ * own while the parts that do not need it are built, the outbound client loads its trust store on
+ * another ({@link Background}), and the duties hold their first round until every part has started.
  *
  * <p>Two roles: {@link Role#SERVE} ({@code levqor serve}: HTTP, intake, workers when
  * {@code WORKER_CONCURRENCY} &gt; 0, every duty) and {@link Role#WORKER} ({@code levqor worker}:
@@ -158,22 +163,35 @@ public final class Levqor implements AutoCloseable {
         long begin = System.nanoTime();
         this.settings = settings;
         LogSetup.configure(settings.ops().logDir(), settings.ops().errorLogMaxBytes(), settings.ops().logFormat());
+        // The database opens (pool, schema check, migrations) on a thread of its own while the parts that do not
+        // need it are built here: the cold start waits for the slower of the two, not for both.
+        Background<Database> opening = Background.start("database", () -> {
+            Database db = Database.open(settings.database(), new PoolMetrics(metrics.registry()));
+            try {
+                migrate(db);
+                return db;
+            } catch (RuntimeException | Error e) {
+                db.close();
+                throw e;
+            }
+        });
+        Database opened = null;
         try {
             ObjectMapper mapper = Json.newMapper();
             ErrorReporter reporter = lifecycle.add("reporter", new ErrorReporter(metrics, settings.ops().sentryDsn(),
                     Version.get(), settings.ops().errorReportsPerMinute(), clock));
-            this.database = lifecycle.add("database", Database.open(settings.database(),
-                    new PoolMetrics(metrics.registry())));
-            migrate(database);
+            Egress egress = lifecycle.add("egress", new Egress(settings.queue().httpAllowedHosts()));
+            Scheduler scheduler = new Scheduler();
+            scheduler.holdFirstRounds(); // released once every part has started
+            // The log files: checked and repaired every second; their state on /ops/uptime and /metrics.
+            LogFiles logFiles = new LogFiles(metrics);
+            scheduler.add(logFiles.repair());
+            opened = lifecycle.add("database", opening.join());
+            this.database = opened;
             Optional<RedisConnections> redis = role == Role.WORKER || redisWanted(settings)
                     ? RedisConnections.open(settings.redis()) : Optional.empty();
             redis.ifPresent(r -> lifecycle.add("redis", r));
             redis.ifPresent(r -> lifecycle.add("redis health", r.health()));
-            Egress egress = lifecycle.add("egress", new Egress(settings.queue().httpAllowedHosts()));
-            Scheduler scheduler = new Scheduler();
-            // The log files: checked and repaired every second; their state on /ops/uptime and /metrics.
-            LogFiles logFiles = new LogFiles(metrics);
-            scheduler.add(logFiles.repair());
             Outbox outbox = new Outbox(database.dsl(), clock, mapper);
             JobParts parts = jobs(settings, clock, role, database, redis, egress, scheduler, mapper, reporter,
                     DeadLetterAlerts.of(settings.email(), outbox));
@@ -209,9 +227,14 @@ public final class Levqor implements AutoCloseable {
                 this.statusRoutes = Optional.empty();
                 this.readiness = null;
             }
+            egress.awaitStarted();
             lifecycle.start();
+            scheduler.releaseFirstRounds();
         } catch (RuntimeException | Error e) {
             lifecycle.close();
+            if (opened == null) {
+                closeWhenOpened(opening);
+            }
             LogSetup.flush();
             throw e;
         }
@@ -254,6 +277,15 @@ public final class Levqor implements AutoCloseable {
     static boolean redisWanted(Settings settings) {
         return settings.redis().configured()
                 && (settings.flags().newQueue() || settings.flags().rateLimit() || settings.flags().abuseGuards());
+    }
+
+    /** Closes a database still opening when the start failed (the start's own failure is the one reported). */
+    private static void closeWhenOpened(Background<Database> opening) {
+        try {
+            opening.join().close();
+        } catch (RuntimeException | Error ignored) {
+            // it failed to open: nothing to close
+        }
     }
 
     private static void migrate(Database database) {

@@ -1,5 +1,6 @@
 package com.levqor.net;
 
+import com.levqor.runtime.Background;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -65,6 +66,8 @@ public final class Egress implements AutoCloseable {
     private final EgressGuard guard;
     private final HttpClient client;
     private final QueuedThreadPool pool;
+    /** The client's start, on a thread of its own ({@link Background}); every exchange waits for it. */
+    private final Background<Void> started;
 
     /** An egress with the JVM's resolver. */
     public Egress(Collection<String> allowedHosts) {
@@ -104,16 +107,30 @@ public final class Egress implements AutoCloseable {
         client.setMaxResponseHeadersSize(MAX_ANSWER_HEADER_BYTES);
         client.setDefaultRequestContentType(null);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "Levqor"));
-        try {
-            client.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("the outbound HTTP client did not start: " + e, e);
-        }
-        client.getContentDecoderFactories().clear();
-        for (String h : List.of(RedirectProtocolHandler.NAME, WWWAuthenticationProtocolHandler.NAME,
-                ProxyAuthenticationProtocolHandler.NAME, "upgrade")) {
-            client.getProtocolHandlers().remove(h);
-        }
+        // Starting loads the JVM's trust store (a tenth of a second): done beside the rest of the start-up,
+        // and waited for by the first exchange.
+        this.started = Background.start("egress", () -> {
+            try {
+                client.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("the outbound HTTP client did not start: " + e, e);
+            }
+            client.getContentDecoderFactories().clear();
+            for (String h : List.of(RedirectProtocolHandler.NAME, WWWAuthenticationProtocolHandler.NAME,
+                    ProxyAuthenticationProtocolHandler.NAME, "upgrade")) {
+                client.getProtocolHandlers().remove(h);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Waits until the client has started (it starts on a thread of its own) and throws what stopped
+     * it: the composition root calls this before it starts the process, so a client that cannot start
+     * still stops the start, as it did when it started in place.
+     */
+    public void awaitStarted() {
+        started.join();
     }
 
     /**
@@ -141,6 +158,7 @@ public final class Egress implements AutoCloseable {
         guard.checkUrl(r.uri());
         String what = r.method() + " " + r.uri();
         long deadlineMs = Math.max(1, r.deadline().toMillis());
+        started.join();
         Request req = client.newRequest(r.uri()).method(r.method()).timeout(deadlineMs, TimeUnit.MILLISECONDS);
         req.headers(h -> r.headers().forEach(x -> h.add(x.name(), x.value())));
         if (r.body() != null) {
@@ -240,6 +258,11 @@ public final class Egress implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            started.join();
+        } catch (RuntimeException e) {
+            // it did not start: stopping below releases what it had opened
+        }
         try {
             client.stop();
         } catch (Exception e) {

@@ -29,6 +29,8 @@ public final class Scheduler implements Service {
     private final List<Runner> runners = new ArrayList<>();
     private volatile boolean closed;
     private boolean started;
+    /** While true the duties' threads wait before their first round ({@link #holdFirstRounds}). */
+    private boolean held;
 
     /** Adds a duty; it runs once the scheduler starts (or at once when it already has). */
     public synchronized Handle add(Duty duty) {
@@ -52,6 +54,27 @@ public final class Scheduler implements Service {
         runners.forEach(Runner::start);
     }
 
+    /**
+     * Makes the duties wait with their first round until {@link #releaseFirstRounds()} (or {@link #close}):
+     * the composition root holds them while the rest of the process starts, so their first queries
+     * and the code they run for the first time do not take the two cores from the start itself.
+     */
+    public synchronized void holdFirstRounds() {
+        held = true;
+    }
+
+    /** Lets the duties run their first rounds (see {@link #holdFirstRounds()}). */
+    public synchronized void releaseFirstRounds() {
+        held = false;
+        notifyAll();
+    }
+
+    private synchronized void awaitRelease() throws InterruptedException {
+        while (held && !closed) {
+            wait();
+        }
+    }
+
     /** The names of the duties added, in order. */
     public synchronized List<String> duties() {
         return runners.stream().map(r -> r.duty.name()).toList();
@@ -66,6 +89,7 @@ public final class Scheduler implements Service {
             }
             closed = true;
             all = List.copyOf(runners);
+            notifyAll();
         }
         all.forEach(Runner::wake);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
@@ -102,6 +126,7 @@ public final class Scheduler implements Service {
 
         private void loop() {
             try {
+                awaitRelease();
                 while (!closed) {
                     boolean more = round();
                     if (more || closed) {

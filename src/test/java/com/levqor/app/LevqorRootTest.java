@@ -11,7 +11,7 @@ class LevqorRootTest {
     @Test
     void serveStartsItsPartsInOrderAndTheHttpServerLast() {
         try (TestServer server = TestServer.start(Map.of())) {
-            assertThat(server.app().parts()).containsExactly("reporter", "database", "egress", "dispatcher",
+            assertThat(server.app().parts()).containsExactly("reporter", "egress", "database", "dispatcher",
                     "scheduler", "worker", "intake", "readiness probe", "http");
         }
     }

@@ -185,4 +185,27 @@ class SchedulerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(l::start).hasMessage("cannot start");
         assertThat(events).containsExactly("start ok", "close bad", "close ok");
     }
+
+    @Test
+    void heldDutiesWaitForTheReleaseBeforeTheirFirstRoundAndCloseWhileHeld() throws Exception {
+        Counting held = new Counting("test-held", Duration.ofHours(1));
+        try (Scheduler s = new Scheduler()) {
+            s.holdFirstRounds();
+            s.add(held);
+            s.start();
+            held.rounds.get(); // started: its thread is waiting for the release
+            Await.sleep(200);
+            assertThat(held.rounds.get()).as("no round before the release").isZero();
+            s.releaseFirstRounds();
+            Await.until("first round after the release", Duration.ofSeconds(5), () -> held.rounds.get() == 1);
+        }
+        Counting never = new Counting("test-never", Duration.ofHours(1));
+        Scheduler s = new Scheduler();
+        s.holdFirstRounds();
+        s.add(never);
+        s.start();
+        s.close(); // never released: close ends the waiting thread
+        assertThat(never.stopped.get()).as("its thread ended through stopped()").isEqualTo(1);
+        assertThat(never.rounds.get()).isZero();
+    }
 }
