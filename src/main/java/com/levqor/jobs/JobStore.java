@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -79,19 +80,45 @@ public final class JobStore {
     public JobStore(DSLContext db, DeadJobListener onDead) {
         this.db = db;
         this.onDead = onDead;
-        this.claim = claimStatement(db);
-        this.succeed = succeedStatement(db).plannedPerExecution();
-        ArrayColumns k = new ArrayColumns("k");
-        Field<UUID> kAccount = k.column("k_account", SQLDataType.UUID);
-        Field<String> kKey = k.column("k_key", SQLDataType.CLOB);
-        this.withKeys = FixedSql.of(db, DSL.select(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY, JOBS.STATE).from(JOBS)
-                .where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(DSL.select(kAccount, kKey).from(k.rows()))))
-                .plannedPerExecution();
-        // Without keys nothing can conflict (the ids are new): the row count is the answer.
-        this.insertAll = FixedSql.of(db, insertJobs());
-        // With idempotency keys a row may be skipped (the key was taken meanwhile): the ids inserted come back.
-        this.insertUnlessKeyTaken = FixedSql.of(db, insertJobs().onConflictDoNothing().returningResult(JOBS.ID));
-        this.insertCharged = insertChargedStatement(db);
+        Statements statements = Statements.of(db);
+        this.claim = statements.claim();
+        this.succeed = statements.succeed();
+        this.withKeys = statements.withKeys();
+        this.insertAll = statements.insertAll();
+        this.insertUnlessKeyTaken = statements.insertUnlessKeyTaken();
+        this.insertCharged = statements.insertCharged();
+    }
+
+    /**
+     * The statements rendered once per dialect and jOOQ settings: a process has several stores (the
+     * intake's, the sweeper's, the admin routes') on the same schema, and rendering them is a
+     * measurable part of a cold start.
+     */
+    private record Statements(FixedSql claim, FixedSql succeed, FixedSql withKeys, FixedSql insertAll,
+                              FixedSql insertUnlessKeyTaken, FixedSql insertCharged) {
+        private static final ConcurrentHashMap<List<Object>, Statements> RENDERED = new ConcurrentHashMap<>();
+
+        static Statements of(DSLContext db) {
+            return RENDERED.computeIfAbsent(List.of(db.dialect(), db.settings()), key -> render(db));
+        }
+
+        private static Statements render(DSLContext db) {
+            FixedSql claim = claimStatement(db);
+            FixedSql succeed = succeedStatement(db).plannedPerExecution();
+            ArrayColumns k = new ArrayColumns("k");
+            Field<UUID> kAccount = k.column("k_account", SQLDataType.UUID);
+            Field<String> kKey = k.column("k_key", SQLDataType.CLOB);
+            FixedSql withKeys = FixedSql.of(db, DSL.select(JOBS.ID, JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY, JOBS.STATE)
+                    .from(JOBS)
+                    .where(DSL.row(JOBS.ACCOUNT_ID, JOBS.IDEMPOTENCY_KEY).in(DSL.select(kAccount, kKey).from(k.rows()))))
+                    .plannedPerExecution();
+            // Without keys nothing can conflict (the ids are new): the row count is the answer.
+            FixedSql insertAll = FixedSql.of(db, insertJobs());
+            // With idempotency keys a row may be skipped (the key was taken meanwhile): the ids inserted come back.
+            FixedSql insertUnlessKeyTaken = FixedSql.of(db, insertJobs().onConflictDoNothing().returningResult(JOBS.ID));
+            return new Statements(claim, succeed, withKeys, insertAll, insertUnlessKeyTaken,
+                    insertChargedStatement(db));
+        }
     }
 
     public DSLContext dsl() {
