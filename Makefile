@@ -1,7 +1,7 @@
 # Levqor: `make run` starts the server on embedded defaults, `make test` runs every test.
 MVN ?= mvn -B -q
 # Extra JVM options for `make run`, e.g. JAVA_OPTS=-Xmx512m, placed after the launcher's defaults (bin/levqor:
-# a 192 MiB heap, bounded metaspace and code cache, the class-data sharing archive).
+# a 128 MiB heap, bounded metaspace and code cache, the class-data sharing archive).
 JAVA_OPTS ?=
 JAR := target/levqor.jar
 JSA := target/levqor.jsa

@@ -50,7 +50,7 @@ Knobs (environment):
   LEVQOR_DB        database of the Levqor instance under load: external (default: the same
                    throw-away Postgres as the peer) or embedded
   LEVQOR_JAVA_OPTS extra JVM options of every Levqor started here, after the launcher's defaults (default
-                   none: every Levqor runs as the docs say, `bin/levqor serve`, with its 192 MiB heap,
+                   none: every Levqor runs as the docs say, `bin/levqor serve`, with its 128 MiB heap,
                    bounded metaspace and code cache, and the class-data sharing archive, which the
                    bench rebuilds for the jar under test with build/cds-archive.sh first)
   LEVQOR_LAUNCHER  the launcher (default bin/levqor)

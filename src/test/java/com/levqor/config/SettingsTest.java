@@ -24,6 +24,23 @@ class SettingsTest {
                 "RATELIMIT_ENABLED", "WEBHOOK_VERIFY_ALL", "ABUSE_GUARDS_ENABLED").allSatisfy((k, v) -> assertThat(v).isTrue());
         assertThat(s.ops().adminKey()).isEmpty();
         assertThat(s.ops().logDir()).isEqualTo(Path.of("logs"));
+        assertThat(s.http().maxThreads()).isEqualTo(32);
+        assertThat(s.http().intakeMaxBytesInFlight()).isEqualTo(
+                HttpSettings.defaultIntakeMaxBytesInFlight(Runtime.getRuntime().maxMemory(), 512 * 1024));
+    }
+
+    @Test
+    void intakeBytesInFlightDefaultToAnEighthOfTheHeapWithinBounds() throws Exception {
+        long mib = 1024 * 1024;
+        assertThat(HttpSettings.defaultIntakeMaxBytesInFlight(128 * mib, 512 * 1024)).isEqualTo(16 * mib);
+        assertThat(HttpSettings.defaultIntakeMaxBytesInFlight(4096 * mib, 512 * 1024)).isEqualTo(64 * mib);
+        assertThat(HttpSettings.defaultIntakeMaxBytesInFlight(2 * mib, 512 * 1024)).as("never below one largest body")
+                .isEqualTo(512 * 1024);
+        // The default follows MAX_BODY_BYTES rather than failing the check an explicit value must pass.
+        Settings big = Settings.parse(Map.of("MAX_BODY_BYTES", Long.toString(1024 * mib)));
+        assertThat(big.http().intakeMaxBytesInFlight()).isEqualTo(1024 * mib);
+        assertThat(Settings.parse(Map.of("INTAKE_MAX_BYTES_IN_FLIGHT", "1048576")).http().intakeMaxBytesInFlight())
+                .isEqualTo(1048576);
     }
 
     @Test

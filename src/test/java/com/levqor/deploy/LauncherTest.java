@@ -60,12 +60,12 @@ class LauncherTest {
     void boundsMemoryByDefaultAndPutsTheOperatorsOptionsLast() throws Exception {
         Path jar = jar();
         String cmd = print(jar, Map.of(), "serve").out();
-        assertThat(cmd).contains("-Xmx192m", "-XX:MaxMetaspaceSize=", "-XX:ReservedCodeCacheSize=", "-XX:+UseSerialGC",
-                "-XX:+ExitOnOutOfMemoryError").endsWith("-jar " + jar + " serve");
+        assertThat(cmd).contains("-Xmx128m", "-XX:MaxMetaspaceSize=", "-XX:ReservedCodeCacheSize=", "-XX:+UseSerialGC",
+                "-XX:+ExitOnOutOfMemoryError", "-XX:Tier4InvocationThreshold=").endsWith("-jar " + jar + " serve");
         assertThat(print(jar, Map.of("LEVQOR_HEAP_MAX", "300m"), "serve").out()).contains("-Xmx300m")
-                .doesNotContain("-Xmx192m");
+                .doesNotContain("-Xmx128m");
         String custom = print(jar, Map.of("LEVQOR_JAVA_OPTS", "-Xmx1g -Xlog:gc"), "worker").out();
-        assertThat(custom.indexOf("-Xmx1g")).isGreaterThan(custom.indexOf("-Xmx192m"));
+        assertThat(custom.indexOf("-Xmx1g")).isGreaterThan(custom.indexOf("-Xmx128m"));
         assertThat(custom).endsWith("-Xmx1g -Xlog:gc -jar " + jar + " worker");
     }
 
