@@ -3,11 +3,8 @@ package com.levqor.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.levqor.Main;
 import com.levqor.config.RedisSettings.Address;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import com.levqor.testing.CliRun;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -100,31 +97,15 @@ class RedisSentinelSettingsTest {
         env.put("LOG_DIR", Path.of("target", "tmp", "flags-sentinel").toString());
         env.put("REDIS_SENTINELS", "127.0.0.1:26379,nope");
         env.put("REDIS_SENTINEL_MASTER", "levqor");
-        PrintStream saved = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int status;
-        try {
-            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            status = Main.run(env, "flags");
-        } finally {
-            System.setErr(saved);
-        }
-        assertThat(status).isEqualTo(2);
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("REDIS_SENTINELS='127.0.0.1:26379,nope'");
+        CliRun run = CliRun.run(env, "flags");
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.err()).contains("REDIS_SENTINELS='127.0.0.1:26379,nope'");
     }
 
     /** {@code levqor flags} with {@code env}: its standard output, after checking it exited with 0. */
     private static String flagsOutput(Map<String, String> env) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int status;
-        try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            status = Main.run(env, "flags");
-        } finally {
-            System.setOut(saved);
-        }
-        assertThat(status).isEqualTo(0);
-        return captured.toString(StandardCharsets.UTF_8);
+        CliRun run = CliRun.run(env, "flags");
+        assertThat(run.status()).as(run.err()).isEqualTo(0);
+        return run.out();
     }
 }
