@@ -316,7 +316,7 @@ public final class Levqor implements AutoCloseable {
         String owner = Worker.newOwner();
         Optional<RedisQueue> redisQueue = redis.map(r -> new RedisQueue(r, owner));
         Dispatcher dispatcher = new Dispatcher(redisQueue, redis.map(RedisConnections::health),
-                settings.flags().newQueue(), new LocalQueue(), localWorkers,
+                settings.flags().newQueue(), new LocalQueue(queue.syncQueueMaxJobs()), localWorkers,
                 jobMetrics::queueState);
         RetryPolicy retries = new RetryPolicy(queue.retryBaseMillis(), queue.retryMaxMillis());
         Runnable callbackWake = CallbackSender.schedule(scheduler, queue.callbackSenders(), background,

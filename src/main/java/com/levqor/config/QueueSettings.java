@@ -11,6 +11,9 @@ import java.util.Optional;
  * @param workerConcurrency   {@code WORKER_CONCURRENCY}: job threads of this process (default {@value #DEFAULT_WORKER_CONCURRENCY}; 0: no workers here)
  * @param workerPrefetch      {@code WORKER_PREFETCH}: most jobs this process holds (claimed, running or waiting for a thread) while jobs
  *                            are short (under 2 ms on average; longer ones: twice the threads) (default {@value #DEFAULT_WORKER_PREFETCH})
+ * @param syncQueueMaxJobs    {@code SYNC_QUEUE_MAX_JOBS}: most job ids the in-process queue of sync mode holds; beyond
+ *                            them a backlog waits in Postgres and the sweeper refills the queue as it empties
+ *                            (default {@value #DEFAULT_SYNC_QUEUE_MAX_JOBS})
  * @param maxPayloadBytes     {@code MAX_PAYLOAD_BYTES}: largest job payload in bytes of JSON; above it 413 (default 200 KiB)
  * @param budgetFreeUnits     {@code BUDGET_FREE_UNITS_PER_DAY}: free plan's daily job budget in units (default {@value #DEFAULT_BUDGET_FREE});
  *                            which plan gets which is the usage ledger's decision ({@code usage.UsageLedger#budget})
@@ -40,6 +43,7 @@ import java.util.Optional;
 public record QueueSettings(
         int workerConcurrency,
         int workerPrefetch,
+        int syncQueueMaxJobs,
         long maxPayloadBytes,
         long budgetFreeUnits,
         long budgetProUnits,
@@ -59,6 +63,8 @@ public record QueueSettings(
 
     public static final int DEFAULT_WORKER_CONCURRENCY = 16;
     public static final int DEFAULT_WORKER_PREFETCH = 2_048;
+    /** ~3 MiB of ids; seconds of work for the default workers on short jobs. */
+    public static final int DEFAULT_SYNC_QUEUE_MAX_JOBS = 20_000;
     public static final long DEFAULT_MAX_PAYLOAD_BYTES = 200L * 1024;
     public static final long DEFAULT_BUDGET_FREE = 1_000;
     public static final long DEFAULT_BUDGET_PRO = 100_000;
@@ -85,6 +91,7 @@ public record QueueSettings(
         return new QueueSettings(
                 env.integer("WORKER_CONCURRENCY", DEFAULT_WORKER_CONCURRENCY, 0, 1_024),
                 env.integer("WORKER_PREFETCH", DEFAULT_WORKER_PREFETCH, 1, 100_000),
+                env.integer("SYNC_QUEUE_MAX_JOBS", DEFAULT_SYNC_QUEUE_MAX_JOBS, 100, 10_000_000),
                 env.longValue("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES, 2, 64L * 1024 * 1024),
                 env.longValue("BUDGET_FREE_UNITS_PER_DAY", DEFAULT_BUDGET_FREE, 0, Long.MAX_VALUE / 4),
                 env.longValue("BUDGET_PRO_UNITS_PER_DAY", DEFAULT_BUDGET_PRO, 0, Long.MAX_VALUE / 4),

@@ -126,7 +126,7 @@ final class IntakeWriter implements GroupCommit.Writer<NewJob, List<IntakeResult
         LocalDate today = UsageLedger.day(now);
         int n = b.size();
         List<JobRef> due = new ArrayList<>();
-        boolean delivers = dispatcher.delivers();
+        boolean delivers = dispatcher.deliversNow();
         Jdbc.transaction(db, c -> {
             // 1. Idempotency keys already used by the account, and repeats inside this batch.
             b.deduplicate(store, c);
@@ -233,7 +233,7 @@ final class IntakeWriter implements GroupCommit.Writer<NewJob, List<IntakeResult
         for (int e = 0; e < n; e++) {
             ids[e] = Uuids.v7(clock);
         }
-        boolean delivers = dispatcher.delivers();
+        boolean delivers = dispatcher.deliversNow();
         long inserted;
         try {
             inserted = store.insertCharged(b.jobs, ids, now, delivers, ledger, wanted);

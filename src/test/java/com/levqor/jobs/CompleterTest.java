@@ -40,7 +40,7 @@ class CompleterTest {
             JobMetrics metrics = new JobMetrics(new PrometheusRegistry());
             JobExecutor executor = new JobExecutor(Workflows.discover(), Json.newMapper(), new Egress(List.of()),
                     new RetryPolicy(1_000, 60_000), Clock.systemUTC(), metrics);
-            Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, new LocalQueue(), true,
+            Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, new LocalQueue(10_000), true,
                     (async, up) -> { });
             AtomicInteger released = new AtomicInteger();
             Completer completer = new Completer(store, executor, metrics, reporter, dispatcher, () -> { },

@@ -38,7 +38,7 @@ class IntakeStartStopTest {
         try (Database db = Database.open(settings.database(), new PoolMetrics(new PrometheusRegistry()))) {
             Clock clock = Clock.systemUTC();
             UUID account = new AccountService(db.dsl(), clock).create("start-stop@example.com", Plan.PRO).accountId();
-            Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, new LocalQueue(), false,
+            Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, new LocalQueue(10_000), false,
                     metrics::queueState);
             long before = intakeThreads();
             Intake intake = new Intake(db.dsl(), clock, new JobStore(db.dsl()),

@@ -49,7 +49,7 @@ class IntakeTimeoutTest {
             AccountService accounts = new AccountService(db.dsl(), clock);
             UUID a = accounts.create("stuck-a@example.com", Plan.PRO).accountId();
             UUID b = accounts.create("stuck-b@example.com", Plan.PRO).accountId();
-            Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, new LocalQueue(), false,
+            Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, new LocalQueue(10_000), false,
                     metrics::queueState);
             DataSource direct = TestPostgres.dataSource(url);
             try (Intake intake = new Intake(db.dsl(), clock, new JobStore(db.dsl()),

@@ -32,7 +32,7 @@ class LeaseKeeperTest {
             List<ClaimedJob> claimed = store.claim(List.of(longJob, timedOut), "keeper-test", Instant.now(), LEASE);
             assertThat(claimed).hasSize(2);
             Map<UUID, RunningJob> held = new ConcurrentHashMap<>();
-            LocalQueue local = new LocalQueue();
+            LocalQueue local = new LocalQueue(10_000);
             claimed.forEach(j -> held.put(j.id(), new RunningJob(j, local)));
             Dispatcher dispatcher = new Dispatcher(java.util.Optional.empty(), java.util.Optional.empty(), false, local,
                     true, (async, up) -> { });

@@ -148,11 +148,24 @@ public final class Dispatcher implements com.levqor.runtime.Service {
     }
 
     /**
-     * True when {@link #dispatch} hands jobs to workers right now (async, or sync with workers in this
-     * process); otherwise intake leaves them undelivered for the sweepers of processes with workers.
+     * What intake asks before it commits a batch: true when the jobs are to be marked dispatched and
+     * handed on at once (async mode, or sync mode with workers here and room in the in-process queue).
+     * False leaves them undelivered in Postgres for the sweeper: with no workers here, or while the
+     * in-process queue is full (the sweeper refills it when it falls below half; {@code
+     * SYNC_QUEUE_MAX_JOBS}).
      */
-    public boolean delivers() {
-        return async || localWorkers;
+    public boolean deliversNow() {
+        if (async) {
+            return true;
+        }
+        if (!localWorkers) {
+            return false;
+        }
+        if (local.hasRoom()) {
+            return true;
+        }
+        local.markParked();
+        return false;
     }
 
     public String mode() {

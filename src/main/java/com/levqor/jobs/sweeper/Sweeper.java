@@ -57,6 +57,7 @@ public final class Sweeper {
         UndeliveredDispatch dispatch = new UndeliveredDispatch(store, dispatcher, clock, interval, redispatchAfter,
                 BATCH);
         Scheduler.Handle dispatchHandle = scheduler.add(dispatch);
+        dispatcher.local().onLow(dispatchHandle::wake); // jobs parked in Postgres while it was full
         RetryPromotion promotion = new RetryPromotion(store, clock, interval, BATCH, dispatchHandle::wake);
         Scheduler.Handle promotionHandle = scheduler.add(promotion);
         LeaseRescue rescue = new LeaseRescue(store, metrics, reporter, clock, interval, BATCH, promotionHandle::wake,

@@ -4,6 +4,7 @@ import com.levqor.jobs.JobStore;
 import com.levqor.jobs.model.JobRef;
 import com.levqor.jobs.model.Priority;
 import com.levqor.jobs.queue.Dispatcher;
+import com.levqor.jobs.queue.LocalQueue;
 import com.levqor.jobs.queue.RedisQueue;
 import com.levqor.runtime.Duty;
 import java.time.Clock;
@@ -88,27 +89,49 @@ public final class UndeliveredDispatch implements Duty {
             return false;
         }
         Instant now = clock.instant();
+        // Sync mode: no more than the in-process queue has room for; the rest waits in Postgres until a
+        // take leaves that queue half empty and wakes this duty (LocalQueue#onLow).
+        LocalQueue local = dispatcher.local();
+        int limit = dispatcher.async() ? batch : Math.min(batch, local.room());
+        if (limit == 0) {
+            local.markParked();
+            return false;
+        }
         if (all != null) {
             // Only jobs dispatched before the switch: each round marks its own as dispatched now, so the
             // rounds move on through the backlog instead of taking the same oldest jobs again.
-            List<JobRef> refs = store.takeUndelivered(now, all, batch);
+            List<JobRef> refs = store.takeUndelivered(now, all, limit);
             dispatcher.dispatch(refs);
-            if (refs.size() == batch) {
-                return true;
+            if (refs.size() == limit) {
+                return roomFor(batch) || parked(local);
             }
             redispatchBefore.compareAndSet(all, null);
             return false;
         }
-        List<JobRef> refs = store.takeUndelivered(now, null, batch);
+        List<JobRef> refs = store.takeUndelivered(now, null, limit);
         dispatcher.dispatch(refs);
-        int room = batch - refs.size();
-        if (room > 0) {
-            if (dispatcher.async()) {
-                lostBefore(now).ifPresent(before -> dispatcher.redispatch(store.lostJobs(now, before, room)));
-            } else if (dispatcher.local().size() == 0) {
-                dispatcher.dispatch(store.takeUndelivered(now, now.minus(redispatchAfter), room));
-            }
+        if (refs.size() == limit) {
+            // A full batch (a backlog left undelivered: Redis was down, or this queue was full): the next
+            // round at once, while there is room for it.
+            return roomFor(batch) || parked(local);
         }
+        int room = limit - refs.size();
+        if (dispatcher.async()) {
+            lostBefore(now).ifPresent(before -> dispatcher.redispatch(store.lostJobs(now, before, room)));
+        } else if (local.size() == 0) {
+            dispatcher.dispatch(store.takeUndelivered(now, now.minus(redispatchAfter), room));
+        }
+        return false;
+    }
+
+    /** True when the next round can take {@code n} jobs (always in async mode). */
+    private boolean roomFor(int n) {
+        return dispatcher.async() || dispatcher.local().room() >= n;
+    }
+
+    /** Sync mode without room for a full round: the queue's next fall below half wakes this duty. */
+    private static boolean parked(LocalQueue local) {
+        local.markParked();
         return false;
     }
 

@@ -48,7 +48,7 @@ class DispatchHandOffTest {
             pool.health().start();
             RedisQueue queue = new RedisQueue(pool, "w1");
             Dispatcher dispatcher = new Dispatcher(Optional.of(queue), Optional.of(pool.health()), true,
-                    new LocalQueue(), false, NO_STATE);
+                    new LocalQueue(10_000), false, NO_STATE);
             dispatcher.start();
             assertThat(dispatcher.async()).isTrue();
             DispatchHandOff handOff = new DispatchHandOff("handoff-test", dispatcher);
@@ -74,7 +74,7 @@ class DispatchHandOffTest {
 
     @Test
     void inSyncModeJobsGoToTheInProcessPoolAtOnce() throws Exception {
-        LocalQueue local = new LocalQueue();
+        LocalQueue local = new LocalQueue(10_000);
         Dispatcher dispatcher = new Dispatcher(Optional.empty(), Optional.empty(), false, local, true, NO_STATE);
         dispatcher.start();
         DispatchHandOff handOff = new DispatchHandOff("handoff-test", dispatcher);

@@ -30,7 +30,7 @@ class AbandonedRequeueTest {
             RedisQueue mine = new RedisQueue(pool, "alive-worker");
             mine.heartbeat();
             Dispatcher dispatcher = new Dispatcher(Optional.of(mine), Optional.of(pool.health()), true,
-                    new LocalQueue(), false, (async, up) -> { });
+                    new LocalQueue(10_000), false, (async, up) -> { });
             dispatcher.start();
             UnifiedJedis c = pool.client();
             String a = UUID.randomUUID().toString();

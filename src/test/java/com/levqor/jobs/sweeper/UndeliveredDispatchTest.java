@@ -37,7 +37,7 @@ class UndeliveredDispatchTest {
     @Test
     void dispatchesUndeliveredJobsWhileRunningAndNothingAfterItsSchedulerCloses() {
         try (JobRows rows = JobRows.open()) {
-            LocalQueue local = new LocalQueue();
+            LocalQueue local = new LocalQueue(10_000);
             UUID undelivered = rows.queued(Priority.NORMAL, Instant.now().minusSeconds(1), null);
             UUID delayed = rows.queued(Priority.NORMAL, Instant.now().plusSeconds(600), null);
             Scheduler scheduler = new Scheduler();
@@ -60,7 +60,7 @@ class UndeliveredDispatchTest {
     @Test
     void aSwitchToSyncDispatchesABacklogLargerThanABatchOnceEach() throws Exception {
         try (JobRows rows = JobRows.open()) {
-            LocalQueue local = new LocalQueue();
+            LocalQueue local = new LocalQueue(10_000);
             Instant longAgo = Instant.now().minusSeconds(60);
             List<UUID> backlog = new ArrayList<>();
             for (int i = 0; i < 25; i++) {
@@ -87,6 +87,49 @@ class UndeliveredDispatchTest {
         }
     }
 
+    @Test
+    void inSyncModeARoundTakesNoMoreThanTheLocalQueueHasRoomForAndATakeBelowHalfWakesIt() throws Exception {
+        try (JobRows rows = JobRows.open()) {
+            LocalQueue local = new LocalQueue(10);
+            List<UUID> backlog = new ArrayList<>();
+            Instant ago = Instant.now().minusSeconds(5);
+            for (int i = 0; i < 25; i++) {
+                backlog.add(rows.queued(Priority.NORMAL, ago.plusMillis(i), null));
+            }
+            List<String> wakes = new ArrayList<>();
+            local.onLow(() -> wakes.add("wake"));
+            UndeliveredDispatch dispatch = new UndeliveredDispatch(rows.store(), syncWithWorkers(local),
+                    Clock.systemUTC(), Duration.ofHours(1), REDISPATCH_AFTER, 100);
+
+            assertThat(dispatch.runOnce()).as("no room for a next round").isFalse();
+            assertThat(local.size()).isEqualTo(10);
+            assertThat(undelivered(rows, backlog)).as("the rest waits in Postgres").isEqualTo(15);
+            assertThat(dispatch.runOnce()).isFalse();
+            assertThat(local.size()).as("full: nothing taken").isEqualTo(10);
+            assertThat(undelivered(rows, backlog)).isEqualTo(15);
+
+            List<JobRef> first = local.take(6, 0);
+            assertThat(first).extracting(JobRef::id).containsExactlyElementsOf(backlog.subList(0, 6));
+            assertThat(wakes).as("below half after jobs were parked").hasSize(1);
+            dispatch.runOnce();
+            assertThat(local.size()).isEqualTo(10);
+            assertThat(undelivered(rows, backlog)).isEqualTo(9);
+
+            List<UUID> taken = new ArrayList<>(first.stream().map(JobRef::id).toList());
+            while (taken.size() < 25) {
+                List<JobRef> refs = local.take(10, 0);
+                refs.forEach(r -> taken.add(r.id()));
+                dispatch.runOnce();
+            }
+            assertThat(taken).as("each once, oldest first").containsExactlyElementsOf(backlog);
+            assertThat(undelivered(rows, backlog)).isZero();
+        }
+    }
+
+    private static long undelivered(JobRows rows, List<UUID> ids) {
+        return ids.stream().filter(id -> rows.row(id).getDispatchedAt() == null).count();
+    }
+
     /** A Redis queue in async mode on its own redis-server, with nobody taking its ids. */
     private static final class AsyncQueue implements AutoCloseable {
         final TestRedis redis = TestRedis.start();
@@ -94,7 +137,7 @@ class UndeliveredDispatchTest {
                 4, 1_000, 50)).orElseThrow();
         final RedisQueue queue = new RedisQueue(pool, "test-worker");
         final Dispatcher dispatcher = new Dispatcher(Optional.of(queue), Optional.of(pool.health()), true,
-                new LocalQueue(), false, (async, up) -> { });
+                new LocalQueue(10_000), false, (async, up) -> { });
 
         AsyncQueue() {
             pool.health().start();
