@@ -135,6 +135,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Levqor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Levqor.class);
+    /**
+     * How long after the server has started the background duties run their first round: a fresh JVM
+     * answers its first requests in its interpreter, and a dozen first rounds at that moment (queries,
+     * the status page, the backup tools' check) took the cores from them (the first answer 60-75 ms
+     * instead of 100-145). Nothing of theirs is due sooner: leases last {@code JOB_LEASE_SECONDS}, abuse
+     * blocks are loaded before the server starts, and intake dispatches without them.
+     */
+    static final Duration FIRST_ROUNDS_AFTER = Duration.ofSeconds(1);
 
     /** What a process does. */
     public enum Role {
@@ -182,7 +190,7 @@ public final class Levqor implements AutoCloseable {
                     Version.get(), settings.ops().errorReportsPerMinute(), clock));
             Egress egress = lifecycle.add("egress", new Egress(settings.queue().httpAllowedHosts()));
             Scheduler scheduler = new Scheduler();
-            scheduler.holdFirstRounds(); // released once every part has started
+            scheduler.holdFirstRounds(); // released FIRST_ROUNDS_AFTER every part has started
             // The log files: checked and repaired every second; their state on /ops/uptime and /metrics.
             LogFiles logFiles = new LogFiles(metrics);
             scheduler.add(logFiles.repair());
@@ -229,7 +237,7 @@ public final class Levqor implements AutoCloseable {
             }
             egress.awaitStarted();
             lifecycle.start();
-            scheduler.releaseFirstRounds();
+            scheduler.releaseFirstRounds(FIRST_ROUNDS_AFTER);
         } catch (RuntimeException | Error e) {
             lifecycle.close();
             if (opened == null) {

@@ -31,6 +31,8 @@ public final class Scheduler implements Service {
     private boolean started;
     /** While true the duties' threads wait before their first round ({@link #holdFirstRounds}). */
     private boolean held;
+    /** {@link System#nanoTime()} before which no first round starts ({@link #releaseFirstRounds(Duration)}). */
+    private long firstRoundsAt = System.nanoTime();
 
     /** Adds a duty; it runs once the scheduler starts (or at once when it already has). */
     public synchronized Handle add(Duty duty) {
@@ -63,15 +65,32 @@ public final class Scheduler implements Service {
         held = true;
     }
 
-    /** Lets the duties run their first rounds (see {@link #holdFirstRounds()}). */
-    public synchronized void releaseFirstRounds() {
+    /** Lets the duties run their first rounds now (see {@link #holdFirstRounds()}). */
+    public void releaseFirstRounds() {
+        releaseFirstRounds(Duration.ZERO);
+    }
+
+    /**
+     * Lets the duties run their first rounds {@code after} from now (see {@link #holdFirstRounds()}); a
+     * wake before then is kept for that first round. The composition root gives a freshly started server
+     * a moment to answer its first requests while its code is still cold.
+     */
+    public synchronized void releaseFirstRounds(Duration after) {
         held = false;
+        firstRoundsAt = System.nanoTime() + after.toNanos();
         notifyAll();
     }
 
     private synchronized void awaitRelease() throws InterruptedException {
-        while (held && !closed) {
-            wait();
+        while (!closed) {
+            long left = firstRoundsAt - System.nanoTime();
+            if (held) {
+                wait();
+            } else if (left > 0) {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } else {
+                return;
+            }
         }
     }
 
@@ -127,6 +146,9 @@ public final class Scheduler implements Service {
         private void loop() {
             try {
                 awaitRelease();
+                synchronized (lock) {
+                    woken = false; // a wake before the first round is answered by it
+                }
                 while (!closed) {
                     boolean more = round();
                     if (more || closed) {

@@ -208,4 +208,31 @@ class SchedulerTest {
         assertThat(never.stopped.get()).as("its thread ended through stopped()").isEqualTo(1);
         assertThat(never.rounds.get()).isZero();
     }
+
+    @Test
+    void aReleaseWithADelayStartsTheFirstRoundsOnlyAfterItEvenWhenWokenAndCloseEndsTheWait() {
+        Counting later = new Counting("test-later", Duration.ofHours(1));
+        try (Scheduler s = new Scheduler()) {
+            s.holdFirstRounds();
+            Scheduler.Handle h = s.add(later);
+            s.start();
+            long released = System.nanoTime();
+            s.releaseFirstRounds(Duration.ofMillis(700));
+            h.wake();
+            Await.until("first round after the delay", Duration.ofSeconds(10), () -> later.rounds.get() == 1);
+            assertThat(System.nanoTime() - released).as("ns from the release to the first round")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(700).toNanos());
+            Await.sleep(200);
+            assertThat(later.rounds.get()).as("the early wake made no second round").isEqualTo(1);
+        }
+        Counting never = new Counting("test-never-delayed", Duration.ofHours(1));
+        Scheduler s = new Scheduler();
+        s.holdFirstRounds();
+        s.add(never);
+        s.start();
+        s.releaseFirstRounds(Duration.ofHours(1));
+        s.close(); // waiting out the delay: close ends it
+        assertThat(never.stopped.get()).isEqualTo(1);
+        assertThat(never.rounds.get()).isZero();
+    }
 }
