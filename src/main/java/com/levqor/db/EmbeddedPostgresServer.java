@@ -94,6 +94,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         if (legacy) {
             requirePassword(pg, dir, password);
         }
+        PostgresProcess.remember(dir);
         log.info("Embedded Postgres started in {} on 127.0.0.1:{}", dir, pg.getPort());
         return new EmbeddedPostgresServer(pg, pg.getPort(), dir, password);
     }
