@@ -82,8 +82,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         boolean legacy = !fresh && stored.isEmpty(); // made by a Levqor that trusted local users
         String password = stored.orElseGet(EmbeddedPostgresServer::newPassword);
         if (!fresh && !legacy) {
-            Optional<PostgresProcess> quick = PostgresProcess.startIfRecorded(dir, port, SERVER_CONFIG, password,
-                    STARTUP_WAIT);
+            Optional<PostgresProcess> quick = PostgresProcess.startIfRecorded(dir, port, SERVER_CONFIG, STARTUP_WAIT);
             if (quick.isPresent()) {
                 log.info("Embedded Postgres started in {} on 127.0.0.1:{} (binaries of the previous start)",
                         dir, quick.get().port());

@@ -26,10 +26,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.CodeSource;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -43,7 +39,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,8 +53,8 @@ import org.slf4j.LoggerFactory;
  * and the jar the archive came from. A later start of the folder with the same jar launches Postgres with
  * those binaries the way zonky does: the same {@code pg_ctl} command and server options, under
  * {@code unshare -U} when zonky used it, the same {@code epg-lock} lock in the folder and the server's
- * output in zonky's logger; it only waits for readiness more closely (a TCP probe every 10 ms, then
- * {@code select 1}).
+ * output in zonky's logger; it only waits for readiness more closely, and without logging in (every 10 ms:
+ * {@code postmaster.pid} says {@code ready} and the port accepts a connection).
  */
 final class PostgresProcess implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PostgresProcess.class);
@@ -350,7 +345,7 @@ final class PostgresProcess implements Closeable {
      * @param config the server settings, over zonky's defaults, as given to zonky's builder
      */
     static Optional<PostgresProcess> startIfRecorded(Path dataDir, int port, Map<String, String> config,
-                                                     String password, Duration wait) throws IOException {
+                                                     Duration wait) throws IOException {
         Optional<Binaries> recorded = recorded(dataDir);
         if (recorded.isEmpty()) {
             return Optional.empty();
@@ -384,7 +379,7 @@ final class PostgresProcess implements Closeable {
             return Optional.empty();
         }
         try {
-            pg.awaitStart(pgCtl, command, password, wait);
+            pg.awaitStart(pgCtl, command, wait);
             return Optional.of(pg);
         } catch (IOException | RuntimeException e) {
             pg.releaseLock();
@@ -427,31 +422,24 @@ final class PostgresProcess implements Closeable {
     /**
      * What zonky's startPostmaster() does after launching its command (the same but for {@code -w}: pg_ctl 15
      * waits for the server by default all the same, and its exit status tells a server that failed to start;
-     * nothing here waits for pg_ctl itself), polling closer: a TCP connect every 10 ms, then {@code select 1}.
+     * nothing here waits for pg_ctl itself), polling closer and without logging in: every 10 ms, until the
+     * server's {@code postmaster.pid} says {@code ready} for this port (what {@code pg_ctl -w} itself waits
+     * for) and the port accepts a TCP connection. A login would cost a SCRAM exchange (4,096 rounds of
+     * HMAC-SHA-256, ~0.1 s in a JVM that just started) on the start's critical path; the pool's first
+     * connection logs in right after, and a wrong password fails there, as clearly.
      */
-    private void awaitStart(Process pgCtl, List<String> command, String password, Duration wait) throws IOException {
+    private void awaitStart(Process pgCtl, List<String> command, Duration wait) throws IOException {
         OutputLogger output = OutputLogger.follow(pgCtl, "postgres");
         log.debug("Started {} as pid {}; waiting up to {} for Postgres on port {}", command, pgCtl.pid(), wait, port);
         long deadline = System.nanoTime() + wait.toNanos();
-        SQLException last = null;
         try {
             while (System.nanoTime() - deadline < 0) {
                 if (!pgCtl.isAlive() && pgCtl.exitValue() != 0) {
                     output.awaitEnd(Duration.ofMillis(500));
-                    throw failure("pg_ctl exited with status " + pgCtl.exitValue(), output, null);
+                    throw failure("pg_ctl exited with status " + pgCtl.exitValue(), output);
                 }
-                if (accepts()) {
-                    try {
-                        selectOne(password);
-                        return;
-                    } catch (SQLException e) {
-                        String state = e.getSQLState() == null ? "" : e.getSQLState();
-                        // 57P03: "the database system is starting up" (or in recovery); 08: the connection broke
-                        if (!state.equals("57P03") && !state.startsWith("08")) {
-                            throw failure("Postgres refused the readiness check: " + e.getMessage(), output, e);
-                        }
-                        last = e;
-                    }
+                if (ready(dataDir, port) && accepts()) {
+                    return;
                 }
                 Thread.sleep(POLL.toMillis());
             }
@@ -459,7 +447,22 @@ final class PostgresProcess implements Closeable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the embedded Postgres in " + dataDir);
         }
-        throw failure("gave up waiting for it to start after " + wait.toMillis() + " ms", output, last);
+        throw failure("gave up waiting for it to start after " + wait.toMillis() + " ms", output);
+    }
+
+    /**
+     * True when the folder's {@code postmaster.pid} belongs to a server on {@code port} that says it is ready
+     * to accept connections: its 4th line is the port, its 8th the status ({@code ready}, or {@code starting},
+     * {@code stopping}, {@code standby}), as Postgres writes it for pg_ctl.
+     */
+    static boolean ready(Path dataDir, int port) {
+        try {
+            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+            return lines.size() >= 8 && lines.get(3).trim().equals(Integer.toString(port))
+                    && lines.get(7).trim().equals("ready");
+        } catch (IOException | RuntimeException notYet) {
+            return false; // not written yet, or being rewritten
+        }
     }
 
     private boolean accepts() {
@@ -471,28 +474,10 @@ final class PostgresProcess implements Closeable {
         }
     }
 
-    private void selectOne(String password) throws SQLException {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setServerNames(new String[] {"127.0.0.1"});
-        ds.setPortNumbers(new int[] {port});
-        ds.setDatabaseName(EmbeddedPostgresServer.DATABASE);
-        ds.setUser(EmbeddedPostgresServer.USER);
-        ds.setPassword(password);
-        ds.setConnectTimeout(5);
-        ds.setSocketTimeout(10);
-        try (Connection c = ds.getConnection();
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select 1")) {
-            if (!rs.next() || rs.getInt(1) != 1) {
-                throw new SQLException("select 1 did not answer 1");
-            }
-        }
-    }
-
-    private IOException failure(String what, OutputLogger output, Exception cause) {
+    private IOException failure(String what, OutputLogger output) {
         String tail = output.tail();
         return new IOException("The embedded Postgres in " + dataDir + " did not start: " + what
-                + (tail.isEmpty() ? "" : "; its output:\n" + tail), cause);
+                + (tail.isEmpty() ? "" : "; its output:\n" + tail));
     }
 
     // ---------------------------------------------------------------- running

@@ -191,6 +191,21 @@ class EmbeddedQuickStartTest {
 
     /** The start of {@code levqor serve}: the first in its JVM (zonky's one-off work not done yet). */
     @Test
+    void readinessIsThePidFilesReadyStatusForThePortAsPgCtlReadsIt() throws Exception {
+        Path dir = newFolder("embedded-ready-");
+        Files.createDirectories(dir);
+        assertThat(PostgresProcess.ready(dir, 5433)).as("no postmaster.pid yet").isFalse();
+        String head = "4242\n" + dir + "\n1733390000\n5433\n/tmp\n127.0.0.1\n  1234567     32768\n";
+        Files.writeString(dir.resolve("postmaster.pid"), head + "starting\n");
+        assertThat(PostgresProcess.ready(dir, 5433)).as("still starting").isFalse();
+        Files.writeString(dir.resolve("postmaster.pid"), head + "ready   \n");
+        assertThat(PostgresProcess.ready(dir, 5433)).isTrue();
+        assertThat(PostgresProcess.ready(dir, 5434)).as("another server's port").isFalse();
+        Files.writeString(dir.resolve("postmaster.pid"), "4242\n" + dir + "\n");
+        assertThat(PostgresProcess.ready(dir, 5433)).as("half written").isFalse();
+    }
+
+    @Test
     void aNewProcessRestartsTheFolderWithoutZonky() throws Exception {
         Path dir = newFolder("embedded-newjvm-");
         try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOrAttach(dir, 0);
