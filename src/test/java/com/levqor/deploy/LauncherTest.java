@@ -69,6 +69,32 @@ class LauncherTest {
         assertThat(custom).endsWith("-Xmx1g -Xlog:gc -jar " + jar + " worker");
     }
 
+    /** A JDK folder whose {@code release} names {@code version}; its java only prints (the launcher prints first). */
+    private Path jdk(String version) throws IOException {
+        Path home = dir.resolve("jdk-" + version);
+        Files.createDirectories(home.resolve("bin"));
+        Path java = home.resolve("bin").resolve("java");
+        Files.writeString(java, "#!/bin/sh\necho java \"$@\"\n");
+        java.toFile().setExecutable(true);
+        Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"test\"\nJAVA_VERSION=\"" + version + "\"\n");
+        return home;
+    }
+
+    @Test
+    void returnsFreedNativeMemoryOnlyOnJvmsThatHaveTheOption() throws Exception {
+        Path jar = jar();
+        for (String version : List.of("17.0.9", "17.0.15", "21.0.1", "22", "25.0.1")) {
+            assertThat(print(jar, Map.of("JAVA_HOME", jdk(version).toString()), "serve").out())
+                    .as(version).contains("-XX:TrimNativeHeapInterval=5000");
+        }
+        for (String version : List.of("17.0.8", "17.0.1", "18.0.2", "20.0.2", "21.0.0")) {
+            assertThat(print(jar, Map.of("JAVA_HOME", jdk(version).toString()), "serve").out())
+                    .as(version + " would refuse the option").doesNotContain("TrimNativeHeapInterval");
+        }
+        assertThat(print(jar, Map.of("JAVA", dir.resolve("no-such-java").toString()), "serve").out())
+                .as("no release file to read").doesNotContain("TrimNativeHeapInterval");
+    }
+
     @Test
     void usesAnArchiveMadeForThisJarAndMakesOneOnServeOtherwise() throws Exception {
         Path jar = jar();
