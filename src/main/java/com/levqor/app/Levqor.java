@@ -139,8 +139,9 @@ public final class Levqor implements AutoCloseable {
      * How long after the server has started the background duties run their first round: a fresh JVM
      * answers its first requests in its interpreter, and a dozen first rounds at that moment (queries,
      * the status page, the backup tools' check) took the cores from them (the first answer 60-75 ms
-     * instead of 100-145). Nothing of theirs is due sooner: leases last {@code JOB_LEASE_SECONDS}, abuse
-     * blocks are loaded before the server starts, and intake dispatches without them.
+     * instead of 100-145). The lease renewal and the liveness heartbeat are not deferred
+     * ({@code Duty#deferrable}); nothing of the others is due sooner: abuse blocks are loaded before the
+     * server starts, and intake dispatches without them.
      */
     static final Duration FIRST_ROUNDS_AFTER = Duration.ofSeconds(1);
 

@@ -54,6 +54,12 @@ final class LeaseKeeper implements Duty {
         return "lease-keeper";
     }
 
+    /** Not deferred after the start: the leases of the jobs this process runs: a job claimed right after the start must not outlive its lease. */
+    @Override
+    public boolean deferrable() {
+        return false;
+    }
+
     @Override
     public Duration interval() {
         return TIMEOUT_CHECK;

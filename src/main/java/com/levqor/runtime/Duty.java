@@ -23,6 +23,16 @@ public interface Duty {
      */
     boolean runOnce() throws Exception;
 
+    /**
+     * Whether the first round may wait out the moment the composition root gives a freshly started
+     * server ({@link Scheduler#releaseFirstRounds(Duration)}). False for a duty that keeps running work
+     * alive (the leases of claimed jobs, the liveness heartbeat): its first round comes as soon as every
+     * part has started.
+     */
+    default boolean deferrable() {
+        return true;
+    }
+
     /** Called once on the duty's thread when the scheduler stops, after its last round. */
     default void stopped() {
     }

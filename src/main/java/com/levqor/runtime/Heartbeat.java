@@ -27,6 +27,12 @@ public final class Heartbeat implements Duty {
         return "heartbeat";
     }
 
+    /** Not deferred after the start: /livez reads its beats from the start on. */
+    @Override
+    public boolean deferrable() {
+        return false;
+    }
+
     @Override
     public Duration interval() {
         return INTERVAL;

@@ -71,8 +71,8 @@ public final class Scheduler implements Service {
     }
 
     /**
-     * Lets the duties run their first rounds {@code after} from now (see {@link #holdFirstRounds()}); a
-     * wake before then is kept for that first round. The composition root gives a freshly started server
+     * Lets the duties run their first rounds {@code after} from now (see {@link #holdFirstRounds()}), those
+     * not {@link Duty#deferrable()} at once; a wake before then is kept for that first round. The composition root gives a freshly started server
      * a moment to answer its first requests while its code is still cold.
      */
     public synchronized void releaseFirstRounds(Duration after) {
@@ -81,9 +81,9 @@ public final class Scheduler implements Service {
         notifyAll();
     }
 
-    private synchronized void awaitRelease() throws InterruptedException {
+    private synchronized void awaitRelease(boolean deferrable) throws InterruptedException {
         while (!closed) {
-            long left = firstRoundsAt - System.nanoTime();
+            long left = deferrable ? firstRoundsAt - System.nanoTime() : 0;
             if (held) {
                 wait();
             } else if (left > 0) {
@@ -145,7 +145,7 @@ public final class Scheduler implements Service {
 
         private void loop() {
             try {
-                awaitRelease();
+                awaitRelease(duty.deferrable());
                 synchronized (lock) {
                     woken = false; // a wake before the first round is answered by it
                 }

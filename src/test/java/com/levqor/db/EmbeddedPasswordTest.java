@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /** The embedded Postgres trusts nobody: a generated password, scram-sha-256, loopback only. */
 class EmbeddedPasswordTest {
 
-    private static Connection connect(int port, String password) throws SQLException {
+    /** A connection as {@code postgres} to the embedded server on {@code port} (no password when null). */
+    static Connection connect(int port, String password) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         if (password != null) {

@@ -8,12 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -24,13 +22,7 @@ import org.junit.jupiter.api.Test;
 class EmbeddedQuickStartTest {
 
     private static Connection connect(int port, String password) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", "postgres");
-        if (password != null) {
-            p.setProperty("password", password);
-        }
-        p.setProperty("connectTimeout", "5");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+        return EmbeddedPasswordTest.connect(port, password);
     }
 
     private static String query(EmbeddedPostgresServer pg, String sql) throws SQLException {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class SchedulerTest {
 
     /** A duty that counts its rounds; its interval is long, so only wakes make it run again. */
-    private static final class Counting implements Duty {
+    private static class Counting implements Duty {
         final AtomicInteger rounds = new AtomicInteger();
         final AtomicInteger stopped = new AtomicInteger();
         final String name;
@@ -224,6 +224,22 @@ class SchedulerTest {
                     .isGreaterThanOrEqualTo(Duration.ofMillis(700).toNanos());
             Await.sleep(200);
             assertThat(later.rounds.get()).as("the early wake made no second round").isEqualTo(1);
+        }
+        Counting urgent = new Counting("test-urgent", Duration.ofHours(1)) {
+            @Override
+            public boolean deferrable() {
+                return false;
+            }
+        };
+        try (Scheduler s = new Scheduler()) {
+            s.holdFirstRounds();
+            s.add(urgent);
+            s.start();
+            Await.sleep(200);
+            assertThat(urgent.rounds.get()).as("held like every duty until the release").isZero();
+            s.releaseFirstRounds(Duration.ofHours(1));
+            Await.until("a duty that is not deferrable runs at the release", Duration.ofSeconds(10),
+                    () -> urgent.rounds.get() == 1);
         }
         Counting never = new Counting("test-never-delayed", Duration.ofHours(1));
         Scheduler s = new Scheduler();
