@@ -60,13 +60,9 @@ public final class JobStore {
     static final int MAX_ERROR_CHARS = 4_000;
 
     private final DSLContext db;
-    private final FixedSql claim;
-    private final FixedSql succeed;
     private final DeadJobListener onDead;
-    private final FixedSql withKeys;
-    private final FixedSql insertUnlessKeyTaken;
-    private final FixedSql insertAll;
-    private final FixedSql insertCharged;
+    /** The statements rendered once for every store of this dialect and settings. */
+    private final Statements sql;
 
     public JobStore(DSLContext db) {
         this(db, DeadJobListener.NONE);
@@ -80,13 +76,7 @@ public final class JobStore {
     public JobStore(DSLContext db, DeadJobListener onDead) {
         this.db = db;
         this.onDead = onDead;
-        Statements statements = Statements.of(db);
-        this.claim = statements.claim();
-        this.succeed = statements.succeed();
-        this.withKeys = statements.withKeys();
-        this.insertAll = statements.insertAll();
-        this.insertUnlessKeyTaken = statements.insertUnlessKeyTaken();
-        this.insertCharged = statements.insertCharged();
+        this.sql = Statements.of(db);
     }
 
     /**
@@ -174,7 +164,7 @@ public final class JobStore {
      */
     Map<String, IntakeResult.Existing> withIdempotencyKeys(Connection c, UUID[] accounts, String[] keys) {
         Map<String, IntakeResult.Existing> found = new HashMap<>();
-        try (FixedSql.Bound s = withKeys.prepare(c)) {
+        try (FixedSql.Bound s = sql.withKeys().prepare(c)) {
             s.set("k_account", accounts).set("k_key", keys)
                     .fetch(rs -> found.put(idempotencyKey(rs.getObject(2, UUID.class), rs.getString(3)),
                             new IntakeResult.Existing(rs.getObject(1, UUID.class), rs.getString(4))));
@@ -193,7 +183,7 @@ public final class JobStore {
      */
     long insertCharged(NewJob[] jobs, UUID[] ids, Instant now, boolean delivers, UsageLedger ledger, Charges charges) {
         return Jdbc.withConnection(db, c -> {
-            try (FixedSql.Bound s = insertCharged.prepare(c)) {
+            try (FixedSql.Bound s = sql.insertCharged().prepare(c)) {
                 bindNew(s, jobs, ids, now, delivers);
                 ledger.bindCharge(s, charges, UsageLedger.day(now));
                 return s.fetch(rs -> rs.getLong(1)).get(0);
@@ -214,7 +204,7 @@ public final class JobStore {
         for (NewJob j : jobs) {
             anyKey |= j.idempotencyKey() != null;
         }
-        try (FixedSql.Bound s = (anyKey ? insertUnlessKeyTaken : insertAll).prepare(c)) {
+        try (FixedSql.Bound s = (anyKey ? sql.insertUnlessKeyTaken() : sql.insertAll()).prepare(c)) {
             bindNew(s, jobs, ids, now, delivers);
             if (anyKey) {
                 return new HashSet<>(s.fetch(rs -> rs.getObject(1, UUID.class)));
@@ -319,7 +309,7 @@ public final class JobStore {
         // The claim's commit waits for the disk like every other: a claim lost in a Postgres crash put the job
         // back to queued with its attempt undone, and a job that had already run ran again (chaos scenario 1).
         return Jdbc.transaction(db, c -> {
-            try (FixedSql.Bound s = claim.prepare(c)) {
+            try (FixedSql.Bound s = sql.claim().prepare(c)) {
                 return s.set("ids", ids.toArray(UUID[]::new)).set("now", at(now)).set("owner", owner)
                         .set("expires", at(now.plus(lease)))
                         .fetch(rs -> new ClaimedJob(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
@@ -499,7 +489,7 @@ public final class JobStore {
             results[i] = s.resultJson();
             finished[i] = at(s.at());
         }
-        try (FixedSql.Bound s = succeed.prepare(c)) {
+        try (FixedSql.Bound s = sql.succeed().prepare(c)) {
             return new HashSet<>(s.set("s_id", ids).set("s_attempt", attempts).set("s_result", results)
                     .set("s_finished", finished).fetch(rs -> rs.getObject(1, UUID.class)));
         }
