@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -35,18 +36,23 @@ public final class ServeCommand extends EnvCommand implements Callable<Integer> 
         if (settings == null) {
             return Cli.badConfig();
         }
-        runUntilStopped(Levqor.start(settings, Clock.systemUTC()));
+        runUntilStopped(() -> Levqor.start(settings, Clock.systemUTC()));
         return 0;
     }
 
     /**
-     * Returns once a signal has stopped the process (tests start serve with clocks of their own).
+     * Starts the process, then returns once a signal has stopped it (tests start serve with clocks of
+     * their own). The signals are taken over before the start: one that comes while it starts stops
+     * the process once it has started, the same way (the JVM's default would end it at once, status
+     * 143, without closing anything: an embedded Postgres it had started kept running).
      * SIGTERM (what systemd, Kubernetes and {@code docker stop} send) drains first ({@link Levqor#drain});
      * SIGINT (Ctrl-C at a terminal, with no load balancer to wait for) stops at once; a second signal
      * cuts a drain short. Then the graceful stop. Any other end of the JVM (System.exit, SIGHUP)
      * still closes everything through the shutdown hook.
      */
-    public static void runUntilStopped(Levqor levqor) throws InterruptedException {
+    public static void runUntilStopped(Supplier<Levqor> start) throws InterruptedException {
+        StopSignals signals = StopSignals.install();
+        Levqor levqor = start.get();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -55,7 +61,6 @@ public final class ServeCommand extends EnvCommand implements Callable<Integer> 
                 stopped.countDown();
             }
         }, "levqor-shutdown"));
-        StopSignals signals = StopSignals.install();
         if (!signals.installed()) {
             stopped.await();
             return;

@@ -34,10 +34,12 @@ public final class WorkerCommand extends EnvCommand implements Callable<Integer>
             spec.commandLine().getErr().println("levqor: WORKER_CONCURRENCY=0 leaves a worker process nothing to do");
             return Cli.badConfig();
         }
-        Levqor worker = Levqor.worker(settings, Clock.systemUTC());
-        log.info("Levqor worker {} running ({} thread(s), queue mode {})", Version.get(),
-                settings.queue().workerConcurrency(), worker.jobs().dispatcher().mode());
-        ServeCommand.runUntilStopped(worker);
+        ServeCommand.runUntilStopped(() -> {
+            Levqor worker = Levqor.worker(settings, Clock.systemUTC());
+            log.info("Levqor worker {} running ({} thread(s), queue mode {})", Version.get(),
+                    settings.queue().workerConcurrency(), worker.jobs().dispatcher().mode());
+            return worker;
+        });
         return 0;
     }
 }

@@ -26,7 +26,7 @@ public final class FastClockServe {
             return;
         }
         FastClock clock = new FastClock(Long.parseLong(args[0]), Long.parseLong(args[1]), Long.parseLong(args[2]));
-        ServeCommand.runUntilStopped(Levqor.start(settings, clock));
+        ServeCommand.runUntilStopped(() -> Levqor.start(settings, clock));
         System.exit(0); // as Main does once serve returns: no thread left behind keeps the JVM up
     }
 }
