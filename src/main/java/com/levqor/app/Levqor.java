@@ -98,10 +98,12 @@ import com.levqor.webhooks.StripeEvents;
 import com.levqor.webhooks.WebhookEvents;
 import com.levqor.webhooks.WebhookHandlers;
 import io.javalin.config.RoutesConfig;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -109,6 +111,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.flywaydb.core.api.MigrationVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,8 +129,9 @@ import org.slf4j.LoggerFactory;
  * email sender, backup schedule, status sampler, abuse-block refresh) run on the one scheduler.
  *
  * <p>For a quick cold start the database opens (pool, schema check, migrations) on a thread of its
- * own while the parts that do not need it are built, the outbound client loads its trust store on
- * another ({@link Background}), and the duties hold their first round until every part has started.
+ * own ({@link Background}) while the parts that do not need it are built; the outbound client, the
+ * JVM's metrics and the job statements are made once the server answers ({@link #afterStart}), and
+ * the duties hold their first round until a second after every part has started.
  *
  * <p>Two roles: {@link Role#SERVE} ({@code levqor serve}: HTTP, intake, workers when
  * {@code WORKER_CONCURRENCY} &gt; 0, every duty) and {@link Role#WORKER} ({@code levqor worker}:
@@ -184,6 +188,13 @@ public final class Levqor implements AutoCloseable {
                 throw e;
             }
         });
+        // Two pieces of the JDK whose first use takes a few hundredths of a second each, made here beside the rest
+        // (nothing waits for them): the platform MBean server, which Jetty's first server or client reads (MemoryUtils)
+        // and the JVM's metrics too; the list of locales, which Jetty's MimeTypes and Jackson's date format read.
+        Background.start("jdk", () -> {
+            ManagementFactory.getPlatformMBeanServer();
+            return Locale.getAvailableLocales();
+        });
         Database opened = null;
         try {
             ObjectMapper mapper = Json.newMapper();
@@ -195,6 +206,9 @@ public final class Levqor implements AutoCloseable {
             // The log files: checked and repaired every second; their state on /ops/uptime and /metrics.
             LogFiles logFiles = new LogFiles(metrics);
             scheduler.add(logFiles.repair());
+            // Made here while the database opens rather than after it. Nothing here touches jOOQ before the join: the
+            // opening initializes its classes on a thread of its own (see Database.open).
+            MigrationVersion expected = Migrations.expectedVersion();
             opened = lifecycle.add("database", opening.join());
             this.database = opened;
             Optional<RedisConnections> redis = role == Role.WORKER || redisWanted(settings)
@@ -215,7 +229,7 @@ public final class Levqor implements AutoCloseable {
                 Heartbeat heartbeat = new Heartbeat(clock);
                 scheduler.add(heartbeat);
                 SchemaProbe schemaProbe = lifecycle.add("readiness probe", database.schemaProbe());
-                this.readiness = new Readiness(schemaProbe, Migrations.expectedVersion(), clock);
+                this.readiness = new Readiness(schemaProbe, expected, clock);
                 ProbeHandlers probes = new ProbeHandlers(new Liveness(heartbeat), readiness);
                 HealthService health = new HealthService(database, metrics, Version.get());
                 parts.queueHealth().checks().forEach(health::register);
@@ -236,9 +250,9 @@ public final class Levqor implements AutoCloseable {
                 this.statusRoutes = Optional.empty();
                 this.readiness = null;
             }
-            egress.awaitStarted();
             lifecycle.start();
             scheduler.releaseFirstRounds(FIRST_ROUNDS_AFTER);
+            afterStart(egress);
         } catch (RuntimeException | Error e) {
             lifecycle.close();
             if (opened == null) {
@@ -248,8 +262,20 @@ public final class Levqor implements AutoCloseable {
             throw e;
         }
         log.info("Levqor {} {} started in {} ms (database: {}; parts: {})", Version.get(),
-                role.name().toLowerCase(java.util.Locale.ROOT), (System.nanoTime() - begin) / 1_000_000,
+                role.name().toLowerCase(Locale.ROOT), (System.nanoTime() - begin) / 1_000_000,
                 database.description(), String.join(", ", lifecycle.names()));
+    }
+
+    /**
+     * Work nothing needs to answer, done once the server answers, one piece after the other (on two
+     * cores, beside the start, each took a core from it): the outbound client and its trust store
+     * (which, when it cannot start, still stops the start), the JVM's metrics, and the job statements.
+     * Whatever needs one of them earlier makes it then.
+     */
+    private void afterStart(Egress egress) {
+        egress.awaitStarted();
+        metrics.awaitJvmMetrics();
+        jobs.prepareStatements();
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package com.levqor.db;
 
+import com.levqor.runtime.Once;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.JarURLConnection;
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
@@ -102,8 +104,18 @@ public final class Migrations {
                 .orElse(MigrationVersion.EMPTY);
     }
 
-    /** The versioned migration files in the jar (or in target/classes when run from the build). */
+    /**
+     * The versioned migration files in the jar (or in target/classes when run from the build), listed
+     * once per process: listing them reads every entry of the jar (some 30,000), and the start needs
+     * them twice (the history check and the readiness probe's expected version).
+     */
     static Set<String> scripts() {
+        return SCRIPTS.get();
+    }
+
+    private static final Once<Set<String>> SCRIPTS = new Once<>(() -> Collections.unmodifiableSet(listScripts()));
+
+    private static Set<String> listScripts() {
         URL url = Migrations.class.getClassLoader().getResource(FOLDER);
         if (url == null) {
             throw new IllegalStateException("No " + FOLDER + " on the class path");

@@ -95,6 +95,20 @@ final class PostgresProcess implements Closeable {
 
     /** A file (a jar, or the resource itself on an exploded class path) as it was when recorded. */
     record Source(Path path, long size, long modifiedMillis) {
+        /**
+         * Written out: a record's generated equals is bootstrapped at its first call (java.lang.runtime's
+         * ObjectMethods), a hundredth of a second on the start's path in a fresh JVM.
+         */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Source s && size == s.size && modifiedMillis == s.modifiedMillis && path.equals(s.path);
+        }
+
+        @Override
+        public int hashCode() {
+            return (path.hashCode() * 31 + Long.hashCode(size)) * 31 + Long.hashCode(modifiedMillis);
+        }
+
         static Source of(Path path) throws IOException {
             BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
             return new Source(path, a.size(), a.lastModifiedTime().toMillis());

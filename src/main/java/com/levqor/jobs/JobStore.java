@@ -13,6 +13,7 @@ import com.levqor.db.CommitOutcomeUnknown;
 import com.levqor.db.FixedSql;
 import com.levqor.db.Jdbc;
 import com.levqor.db.jooq.tables.records.JobsRecord;
+import com.levqor.runtime.Once;
 import com.levqor.usage.Charges;
 import com.levqor.usage.UsageLedger;
 import java.sql.Connection;
@@ -61,8 +62,11 @@ public final class JobStore {
 
     private final DSLContext db;
     private final DeadJobListener onDead;
-    /** The statements rendered once for every store of this dialect and settings. */
-    private final Statements sql;
+    /**
+     * The statements rendered once for every store of this dialect and settings, at their first use or
+     * by {@link #prepareStatements} (rendering them took a tenth of a second of a cold start).
+     */
+    private final Once<Statements> sql;
 
     public JobStore(DSLContext db) {
         this(db, DeadJobListener.NONE);
@@ -76,7 +80,7 @@ public final class JobStore {
     public JobStore(DSLContext db, DeadJobListener onDead) {
         this.db = db;
         this.onDead = onDead;
-        this.sql = Statements.of(db);
+        this.sql = new Once<>(() -> Statements.of(db));
     }
 
     /**
@@ -109,6 +113,11 @@ public final class JobStore {
             return new Statements(claim, succeed, withKeys, insertAll, insertUnlessKeyTaken,
                     insertChargedStatement(db));
         }
+    }
+
+    /** Renders the statements now rather than at their first use (called once the server answers). */
+    public void prepareStatements() {
+        sql.get();
     }
 
     public DSLContext dsl() {
@@ -164,7 +173,7 @@ public final class JobStore {
      */
     Map<String, IntakeResult.Existing> withIdempotencyKeys(Connection c, UUID[] accounts, String[] keys) {
         Map<String, IntakeResult.Existing> found = new HashMap<>();
-        try (FixedSql.Bound s = sql.withKeys().prepare(c)) {
+        try (FixedSql.Bound s = sql.get().withKeys().prepare(c)) {
             s.set("k_account", accounts).set("k_key", keys)
                     .fetch(rs -> found.put(idempotencyKey(rs.getObject(2, UUID.class), rs.getString(3)),
                             new IntakeResult.Existing(rs.getObject(1, UUID.class), rs.getString(4))));
@@ -183,7 +192,7 @@ public final class JobStore {
      */
     long insertCharged(NewJob[] jobs, UUID[] ids, Instant now, boolean delivers, UsageLedger ledger, Charges charges) {
         return Jdbc.withConnection(db, c -> {
-            try (FixedSql.Bound s = sql.insertCharged().prepare(c)) {
+            try (FixedSql.Bound s = sql.get().insertCharged().prepare(c)) {
                 bindNew(s, jobs, ids, now, delivers);
                 ledger.bindCharge(s, charges, UsageLedger.day(now));
                 return s.fetch(rs -> rs.getLong(1)).get(0);
@@ -204,7 +213,7 @@ public final class JobStore {
         for (NewJob j : jobs) {
             anyKey |= j.idempotencyKey() != null;
         }
-        try (FixedSql.Bound s = (anyKey ? sql.insertUnlessKeyTaken() : sql.insertAll()).prepare(c)) {
+        try (FixedSql.Bound s = (anyKey ? sql.get().insertUnlessKeyTaken() : sql.get().insertAll()).prepare(c)) {
             bindNew(s, jobs, ids, now, delivers);
             if (anyKey) {
                 return new HashSet<>(s.fetch(rs -> rs.getObject(1, UUID.class)));
@@ -309,7 +318,7 @@ public final class JobStore {
         // The claim's commit waits for the disk like every other: a claim lost in a Postgres crash put the job
         // back to queued with its attempt undone, and a job that had already run ran again (chaos scenario 1).
         return Jdbc.transaction(db, c -> {
-            try (FixedSql.Bound s = sql.claim().prepare(c)) {
+            try (FixedSql.Bound s = sql.get().claim().prepare(c)) {
                 return s.set("ids", ids.toArray(UUID[]::new)).set("now", at(now)).set("owner", owner)
                         .set("expires", at(now.plus(lease)))
                         .fetch(rs -> new ClaimedJob(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
@@ -489,7 +498,7 @@ public final class JobStore {
             results[i] = s.resultJson();
             finished[i] = at(s.at());
         }
-        try (FixedSql.Bound s = sql.succeed().prepare(c)) {
+        try (FixedSql.Bound s = sql.get().succeed().prepare(c)) {
             return new HashSet<>(s.set("s_id", ids).set("s_attempt", attempts).set("s_result", results)
                     .set("s_finished", finished).fetch(rs -> rs.getObject(1, UUID.class)));
         }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
@@ -64,10 +65,8 @@ public final class Egress implements AutoCloseable {
     private static final long WAIT_GRACE_MS = 1_000;
 
     private final EgressGuard guard;
-    private final HttpClient client;
-    private final QueuedThreadPool pool;
-    /** The client's start, on a thread of its own ({@link Background}); every exchange waits for it. */
-    private final Background<Void> started;
+    /** The client, built and started on a thread of its own ({@link Background}); every exchange waits for it. */
+    private final Background<HttpClient> client;
 
     /** An egress with the JVM's resolver. */
     public Egress(Collection<String> allowedHosts) {
@@ -75,16 +74,27 @@ public final class Egress implements AutoCloseable {
     }
 
     public Egress(EgressGuard guard) {
-        this(guard, new SslContextFactory.Client());
+        this(guard, SslContextFactory.Client::new);
     }
 
     /** @param tls TLS of the client; its default checks certificates against the JVM's trust store and the URL's host name */
     Egress(EgressGuard guard, SslContextFactory.Client tls) {
+        this(guard, () -> tls);
+    }
+
+    private Egress(EgressGuard guard, Supplier<SslContextFactory.Client> tls) {
         this.guard = guard;
-        this.pool = new QueuedThreadPool(MAX_CLIENT_THREADS, 2);
+        // Building and starting the client loads Jetty's client classes and the JVM's trust store (a tenth of a
+        // second and more): done on a thread of its own once the server answers (awaitStarted), or at the first
+        // exchange if that comes first.
+        this.client = Background.held("egress", () -> started(guard, tls.get()));
+    }
+
+    private static HttpClient started(EgressGuard guard, SslContextFactory.Client tls) {
+        QueuedThreadPool pool = new QueuedThreadPool(MAX_CLIENT_THREADS, 2);
         pool.setName("levqor-egress");
         pool.setDaemon(true);
-        this.client = new HttpClient();
+        HttpClient client = new HttpClient();
         client.setSslContextFactory(tls);
         client.setExecutor(pool);
         client.setScheduler(new ScheduledExecutorScheduler("levqor-egress-timer", true));
@@ -107,30 +117,27 @@ public final class Egress implements AutoCloseable {
         client.setMaxResponseHeadersSize(MAX_ANSWER_HEADER_BYTES);
         client.setDefaultRequestContentType(null);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "Levqor"));
-        // Starting loads the JVM's trust store (a tenth of a second): done beside the rest of the start-up,
-        // and waited for by the first exchange.
-        this.started = Background.start("egress", () -> {
-            try {
-                client.start();
-            } catch (Exception e) {
-                throw new IllegalStateException("the outbound HTTP client did not start: " + e, e);
-            }
-            client.getContentDecoderFactories().clear();
-            for (String h : List.of(RedirectProtocolHandler.NAME, WWWAuthenticationProtocolHandler.NAME,
-                    ProxyAuthenticationProtocolHandler.NAME, "upgrade")) {
-                client.getProtocolHandlers().remove(h);
-            }
-            return null;
-        });
+        try {
+            client.start();
+        } catch (Exception e) {
+            stop(client); // releases what it had opened
+            throw new IllegalStateException("the outbound HTTP client did not start: " + e, e);
+        }
+        client.getContentDecoderFactories().clear();
+        for (String h : List.of(RedirectProtocolHandler.NAME, WWWAuthenticationProtocolHandler.NAME,
+                ProxyAuthenticationProtocolHandler.NAME, "upgrade")) {
+            client.getProtocolHandlers().remove(h);
+        }
+        return client;
     }
 
     /**
-     * Waits until the client has started (it starts on a thread of its own) and throws what stopped
-     * it: the composition root calls this before it starts the process, so a client that cannot start
-     * still stops the start, as it did when it started in place.
+     * Waits until the client has started (beginning it if nothing has) and throws what stopped it: the
+     * composition root calls this at the end of the start, so a client that cannot start still stops
+     * the process, as it did when it started in place.
      */
     public void awaitStarted() {
-        started.join();
+        client.join();
     }
 
     /**
@@ -158,8 +165,7 @@ public final class Egress implements AutoCloseable {
         guard.checkUrl(r.uri());
         String what = r.method() + " " + r.uri();
         long deadlineMs = Math.max(1, r.deadline().toMillis());
-        started.join();
-        Request req = client.newRequest(r.uri()).method(r.method()).timeout(deadlineMs, TimeUnit.MILLISECONDS);
+        Request req = client.join().newRequest(r.uri()).method(r.method()).timeout(deadlineMs, TimeUnit.MILLISECONDS);
         req.headers(h -> r.headers().forEach(x -> h.add(x.name(), x.value())));
         if (r.body() != null) {
             req.body(new BytesRequestContent((String) null, r.body())); // no Content-Type unless the caller gave one
@@ -258,11 +264,17 @@ public final class Egress implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            started.join();
-        } catch (RuntimeException e) {
-            // it did not start: stopping below releases what it had opened
+        if (!client.begun()) {
+            return; // never started: nothing to stop
         }
+        try {
+            stop(client.join());
+        } catch (RuntimeException e) {
+            // it did not start, and stopped what it had opened
+        }
+    }
+
+    private static void stop(HttpClient client) {
         try {
             client.stop();
         } catch (Exception e) {

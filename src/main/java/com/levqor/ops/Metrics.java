@@ -64,11 +64,17 @@ public final class Metrics {
                 .name("levqor_db_up")
                 .help("1 when the last database check answered, 0 when it did not")
                 .register(registry);
-        // The JVM's metrics read its management beans, whose first use takes a tenth of a second: not on the start's path.
-        jvmMetrics = Background.start("jvm-metrics", () -> {
+        // The JVM's metrics read its management beans, whose first use takes a tenth of a second: not on the start's
+        // path, but once the server answers (awaitJvmMetrics) or at the first scrape, whichever comes first.
+        jvmMetrics = Background.held("jvm-metrics", () -> {
             JvmMetrics.builder().register(registry);
             return null;
         });
+    }
+
+    /** Registers the JVM's metrics, if the first scrape has not (the composition root calls it once the server answers). */
+    public void awaitJvmMetrics() {
+        jvmMetrics.join();
     }
 
     public PrometheusRegistry registry() {

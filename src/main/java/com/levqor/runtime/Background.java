@@ -3,6 +3,7 @@ package com.levqor.runtime;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A piece of start-up work done on a thread of its own while the caller goes on (loading the trust
@@ -12,27 +13,46 @@ import java.util.concurrent.CompletionException;
  */
 public final class Background<T> {
     private final CompletableFuture<T> result = new CompletableFuture<>();
+    private final Thread thread;
+    private final AtomicBoolean begun = new AtomicBoolean();
 
-    private Background() {
+    private Background(String name, Callable<T> work) {
+        thread = new Thread(() -> {
+            try {
+                result.complete(work.call());
+            } catch (Throwable e) { // handed to join(), which rethrows it on the caller's thread
+                result.completeExceptionally(e);
+            }
+        }, "levqor-start-" + name);
+        thread.setDaemon(true);
     }
 
     /** Starts {@code work} on a new daemon thread named {@code levqor-start-<name>}. */
     public static <T> Background<T> start(String name, Callable<T> work) {
-        Background<T> b = new Background<>();
-        Thread t = new Thread(() -> {
-            try {
-                b.result.complete(work.call());
-            } catch (Throwable e) { // handed to join(), which rethrows it on the caller's thread
-                b.result.completeExceptionally(e);
-            }
-        }, "levqor-start-" + name);
-        t.setDaemon(true);
-        t.start();
+        Background<T> b = held(name, work);
+        b.begin();
         return b;
     }
 
-    /** The work's result once done; rethrows its unchecked exception or error (a checked one wrapped). */
+    /**
+     * As {@link #start}, but the work begins only at {@link #begin()} or at the first {@link #join()}:
+     * for work nothing needs before the server answers (the trust store, the JVM's management beans),
+     * which would otherwise take a core from the start.
+     */
+    public static <T> Background<T> held(String name, Callable<T> work) {
+        return new Background<>(name, work);
+    }
+
+    /** Starts the work if it has not started yet; returns at once. */
+    public void begin() {
+        if (begun.compareAndSet(false, true)) {
+            thread.start();
+        }
+    }
+
+    /** The work's result once done (beginning it if it was held); rethrows its unchecked exception or error (a checked one wrapped). */
     public T join() {
+        begin();
         try {
             return result.join();
         } catch (CompletionException e) {
@@ -45,6 +65,11 @@ public final class Background<T> {
             }
             throw new IllegalStateException(cause.getMessage(), cause);
         }
+    }
+
+    /** True once the work has begun (always for {@link #start}). */
+    public boolean begun() {
+        return begun.get();
     }
 
     /** True once the work ended, with a result or a failure. */

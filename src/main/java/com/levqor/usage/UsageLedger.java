@@ -8,6 +8,7 @@ import com.levqor.db.ArrayColumns;
 import com.levqor.db.FixedSql;
 import com.levqor.db.Jdbc;
 import com.levqor.db.jooq.Routines;
+import com.levqor.runtime.Once;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Instant;
@@ -40,20 +41,30 @@ public final class UsageLedger {
     private final Clock clock;
     private final long freeBudget;
     private final long proBudget;
-    private final FixedSql charge;
+    /** The conditional upsert, rendered at its first use or by {@link #prepareStatements}. */
+    private final Once<FixedSql> charge;
 
     public UsageLedger(DSLContext db, Clock clock, QueueSettings settings) {
         this.db = db;
         this.clock = clock;
         this.freeBudget = settings.budgetFreeUnits();
         this.proBudget = settings.budgetProUnits();
+        this.charge = new Once<>(() -> chargeStatement(db));
+    }
+
+    private static FixedSql chargeStatement(DSLContext db) {
         Field<Long> units = DSL.param("units", USAGE_DAILY.UNITS);
-        this.charge = FixedSql.of(db, DSL.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
+        return FixedSql.of(db, DSL.insertInto(USAGE_DAILY, USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY, USAGE_DAILY.UNITS)
                 .values(DSL.param("account", USAGE_DAILY.ACCOUNT_ID), DSL.param("day", USAGE_DAILY.DAY), units)
                 .onConflict(USAGE_DAILY.ACCOUNT_ID, USAGE_DAILY.DAY)
                 .doUpdate().set(USAGE_DAILY.UNITS, USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)))
                 .where(USAGE_DAILY.UNITS.plus(DSL.excluded(USAGE_DAILY.UNITS)).le(DSL.param("budget", Long.class)))
                 .returningResult(USAGE_DAILY.UNITS));
+    }
+
+    /** Renders the statement now rather than at its first use (called once the server answers). */
+    public void prepareStatements() {
+        charge.get();
     }
 
     /** The daily budget in units of a plan ({@code BUDGET_FREE_UNITS_PER_DAY}, {@code BUDGET_PRO_UNITS_PER_DAY}). */
@@ -143,7 +154,7 @@ public final class UsageLedger {
      * transaction has then charged some accounts and must be rolled back.
      */
     public boolean chargeWithinBudgets(Connection c, Charges charges, LocalDate day) {
-        try (FixedSql.Bound s = charge.prepare(c)) {
+        try (FixedSql.Bound s = charge.get().prepare(c)) {
             for (Map.Entry<UUID, Charges.Account> a : charges.accounts()) {
                 s.set("account", a.getKey()).set("day", day).set("units", a.getValue().units)
                         .set("budget", budget(a.getValue().plan));
