@@ -3,6 +3,8 @@ package com.levqor.db;
 import com.levqor.config.DatabaseSettings;
 import com.levqor.config.DatabaseSettings.Embedded;
 import com.levqor.config.DatabaseSettings.External;
+import com.levqor.db.jooq.Tables;
+import com.levqor.runtime.Background;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
@@ -13,6 +15,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -83,8 +86,39 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Opens the configured database (starting the embedded one if needed); does not migrate. */
+    /** See {@link EmbeddedPostgresServer#useQuickLogin}: a failure costs the next start its login time, nothing else. */
+    private static void useQuickLogin(EmbeddedPostgresServer embedded, DataSource pool) {
+        try (Connection c = pool.getConnection()) {
+            if (embedded.useQuickLogin(c)) {
+                log.info("Embedded Postgres: the superuser's stored login secret now takes {} rounds to check",
+                        EmbeddedPostgresServer.SCRAM_ROUNDS);
+            }
+        } catch (SQLException e) {
+            log.warn("Could not store the embedded Postgres's quicker login secret: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Initializes jOOQ's types and the generated schema's classes (some 60 ms the first time in a JVM)
+     * on one thread: jOOQ's static initializers may deadlock when two threads run them at once (its
+     * issues 13814, 19529), e.g. one in {@code DSL.using} and the other in a generated table.
+     */
+    private static void loadSchemaClasses() {
+        DSL.using(SQLDialect.POSTGRES);
+        Objects.requireNonNull(Tables.JOBS);
+    }
+
+    /**
+     * Opens the configured database (starting the embedded one if needed); does not migrate. jOOQ's
+     * classes are initialized on a thread of their own meanwhile ({@link #loadSchemaClasses}), waited
+     * for before the first context: nothing else of the opening touches jOOQ, and a caller that opens
+     * the database on a thread of its own must not touch jOOQ before this returns.
+     */
     public static Database open(DatabaseSettings settings, MetricsTrackerFactory metrics) {
+        Background<Void> jooq = Background.start("jooq", () -> {
+            loadSchemaClasses();
+            return null;
+        });
         EmbeddedPostgresServer embedded = null;
         HikariConfig config = new HikariConfig();
         String description;
@@ -124,7 +158,11 @@ public final class Database implements AutoCloseable {
         }
         try {
             HikariDataSource pool = new HikariDataSource(config);
+            if (embedded != null) {
+                useQuickLogin(embedded, pool);
+            }
             log.info("Database: {} (pool of {})", description, settings.poolSize());
+            jooq.join();
             return new Database(embedded, pool, description, settings);
         } catch (RuntimeException ex) {
             if (embedded != null) {

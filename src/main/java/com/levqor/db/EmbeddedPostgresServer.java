@@ -6,12 +6,25 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,8 +142,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** A folder that trusted every local user: set the password, then require it (scram) from everyone. */
     private static void requirePassword(EmbeddedPostgres pg, Path dir, String password) throws IOException {
-        try (java.sql.Connection c = pg.getPostgresDatabase().getConnection();
-             java.sql.Statement s = c.createStatement()) {
+        try (Connection c = pg.getPostgresDatabase().getConnection();
+             Statement s = c.createStatement()) {
             s.execute("set password_encryption = 'scram-sha-256'");
             s.execute("alter user " + USER + " password '" + password + "'"); // [A-Za-z0-9] only
             storePassword(dir, password);
@@ -140,13 +153,69 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             s.execute("select pg_reload_conf()");
             log.warn("The embedded Postgres in {} trusted every local user; it now requires the password kept in {}",
                     dir, dir.resolve(PASSWORD_FILE));
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IOException("Could not set the embedded Postgres password: " + e.getMessage(), e);
         }
     }
 
+    /**
+     * The PBKDF2 rounds of the superuser's stored SCRAM secret. Postgres stores 4096 (RFC 7677's
+     * minimum, for passwords people choose, so that a stolen secret is slow to guess from); every
+     * login derives the key again, some 30 ms of a fresh JVM's start (its first login, plus the pool's
+     * second). This password is 32 random characters of 62, 190 bits: no number of guesses reaches
+     * it, with or without the rounds, so a few rounds lose nothing.
+     */
+    static final int SCRAM_ROUNDS = 16;
+
+    /**
+     * Stores the password's SCRAM secret with {@link #SCRAM_ROUNDS} rounds when the stored one has
+     * another count (the secret initdb or {@code alter user} made: once per folder). On a connection
+     * of this server's superuser; returns whether it changed anything.
+     */
+    public boolean useQuickLogin(Connection c) throws SQLException {
+        if (password == null) {
+            return false; // attached without the password file: not ours to change
+        }
+        String stored;
+        try (PreparedStatement s = c.prepareStatement(
+                "select rolpassword from pg_authid where rolname = current_user")) {
+            try (ResultSet r = s.executeQuery()) {
+                stored = r.next() ? r.getString(1) : null;
+            }
+        }
+        if (stored == null || stored.startsWith("SCRAM-SHA-256$" + SCRAM_ROUNDS + ":")) {
+            return false;
+        }
+        try (Statement s = c.createStatement()) {
+            // The secret is base64 and digits only: nothing to quote.
+            s.execute("alter user " + USER + " password '" + scramSecret(password, SCRAM_ROUNDS) + "'");
+        }
+        return true;
+    }
+
+    /** The SCRAM-SHA-256 secret of a password as Postgres stores it (RFC 5802, RFC 7677). */
+    static String scramSecret(String password, int rounds) {
+        try {
+            byte[] salt = new byte[16];
+            new SecureRandom().nextBytes(salt);
+            byte[] salted = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(new PBEKeySpec(password.toCharArray(), salt, rounds, 256))
+                    .getEncoded();
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(salted, "HmacSHA256"));
+            byte[] clientKey = mac.doFinal("Client Key".getBytes(StandardCharsets.US_ASCII));
+            byte[] serverKey = mac.doFinal("Server Key".getBytes(StandardCharsets.US_ASCII));
+            byte[] storedKey = MessageDigest.getInstance("SHA-256").digest(clientKey);
+            Base64.Encoder b64 = Base64.getEncoder();
+            return "SCRAM-SHA-256$" + rounds + ":" + b64.encodeToString(salt) + "$" + b64.encodeToString(storedKey)
+                    + ":" + b64.encodeToString(serverKey);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("This JVM cannot derive a SCRAM-SHA-256 secret: " + e.getMessage(), e);
+        }
+    }
+
     private static String newPassword() {
-        java.security.SecureRandom random = new java.security.SecureRandom();
+        SecureRandom random = new SecureRandom();
         StringBuilder sb = new StringBuilder(32);
         for (int i = 0; i < 32; i++) {
             sb.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));

@@ -3,6 +3,7 @@ package com.levqor.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.levqor.config.DatabaseSettings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +70,45 @@ class EmbeddedPasswordTest {
         }
         try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOrAttach(dir, 0)) {
             assertLocked(pg, dir);
+        }
+    }
+
+    @Test
+    void theStoredLoginSecretTakesFewRoundsOnceOpenedAndStillChecksThePassword() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target", "tmp"), "embedded-rounds-").resolve("data");
+        try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOrAttach(dir, 0)) {
+            assertThat(rounds(pg)).as("initdb's secret").isEqualTo(4096);
+            try (Connection c = connect(pg.port(), pg.password())) {
+                assertThat(pg.useQuickLogin(c)).isTrue();
+                assertThat(pg.useQuickLogin(c)).as("once per folder").isFalse();
+            }
+            assertThat(rounds(pg)).isEqualTo(EmbeddedPostgresServer.SCRAM_ROUNDS);
+            connect(pg.port(), pg.password()).close(); // the secret checks the password
+            assertThatThrownBy(() -> connect(pg.port(), "wrong-password").close())
+                    .isInstanceOf(SQLException.class).hasMessageContaining("password authentication failed");
+            try (Connection c = connect(pg.port(), pg.password()); Statement s = c.createStatement()) {
+                s.execute("alter user postgres password '" + pg.password() + "'"); // as an older Levqor left it
+            }
+            assertThat(rounds(pg)).isEqualTo(4096);
+        }
+        // Opening the database (what serve and every command do) stores the quicker secret.
+        try (Database db = Database.open(new DatabaseSettings(new DatabaseSettings.Embedded(dir, 0), 2, 5_000, 15_000,
+                30_000, 60_000, 90_000), null)) {
+            assertThat(db.embedded()).isNotNull();
+        }
+        try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOrAttach(dir, 0)) {
+            assertThat(rounds(pg)).isEqualTo(EmbeddedPostgresServer.SCRAM_ROUNDS);
+            connect(pg.port(), pg.password()).close();
+        }
+    }
+
+    private static int rounds(EmbeddedPostgresServer pg) throws SQLException {
+        try (Connection c = connect(pg.port(), pg.password()); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("select rolpassword from pg_authid where rolname = 'postgres'")) {
+            r.next();
+            String secret = r.getString(1);
+            assertThat(secret).startsWith("SCRAM-SHA-256$");
+            return Integer.parseInt(secret.substring("SCRAM-SHA-256$".length(), secret.indexOf(':')));
         }
     }
 }
