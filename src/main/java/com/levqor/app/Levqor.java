@@ -98,7 +98,6 @@ import com.levqor.webhooks.StripeEvents;
 import com.levqor.webhooks.WebhookEvents;
 import com.levqor.webhooks.WebhookHandlers;
 import io.javalin.config.RoutesConfig;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -188,11 +187,10 @@ public final class Levqor implements AutoCloseable {
                 throw e;
             }
         });
-        // Two pieces of the JDK whose first use takes a few hundredths of a second each, made here beside the rest
-        // (nothing waits for them): the platform MBean server, which Jetty's first server or client reads (MemoryUtils)
-        // and the JVM's metrics too; the list of locales, which Jetty's MimeTypes and Jackson's date format read.
+        // Beside the rest (nothing waits for it): Jetty's cache-line question answered before Jetty asks it the slow
+        // way, and the list of locales made (its first use takes some 20 ms; Jetty's MimeTypes and Jackson read it).
         Background.start("jdk", () -> {
-            ManagementFactory.getPlatformMBeanServer();
+            HttpServer.presetJettyCacheLine();
             return Locale.getAvailableLocales();
         });
         Database opened = null;

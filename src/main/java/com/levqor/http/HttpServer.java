@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.levqor.config.HttpSettings;
 import com.levqor.ops.ErrorReporter;
 import com.levqor.runtime.Service;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.json.JavalinJackson;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -106,6 +108,34 @@ public final class HttpServer implements Service {
         filters.register(routes);
         extraRoutes.forEach(r -> r.accept(routes));
         api.register(routes);
+    }
+
+    /** The system property through which Jetty's MemoryUtils takes the number of references in a cache line. */
+    static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+
+    /**
+     * Tells Jetty, before its first server or client asks, how many object references fill a cache
+     * line (it pads its concurrent queues with it). Jetty's MemoryUtils otherwise makes the platform
+     * MBean server to ask whether references are compressed, some 30 ms of a fresh JVM's start on
+     * the thread that builds the HTTP server; the HotSpot diagnostic bean alone answers in a few.
+     * Jetty's own answer when the property was set first, or when this JVM has no such bean.
+     */
+    public static void presetJettyCacheLine() {
+        if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
+            referencesPerCacheLine().ifPresent(n -> System.setProperty(REFERENCES_PER_CACHE_LINE, Integer.toString(n)));
+        }
+    }
+
+    /** What Jetty's MemoryUtils computes: the cache line's bytes over a reference's (4 when compressed, else 8). */
+    static Optional<Integer> referencesPerCacheLine() {
+        try {
+            HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            boolean compressed = Boolean.parseBoolean(hotspot.getVMOption("UseCompressedOops").getValue());
+            int lineBytes = Integer.getInteger("org.eclipse.jetty.util.cacheLineBytes", 64);
+            return Optional.of(lineBytes / (compressed ? 4 : 8));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     @Override
