@@ -67,6 +67,8 @@ public final class Egress implements AutoCloseable {
     private final EgressGuard guard;
     /** The client, built and started on a thread of its own ({@link Background}); every exchange waits for it. */
     private final Background<HttpClient> client;
+    /** Set by {@link #close}: no exchange starts a client after it. */
+    private volatile boolean closed;
 
     /** An egress with the JVM's resolver. */
     public Egress(Collection<String> allowedHosts) {
@@ -165,6 +167,9 @@ public final class Egress implements AutoCloseable {
         guard.checkUrl(r.uri());
         String what = r.method() + " " + r.uri();
         long deadlineMs = Math.max(1, r.deadline().toMillis());
+        if (closed) {
+            throw new IOException(what + ": the outbound client is closed (the process is stopping)");
+        }
         Request req = client.join().newRequest(r.uri()).method(r.method()).timeout(deadlineMs, TimeUnit.MILLISECONDS);
         req.headers(h -> r.headers().forEach(x -> h.add(x.name(), x.value())));
         if (r.body() != null) {
@@ -264,6 +269,7 @@ public final class Egress implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         if (!client.begun()) {
             return; // never started: nothing to stop
         }

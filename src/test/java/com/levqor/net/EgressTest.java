@@ -68,6 +68,22 @@ class EgressTest {
         return keep(new Egress(new EgressGuard(List.of("127.0.0.1"), Resolver.SYSTEM)));
     }
 
+    @Test
+    void theClientStartsAtTheFirstExchangeAndNoneStartsAfterTheClose() throws Exception {
+        RawHttpServer server = keep(new RawHttpServer("127.0.0.1", 0, ok("", "hello")));
+        Egress egress = loopbackEgress();
+        assertThat(egress.send(get("http://127.0.0.1:" + server.port() + "/")).status())
+                .as("the first exchange starts the held client").isEqualTo(200);
+        egress.close();
+        assertThatThrownBy(() -> egress.send(get("http://127.0.0.1:" + server.port() + "/")))
+                .isInstanceOf(IOException.class).hasMessageContaining("closed");
+
+        Egress neverUsed = new Egress(new EgressGuard(List.of("127.0.0.1"), Resolver.SYSTEM));
+        neverUsed.close(); // nothing was started: nothing to stop
+        assertThatThrownBy(() -> neverUsed.send(get("http://127.0.0.1:" + server.port() + "/")))
+                .isInstanceOf(IOException.class).hasMessageContaining("closed");
+    }
+
     /**
      * DNS rebinding: the name resolves to an allowed address for the check and to another one right
      * after. The resolver is asked once per connection and the connection goes to the address it
