@@ -3,7 +3,6 @@ package com.levqor.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.levqor.Main;
 import com.levqor.testing.Await;
 import com.levqor.testing.RawHttp;
 import com.levqor.testing.TestServer;
@@ -61,14 +60,8 @@ class DrainProcessTest {
         env.put("SHUTDOWN_DRAIN_MS", Long.toString(DRAIN_MS));
         env.put("RATELIMIT_IP_PER_MINUTE", "1000000");
         env.put("RATELIMIT_FREE_PER_MINUTE", "1000000");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve");
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.equals("DATABASE_URL"));
-        pb.environment().putAll(env);
         File log = dir.resolve("serve.out").toFile();
-        pb.redirectErrorStream(true).redirectOutput(log);
-        Process serve = pb.start();
+        Process serve = ServeProcesses.serve(env, log.toPath()).start();
         AtomicBoolean sending = new AtomicBoolean(true);
         List<Thread> clients = new ArrayList<>();
         try {

@@ -40,14 +40,8 @@ class ServeProcessTest {
         env.put("ADMIN_KEY", TestServer.ADMIN_KEY);
         env.put("BACKUPS_ENABLED", "false");
 
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve");
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.equals("DATABASE_URL"));
-        pb.environment().putAll(env);
         File log = data.resolve("serve.out").toFile();
-        pb.redirectErrorStream(true).redirectOutput(log);
-        Process serve = pb.start();
+        Process serve = ServeProcesses.serve(env, log.toPath()).start();
         try {
             waitForUptime(port, Duration.ofSeconds(60));
 

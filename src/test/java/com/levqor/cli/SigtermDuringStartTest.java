@@ -2,7 +2,6 @@ package com.levqor.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.levqor.Main;
 import com.levqor.testing.Await;
 import com.levqor.testing.TestPostgres;
 import com.levqor.testing.TestServer;
@@ -31,14 +30,8 @@ class SigtermDuringStartTest {
         Map<String, String> env = TestServer.baseEnv(TestPostgres.newDatabase(), dir.resolve("logs"));
         env.put("PORT", Integer.toString(freePort()));
         env.put("SHUTDOWN_DRAIN_MS", "200");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve");
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.equals("DATABASE_URL"));
-        pb.environment().putAll(env);
         Path output = dir.resolve("serve.out");
-        pb.redirectErrorStream(true).redirectOutput(output.toFile());
-        Process serve = pb.start();
+        Process serve = ServeProcesses.serve(env, output).start();
         try {
             // The database thread logs this line while the main thread still builds the parts, before the HTTP
             // server starts: the signal comes in the middle of the start.
