@@ -156,20 +156,29 @@ public final class Database implements AutoCloseable {
         if (metrics != null) {
             config.setMetricsTrackerFactory(metrics);
         }
+        HikariDataSource pool;
         try {
-            HikariDataSource pool = new HikariDataSource(config);
-            if (embedded != null) {
-                useQuickLogin(embedded, pool);
-            }
-            log.info("Database: {} (pool of {})", description, settings.poolSize());
-            jooq.join();
-            return new Database(embedded, pool, description, settings);
+            pool = new HikariDataSource(config);
         } catch (RuntimeException ex) {
             if (embedded != null) {
                 embedded.close();
             }
             throw new IllegalStateException("Could not connect to the database (" + description + "): "
                     + rootMessage(ex), ex);
+        }
+        try {
+            if (embedded != null) {
+                useQuickLogin(embedded, pool);
+            }
+            log.info("Database: {} (pool of {})", description, settings.poolSize());
+            jooq.join();
+            return new Database(embedded, pool, description, settings);
+        } catch (RuntimeException | Error e) { // jOOQ's classes failed to load: nothing to do with the connection
+            pool.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
         }
     }
 

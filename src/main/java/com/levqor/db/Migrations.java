@@ -44,6 +44,8 @@ public final class Migrations {
     private static final String FOLDER = "db/migration";
     /** Flyway's versioned file names: {@code V9__incidents_and_status.sql}. */
     private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9._]*)__[^/]*\\.sql");
+    /** The versioned migration files, listed at the first use ({@link #scripts}). */
+    private static final Once<Set<String>> SCRIPTS = new Once<>(() -> Collections.unmodifiableSet(listScripts()));
 
     private Migrations() {
     }
@@ -112,8 +114,6 @@ public final class Migrations {
     static Set<String> scripts() {
         return SCRIPTS.get();
     }
-
-    private static final Once<Set<String>> SCRIPTS = new Once<>(() -> Collections.unmodifiableSet(listScripts()));
 
     private static Set<String> listScripts() {
         URL url = Migrations.class.getClassLoader().getResource(FOLDER);
