@@ -45,6 +45,8 @@ class RedisHealthTest {
 
             redis.restart();
             Await.until("the pinger sees Redis again", Duration.ofSeconds(10), () -> pool.health().up());
+            // The state turns up before the listeners hear it, on the pinger's thread: wait for the third call.
+            Await.until("the listener hears it", Duration.ofSeconds(10), () -> heard.size() >= 3);
             assertThat(heard).containsExactly(true, false, true);
             pool.client().set("levqor:test", "1"); // the pool works again
         }
