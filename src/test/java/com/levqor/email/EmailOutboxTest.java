@@ -215,6 +215,8 @@ class EmailOutboxTest {
         assertThat(b.path("subject").asText()).isEqualTo("Payment received: 19.00 USD for Levqor Pro");
         assertThat(b.path("text").asText()).contains("2026-01-01 to 2026-02-01").contains("support@levqor.com");
         assertThat(b.path("html").asText()).contains("<strong>19.00 USD</strong>");
+        // The fake answered before the sender records the send: wait for the row, then check what it kept.
+        Await.until("recorded as sent", WAIT, () -> emails("sent").path("emails").size() == 1);
         assertThat(emails("sent").path("emails").get(0).path("provider_id").asText()).isEqualTo("re_" + r.idempotencyKey());
     }
 }
